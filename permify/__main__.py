@@ -1,0 +1,7 @@
+"""``python -m permify``: the same as the ``permify`` command."""
+
+from __future__ import annotations
+
+from .cli import entry_point
+
+entry_point()

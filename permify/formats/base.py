@@ -1,0 +1,170 @@
+"""The one small interface every document format implements, and the registry of formats.
+
+An adapter turns a document's bytes into a :class:`ParsedDocument`: the list of
+:class:`CitedUrl` it cites, in document order, plus a ``rewrite`` that splices Perma links in
+beside chosen citations and returns the new bytes, changing nothing else. A new format is one
+new module in ``permify/formats/`` and one line in :data:`FORMATS`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from ..errors import UnsupportedFormatError
+
+__all__ = [
+    "FORMATS",
+    "Adapter",
+    "CitedUrl",
+    "ParsedDocument",
+    "RewriteOptions",
+    "adapter_for",
+    "format_for_path",
+    "supported_suffixes",
+]
+
+
+@dataclass(frozen=True)
+class CitedUrl:
+    """One place where a document cites a URL.
+
+    Attributes:
+        index: position in the document's citation list; ``rewrite`` is keyed by it.
+        url: the URL to archive, decoded from the format's escapes (``&amp;`` -> ``&``,
+            ``\\_`` -> ``_``); the document keeps its own spelling.
+        location: where it is, for people: ``line 12, column 5``, ``entry smith2020, field url``,
+            ``footnote 12``.
+        existing_archive: the Perma link already beside this citation, if any; such a
+            citation is never rewritten again.
+        title: a title for the archive when the document offers one (link text, BibTeX title).
+        kind: how it is cited (``link``, ``reference``, ``autolink``, ``bare``, ``field``,
+            ``hyperlink``, ``fldSimple``, ``field-code``, ``text``); informational.
+        written: the URL exactly as written in the document (before decoding escapes).
+    """
+
+    index: int
+    url: str
+    location: str
+    existing_archive: str | None = None
+    title: str | None = None
+    kind: str = "bare"
+    written: str | None = None
+
+
+@dataclass(frozen=True)
+class RewriteOptions:
+    """How Perma links are written. Adapters ignore the options that do not apply to them.
+
+    Attributes:
+        bib_print: BibTeX only: also write a printed copy in ``note`` (default), ``addendum``,
+            or nowhere (``none``).
+        track_changes: .docx only: make every insertion a tracked revision by ``author``.
+        author: the revision author for tracked changes.
+        date: ISO-8601 time for tracked revisions (injected so output is reproducible).
+    """
+
+    bib_print: str = "note"
+    track_changes: bool = False
+    author: str = "permify"
+    date: str | None = None
+
+
+class ParsedDocument(ABC):
+    """A parsed document: what it cites, and how to write it back with Perma links."""
+
+    #: every cited URL, in document order; ``citations[i].index == i``
+    citations: list[CitedUrl]
+    #: things the user should know (raw HTML skipped, a block that failed to parse, ...)
+    warnings: list[str]
+
+    @abstractmethod
+    def rewrite(self, perma_links: Mapping[int, str], options: RewriteOptions) -> bytes:
+        """Return the document with ``perma_links[i]`` inserted beside citation ``i``.
+
+        Citations not in the mapping, and citations with an ``existing_archive``, are left
+        alone. Every other byte of the input is preserved. Raises nothing for a valid
+        mapping; an unknown index is a programming error (``KeyError``).
+        """
+
+
+class Adapter(ABC):
+    """A document format: parses bytes into a :class:`ParsedDocument`."""
+
+    #: short name used by ``--from`` (``markdown``, ``bibtex``, ``docx``)
+    name: ClassVar[str]
+    #: file suffixes handled, lower-case with the dot
+    suffixes: ClassVar[tuple[str, ...]]
+    #: True for formats read as text (stdin is allowed)
+    textual: ClassVar[bool] = True
+
+    @abstractmethod
+    def parse(self, data: bytes, source: str = "<input>") -> ParsedDocument:
+        """Parse ``data``; raise :class:`~permify.errors.InputError` naming ``source`` if it is invalid."""
+
+
+#: format name -> "module:Class" (imported lazily so one format's dependency never breaks another)
+FORMATS: dict[str, str] = {
+    "markdown": "permify.formats.markdown:MarkdownAdapter",
+    "bibtex": "permify.formats.bibtex:BibtexAdapter",
+    "docx": "permify.formats.docx:DocxAdapter",
+}
+
+#: suffix -> format name
+_SUFFIXES: dict[str, str] = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".mdown": "markdown",
+    ".bib": "bibtex",
+    ".docx": "docx",
+    ".docm": "docx",
+}
+
+
+@dataclass
+class _Cache:
+    adapters: dict[str, Adapter] = field(default_factory=dict)
+
+
+_cache = _Cache()
+
+
+def supported_suffixes() -> list[str]:
+    """The file suffixes permify reads, for error messages and ``--help``."""
+    return sorted(_SUFFIXES)
+
+
+def format_for_path(path: str | Path, explicit: str | None = None) -> str:
+    """The format name for ``path`` (``--from`` wins), or :class:`UnsupportedFormatError`."""
+    if explicit:
+        if explicit not in FORMATS:
+            raise UnsupportedFormatError(
+                str(path), f"unknown format {explicit!r}; use one of {', '.join(sorted(FORMATS))}"
+            )
+        return explicit
+    suffix = Path(str(path)).suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
+    if suffix in (".doc", ".rtf", ".odt", ".pages"):
+        problem = f"{suffix} files are not supported; save the document as .docx in Word and try again"
+    elif str(path) == "-":
+        problem = "reading stdin needs --from markdown|bibtex"
+    else:
+        problem = (
+            f"unknown file type {suffix or '(no suffix)'!r}; supported: "
+            f"{', '.join(supported_suffixes())} (or pass --from {'|'.join(sorted(FORMATS))})"
+        )
+    raise UnsupportedFormatError(str(path), problem)
+
+
+def adapter_for(name: str) -> Adapter:
+    """The (cached) adapter instance for a format name from :data:`FORMATS`."""
+    if name not in _cache.adapters:
+        module_name, _, class_name = FORMATS[name].partition(":")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        _cache.adapters[name] = cls()
+    return _cache.adapters[name]

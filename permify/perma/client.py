@@ -1,0 +1,316 @@
+"""``PermaClient``: one method for every operation of the Perma.cc REST API v1.
+
+The client turns API semantics into calls and models; transport (auth, retries, timeouts,
+error mapping) belongs to :class:`~permify.perma.session.PermaSession`. List methods are
+generators that page with ``limit``/``offset`` and stop on an empty or short page, because the
+real server's ``meta.next`` is never null. Stop early with :func:`itertools.islice`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..errors import InvalidGuidError, PermaError
+from .models import Archive, Batch, CaptureJob, Folder, Organization, User
+from .session import DEFAULT_BASE_URL, PermaSession
+
+__all__ = ["PermaClient", "normalize_guid"]
+
+_GUID_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
+# 2013-2014 GUIDs ran from 6 to 11 characters; the server routes accept these.
+_LEGACY_GUID_RE = re.compile(r"^[A-Z0-9-]{6,11}$")
+
+
+def normalize_guid(guid: str) -> str:
+    """Upper-case and validate a GUID (``XXXX-XXXX``, or a legacy 6-11 character id).
+
+    Accepts a full Perma link too (``https://perma.cc/abcd-2345``). API lookups are
+    case-sensitive, so a lower-case GUID would 404 without this.
+    """
+    text = str(guid).strip().rstrip("/")
+    if "/" in text:
+        text = text.rsplit("/", 1)[1]
+    text = text.upper()
+    if _GUID_RE.match(text) or _LEGACY_GUID_RE.match(text):
+        return text
+    raise InvalidGuidError(f"not a Perma GUID: {guid!r} (expected XXXX-XXXX)")
+
+
+class PermaClient:
+    """The Perma.cc API, one method per endpoint.
+
+    Parameters:
+        api_key: the API key (or pass ``session``).
+        base_url: API base, default ``https://api.perma.cc/v1``.
+        session: a configured :class:`PermaSession` (wins over ``api_key``/``base_url``).
+        page_size: ``limit`` for list requests (the server caps it at 300).
+
+    Example::
+
+        with PermaClient(api_key) as perma:
+            for folder in perma.list_top_folders():
+                print(folder.id, folder.name)
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        *,
+        session: PermaSession | None = None,
+        page_size: int = 300,
+    ) -> None:
+        self.session = session or PermaSession(api_key, base_url)
+        self.page_size = page_size
+
+    def close(self) -> None:
+        """Close the session."""
+        self.session.close()
+
+    def __enter__(self) -> PermaClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _json(self, method: str, path: str, *, auth: bool = True, **kw: Any) -> Any:
+        response = self.session.request(method, path, auth=auth, **kw)
+        try:
+            return response.json()
+        except ValueError:
+            raise PermaError(
+                f"{method} {path}: Perma answered HTTP {response.status_code} with a body that is not JSON",
+                status=response.status_code,
+                method=method,
+                path=path,
+            ) from None
+
+    def _pages(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        auth: bool = True,
+        page_size: int | None = None,
+    ) -> Iterator[Any]:
+        query = {k: v for k, v in (params or {}).items() if v is not None}
+        size = page_size or self.page_size
+        offset = 0
+        while True:
+            query.update(limit=size, offset=offset)
+            data = self._json("GET", path, params=query, auth=auth)
+            objects = data.get("objects") if isinstance(data, dict) else None
+            if not objects:
+                return
+            yield from objects
+            # The server may cap limit (300); trust what it says it used.
+            limit = (data.get("meta") or {}).get("limit") or size
+            if len(objects) < int(limit):
+                return
+            offset += len(objects)
+
+    @staticmethod
+    def _download(response: Any, dest: str | Path | BinaryIO) -> int:
+        written = 0
+        try:
+            if hasattr(dest, "write"):
+                for chunk in response.iter_content(65536):
+                    dest.write(chunk)  # type: ignore[union-attr]
+                    written += len(chunk)
+                return written
+            path = Path(dest)  # type: ignore[arg-type]
+            tmp = path.with_name(path.name + ".part")
+            with open(tmp, "wb") as out:
+                for chunk in response.iter_content(65536):
+                    out.write(chunk)
+                    written += len(chunk)
+            tmp.replace(path)
+            return written
+        finally:
+            response.close()
+
+    # ------------------------------------------------------------------ public archives
+
+    def list_public_archives(self, **filters: Any) -> Iterator[Archive]:
+        """Discoverable public archives, newest first (``url=``, ``q=``, ``date=`` where supported)."""
+        for obj in self._pages("/public/archives", filters, auth=False):
+            yield Archive.from_json(obj)
+
+    def get_public_archive(self, guid: str) -> Archive:
+        """One public archive by GUID (no key is sent)."""
+        return Archive.from_json(self._json("GET", f"/public/archives/{normalize_guid(guid)}", auth=False))
+
+    def download_public_archive(self, guid: str, dest: str | Path | BinaryIO) -> int:
+        """Save a public archive's gzip WARC to ``dest``; returns the bytes written."""
+        response = self.session.request(
+            "GET", f"/public/archives/{normalize_guid(guid)}/download", auth=False, stream=True
+        )
+        return self._download(response, dest)
+
+    # ------------------------------------------------------------------ user, organizations
+
+    def get_user(self) -> User:
+        """The account that owns the key, with its top-level folders."""
+        return User.from_json(self._json("GET", "/user"))
+
+    def list_organizations(self) -> Iterator[Organization]:
+        """Organizations the user belongs to (empty for a regular user)."""
+        for obj in self._pages("/organizations"):
+            yield Organization.from_json(obj)
+
+    def get_organization(self, org_id: int) -> Organization:
+        """One organization (the real route is plural: ``/organizations/:id``)."""
+        return Organization.from_json(self._json("GET", f"/organizations/{int(org_id)}"))
+
+    # ------------------------------------------------------------------ archives
+
+    def create_archive(
+        self,
+        url: str,
+        *,
+        folder: int | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        notes: str | None = None,
+        is_private: bool | None = None,
+    ) -> Archive:
+        """Create one archive. ``folder`` goes in the JSON body (a query-string folder is ignored
+        by Perma and the link lands in Personal Links). Raises :class:`UnknownOutcomeError` if
+        the answer is lost: the archive may exist; never resend without reconciling."""
+        body: dict[str, Any] = {"url": url}
+        if folder is not None:
+            body["folder"] = int(folder)
+        if title:
+            body["title"] = title
+        if description is not None:
+            body["description"] = description
+        if notes is not None:
+            body["notes"] = notes
+        if is_private is not None:
+            body["is_private"] = bool(is_private)
+        return Archive.from_json(self._json("POST", "/archives", json=body))
+
+    def get_archive(self, guid: str) -> Archive:
+        """One of the user's archives, with its private fields."""
+        return Archive.from_json(self._json("GET", f"/archives/{normalize_guid(guid)}"))
+
+    def update_archive(self, guid: str, **fields: Any) -> Archive:
+        """PATCH ``title``, ``description``, ``notes``, ``is_private`` or ``default_to_screenshot_view``."""
+        allowed = {"title", "description", "notes", "is_private", "default_to_screenshot_view"}
+        unknown = set(fields) - allowed
+        if unknown:
+            raise ValueError(f"cannot update {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
+        return Archive.from_json(self._json("PATCH", f"/archives/{normalize_guid(guid)}", json=fields))
+
+    def move_archive(self, guid: str, folder_id: int) -> Archive:
+        """Move an archive into another folder."""
+        return Archive.from_json(self._json("PUT", f"/folders/{int(folder_id)}/archives/{normalize_guid(guid)}"))
+
+    def delete_archive(self, guid: str) -> None:
+        """Delete an archive (only within 24 hours of its creation; refunds personal quota)."""
+        self.session.request("DELETE", f"/archives/{normalize_guid(guid)}").close()
+
+    def list_archives(self, *, folder: int | None = None, **filters: Any) -> Iterator[Archive]:
+        """The user's archives, newest first; with ``folder``, only those directly in it.
+
+        Filters: ``url`` (SURT-equal match, check results yourself), ``q``, ``date``,
+        ``min_date``, ``max_date``. Duplicates (a link visible through two folders) are dropped.
+        """
+        path = f"/folders/{int(folder)}/archives" if folder is not None else "/archives"
+        seen: set[str] = set()
+        for obj in self._pages(path, filters):
+            archive = Archive.from_json(obj)
+            if archive.guid not in seen:
+                seen.add(archive.guid)
+                yield archive
+
+    def list_folder_archives(self, folder_id: int, *, url: str | None = None) -> Iterator[Archive]:
+        """Archives directly in ``folder_id``, optionally filtered with ``url=``."""
+        return self.list_archives(folder=folder_id, url=url)
+
+    def download_archive(self, guid: str, dest: str | Path | BinaryIO) -> int:
+        """Save an archive's gzip WARC (available once its capture completed); returns bytes written."""
+        response = self.session.request("GET", f"/archives/{normalize_guid(guid)}/download", stream=True)
+        return self._download(response, dest)
+
+    def export_archives(self, *, folder: int | None = None) -> str:
+        """The CSV export of all the user's archives, or of one folder's."""
+        path = f"/folders/{int(folder)}/archives/export" if folder is not None else "/archives/export"
+        return self.session.request("GET", path).text
+
+    # ------------------------------------------------------------------ batches
+
+    def create_batch(self, urls: Iterable[str], folder: int, *, human: bool = False) -> Batch:
+        """Archive several URLs with one request. Each URL is validated synchronously, so this
+        can take minutes; invalid URLs come back as ``invalid`` jobs. The result carries
+        ``links_remaining``. An empty list spends nothing and only reports the quota."""
+        body = {"urls": list(urls), "target_folder": int(folder), "human": bool(human)}
+        return Batch.from_json(self._json("POST", "/archives/batches", json=body))
+
+    def get_batch(self, batch_id: int) -> Batch:
+        """One batch with its capture jobs."""
+        return Batch.from_json(self._json("GET", f"/archives/batches/{int(batch_id)}"))
+
+    def list_batches(self, *, page_size: int | None = None) -> Iterator[Batch]:
+        """The user's batches, newest first (``page_size`` small when only recent ones matter)."""
+        for obj in self._pages("/archives/batches", page_size=page_size):
+            yield Batch.from_json(obj)
+
+    def links_remaining(self, folder: int) -> float:
+        """The personal quota left, learned from an empty batch (which creates nothing).
+
+        ``float('inf')`` when unlimited.
+        """
+        batch = self.create_batch([], folder)
+        return batch.links_remaining if batch.links_remaining is not None else float("inf")
+
+    # ------------------------------------------------------------------ folders
+
+    def list_top_folders(self) -> Iterator[Folder]:
+        """Top-level folders: Personal Links, Sponsored Links, then each organization's folder."""
+        for obj in self._pages("/folders"):
+            yield Folder.from_json(obj)
+
+    def get_folder(self, folder_id: int) -> Folder:
+        """One folder."""
+        return Folder.from_json(self._json("GET", f"/folders/{int(folder_id)}"))
+
+    def list_child_folders(self, folder_id: int) -> Iterator[Folder]:
+        """Direct subfolders, ordered by name."""
+        for obj in self._pages(f"/folders/{int(folder_id)}/folders"):
+            yield Folder.from_json(obj)
+
+    def create_folder(self, parent_id: int, name: str) -> Folder:
+        """Create a subfolder (the name is trimmed; duplicates at one level are refused)."""
+        return Folder.from_json(self._json("POST", f"/folders/{int(parent_id)}/folders", json={"name": name}))
+
+    def rename_folder(self, folder_id: int, name: str) -> Folder:
+        """Rename a folder (top-level folders cannot be renamed)."""
+        return Folder.from_json(self._json("PATCH", f"/folders/{int(folder_id)}", json={"name": name}))
+
+    def move_folder(self, folder_id: int, new_parent_id: int) -> Folder:
+        """Move a folder under another one."""
+        return Folder.from_json(
+            self._json("PUT", f"/folders/{int(new_parent_id)}/folders/{int(folder_id)}")
+        )
+
+    def delete_folder(self, folder_id: int) -> None:
+        """Delete an empty, non-top-level folder."""
+        self.session.request("DELETE", f"/folders/{int(folder_id)}").close()
+
+    # ------------------------------------------------------------------ capture jobs
+
+    def list_capture_jobs(self) -> Iterator[CaptureJob]:
+        """The user's capture jobs that are still pending or in progress."""
+        for obj in self._pages("/capture_jobs"):
+            yield CaptureJob.from_json(obj)
+
+    def get_capture_job(self, guid_or_id: str | int) -> CaptureJob:
+        """The capture job of an archive (by GUID) or by numeric job id."""
+        key = str(guid_or_id) if isinstance(guid_or_id, int) else normalize_guid(guid_or_id)
+        return CaptureJob.from_json(self._json("GET", f"/capture_jobs/{key}"))

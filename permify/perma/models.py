@@ -1,0 +1,367 @@
+"""Frozen dataclasses built from Perma.cc API JSON.
+
+Built with ``from_json`` class methods that tolerate what the real server does: unknown keys
+(ignored), null fields, timestamps with and without microseconds, ``parent`` as an integer or
+as the stale ``/v1/folders/25/`` form of the docs, and a capture job ``message`` that is a
+JSON *string* to decode.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+__all__ = [
+    "TRANSITIONAL_STATUSES",
+    "Archive",
+    "Batch",
+    "Capture",
+    "CaptureJob",
+    "Folder",
+    "Organization",
+    "User",
+    "parse_timestamp",
+]
+
+#: Capture-job statuses that are still moving; a batch is settled when none of its jobs has one.
+TRANSITIONAL_STATUSES = frozenset({"pending", "in_progress"})
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """Parse Perma's ISO-8601 UTC timestamps (``Z``, with or without microseconds)."""
+    if not value or not isinstance(value, str):
+        return None
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        # Python 3.10's fromisoformat wants exactly 0, 3 or 6 fraction digits.
+        m = re.match(r"^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$", text)
+        if not m:
+            return None
+        frac = (m.group(2) + "000000")[:6]
+        try:
+            parsed = datetime.fromisoformat(f"{m.group(1)}.{frac}{m.group(3)}")
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed
+
+
+def _int(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        m = re.search(r"(\d+)/?$", value)  # "/v1/folders/25/" in the stale doc examples
+        return int(m.group(1)) if m else None
+    return None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One capture of an archive (the primary page, a screenshot, ...)."""
+
+    role: str
+    status: str
+    url: str | None = None
+    record_type: str | None = None
+    content_type: str | None = None
+    user_upload: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Capture:
+        """Build from a capture object."""
+        return cls(
+            role=str(data.get("role") or ""),
+            status=str(data.get("status") or ""),
+            url=_str(data.get("url")),
+            record_type=_str(data.get("record_type")),
+            content_type=_str(data.get("content_type")),
+            user_upload=bool(data.get("user_upload")),
+        )
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A Perma folder. ``path`` is the id chain from the root, e.g. ``"25-35-36"``."""
+
+    id: int
+    name: str
+    parent: int | None = None
+    has_children: bool = False
+    path: str = ""
+    organization: int | None = None
+    sponsored_by: int | None = None
+    is_sponsored_root_folder: bool = False
+    read_only: bool = False
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Folder:
+        """Build from a folder object."""
+        org = data.get("organization")
+        return cls(
+            id=int(data["id"]),
+            name=str(data.get("name") or ""),
+            parent=_int(data.get("parent")),
+            has_children=bool(data.get("has_children")),
+            path=str(data.get("path") or ""),
+            organization=org.get("id") if isinstance(org, dict) else _int(org),
+            sponsored_by=_int(data.get("sponsored_by")),
+            is_sponsored_root_folder=bool(data.get("is_sponsored_root_folder")),
+            read_only=bool(data.get("read_only")),
+        )
+
+    @property
+    def is_personal(self) -> bool:
+        """True when links created here count against the user's personal quota."""
+        return self.organization is None and self.sponsored_by is None
+
+
+@dataclass(frozen=True)
+class Organization:
+    """An organization (a journal, a court) and its shared folder."""
+
+    id: int
+    name: str
+    registrar: str | None = None
+    default_to_private: bool = False
+    shared_folder: Folder | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Organization:
+        """Build from an organization object."""
+        shared = data.get("shared_folder")
+        return cls(
+            id=int(data["id"]),
+            name=str(data.get("name") or ""),
+            registrar=_str(data.get("registrar")),
+            default_to_private=bool(data.get("default_to_private")),
+            shared_folder=Folder.from_json(shared) if isinstance(shared, dict) else None,
+        )
+
+
+@dataclass(frozen=True)
+class User:
+    """The account that owns the API key."""
+
+    id: int
+    full_name: str = ""
+    short_name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    top_level_folders: tuple[Folder, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> User:
+        """Build from ``GET /v1/user``."""
+        return cls(
+            id=int(data.get("id") or 0),
+            full_name=str(data.get("full_name") or ""),
+            short_name=str(data.get("short_name") or ""),
+            first_name=str(data.get("first_name") or ""),
+            last_name=str(data.get("last_name") or ""),
+            top_level_folders=tuple(
+                Folder.from_json(f) for f in data.get("top_level_folders") or () if isinstance(f, dict)
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Archive:
+    """A Perma link (public or authenticated form; the private fields are None in the public one)."""
+
+    guid: str
+    url: str
+    title: str = ""
+    creation_timestamp: datetime | None = None
+    description: str | None = None
+    warc_size: int | None = None
+    warc_download_url: str | None = None
+    captures: tuple[Capture, ...] = ()
+    queue_time: int | None = None
+    capture_time: int | None = None
+    notes: str | None = None
+    is_private: bool | None = None
+    private_reason: str | None = None
+    archive_timestamp: datetime | None = None
+    organization: Organization | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Archive:
+        """Build from a public or authenticated archive object."""
+        org = data.get("organization")
+        return cls(
+            guid=str(data["guid"]),
+            url=str(data.get("url") or ""),
+            title=str(data.get("title") or ""),
+            creation_timestamp=parse_timestamp(data.get("creation_timestamp")),
+            description=_str(data.get("description")),
+            warc_size=_int(data.get("warc_size")),
+            warc_download_url=_str(data.get("warc_download_url")),
+            captures=tuple(Capture.from_json(c) for c in data.get("captures") or () if isinstance(c, dict)),
+            queue_time=_int(data.get("queue_time")),
+            capture_time=_int(data.get("capture_time")),
+            notes=_str(data.get("notes")),
+            is_private=data.get("is_private") if isinstance(data.get("is_private"), bool) else None,
+            private_reason=_str(data.get("private_reason")),
+            archive_timestamp=parse_timestamp(data.get("archive_timestamp")),
+            organization=Organization.from_json(org) if isinstance(org, dict) else None,
+        )
+
+    @property
+    def perma_url(self) -> str:
+        """The public Perma link, ``https://perma.cc/GUID``."""
+        return f"https://perma.cc/{self.guid}"
+
+    @property
+    def primary_status(self) -> str | None:
+        """Status of the primary capture (``pending``, ``success``, ``failed``), if any."""
+        for capture in self.captures:
+            if capture.role == "primary":
+                return capture.status
+        return None
+
+
+@dataclass(frozen=True)
+class CaptureJob:
+    """The capture job of one archive, or of one URL in a batch.
+
+    ``guid`` is None for ``invalid`` jobs (the URL was rejected and no archive exists).
+    ``errors`` is the decoded ``message`` (Perma sends it as a JSON string).
+    """
+
+    guid: str | None
+    status: str
+    submitted_url: str = ""
+    message: str | None = None
+    id: int | None = None
+    attempt: int = 0
+    step_count: float = 0.0
+    step_description: str | None = None
+    queue_position: int = 0
+    capture_start_time: datetime | None = None
+    capture_end_time: datetime | None = None
+    title: str = ""
+    user_deleted: bool | None = None
+    errors: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> CaptureJob:
+        """Build from a capture job object, decoding its JSON-string ``message``."""
+        message = data.get("message")
+        return cls(
+            guid=_str(data.get("guid")),
+            status=str(data.get("status") or ""),
+            submitted_url=str(data.get("submitted_url") or ""),
+            message=message if isinstance(message, str) else None,
+            id=_int(data.get("id")),
+            attempt=_int(data.get("attempt")) or 0,
+            step_count=float(data.get("step_count") or 0),
+            step_description=_str(data.get("step_description")),
+            queue_position=_int(data.get("queue_position")) or 0,
+            capture_start_time=parse_timestamp(data.get("capture_start_time")),
+            capture_end_time=parse_timestamp(data.get("capture_end_time")),
+            title=str(data.get("title") or ""),
+            user_deleted=data.get("user_deleted") if isinstance(data.get("user_deleted"), bool) else None,
+            errors=tuple(decode_messages(message)),
+        )
+
+    @property
+    def transitional(self) -> bool:
+        """True while the job is ``pending`` or ``in_progress``."""
+        return self.status in TRANSITIONAL_STATUSES
+
+    @property
+    def error_text(self) -> str:
+        """Perma's own error message(s) for a failed or invalid job, joined for a report."""
+        return "; ".join(self.errors) or (f"capture {self.status}" if self.status else "")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A batch of archives created with one request.
+
+    ``links_remaining`` is only set on the create response (None elsewhere); it is the
+    caller's personal quota after the batch, ``float('inf')`` when unlimited.
+    """
+
+    id: int
+    started_on: datetime | None = None
+    created_by: int | None = None
+    target_folder: Folder | None = None
+    target_folder_id: int | None = None
+    capture_jobs: tuple[CaptureJob, ...] = ()
+    links_remaining: float | None = None
+    links_remaining_period: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Batch:
+        """Build from a (detailed) batch object or a batch create response."""
+        target = data.get("target_folder")
+        remaining = data.get("links_remaining")
+        if remaining == "Infinity":
+            remaining_value: float | None = float("inf")
+        elif isinstance(remaining, (int, float)) and not isinstance(remaining, bool):
+            remaining_value = float(remaining)
+        else:
+            remaining_value = None
+        folder = Folder.from_json(target) if isinstance(target, dict) else None
+        return cls(
+            id=int(data["id"]),
+            started_on=parse_timestamp(data.get("started_on")),
+            created_by=_int(data.get("created_by")),
+            target_folder=folder,
+            target_folder_id=folder.id if folder else _int(target),
+            capture_jobs=tuple(
+                CaptureJob.from_json(j) for j in data.get("capture_jobs") or () if isinstance(j, dict)
+            ),
+            links_remaining=remaining_value,
+            links_remaining_period=_str(data.get("links_remaining_period")),
+        )
+
+    @property
+    def settled(self) -> bool:
+        """True when no job is pending or in progress."""
+        return not any(job.transitional for job in self.capture_jobs)
+
+
+def decode_messages(message: Any) -> list[str]:
+    """Every human message inside a capture job ``message`` (a JSON string) or an error body."""
+    if message is None:
+        return []
+    if isinstance(message, str):
+        try:
+            decoded = json.loads(message)
+        except ValueError:
+            return [message] if message.strip() else []
+        if isinstance(decoded, str):
+            return [decoded]
+        return collect_strings(decoded)
+    return collect_strings(message)
+
+
+def collect_strings(value: Any) -> list[str]:
+    """All strings in an arbitrary JSON value, depth first (dict of lists, list, string...)."""
+    out: list[str] = []
+    if isinstance(value, str):
+        if value.strip():
+            out.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            out.extend(collect_strings(item))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            out.extend(collect_strings(item))
+    return out

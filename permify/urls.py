@@ -1,0 +1,209 @@
+"""Find cited URLs in text, decide which to archive, and key them for de-duplication.
+
+Shared by every format adapter, so that a URL is found, trimmed and classified the same way
+in a Word footnote, a Markdown paragraph and a BibTeX ``note``. The rules are written out in
+the README ("Which URLs are archived") because users ask why a URL was skipped.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+__all__ = [
+    "PERMA_LINK_RE",
+    "Classification",
+    "UrlMatch",
+    "classify",
+    "dedupe_key",
+    "find_urls",
+    "is_perma_link",
+    "perma_guid",
+    "trim_url",
+]
+
+# A candidate runs from the scheme to the first character that cannot be in a cited URL:
+# white space, <>"`{}|\^, curly quotes, en/em dashes. Non-ASCII letters are allowed (IDN
+# hosts, Unicode paths).
+_STOP = "\\s<>\"`{}|\\\\^\u201c\u201d\u2018\u2019\u2013\u2014\u00ab\u00bb"
+_CANDIDATE_RE = re.compile(rf"(?<![A-Za-z0-9+.-])https?://[^{_STOP}]+", re.IGNORECASE)
+# Trailing characters that end a sentence rather than a URL.
+_TRAILING = ".,;:!?'\"*_~\u2026"
+_CLOSERS = {")": "(", "]": "["}
+
+#: A Perma link as permify writes it (and as users paste it): https://perma.cc/GUID.
+PERMA_LINK_RE = re.compile(
+    r"https?://(?:www\.)?perma\.cc/([A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])"
+)
+
+_ARCHIVE_HOSTS = (
+    "perma.cc",
+    "web.archive.org",
+    "wayback.archive.org",
+    "archive.org",
+    "archive.today",
+    "archive.ph",
+    "archive.is",
+    "archive.li",
+    "archive.md",
+    "archive.vn",
+    "webcitation.org",
+)
+_DOI_HOSTS = ("doi.org", "dx.doi.org")
+
+
+@dataclass(frozen=True)
+class UrlMatch:
+    """A URL found in a text: ``text[start:end] == url``."""
+
+    start: int
+    end: int
+    url: str
+
+
+def trim_url(candidate: str) -> str:
+    """Drop what a sentence adds after a URL: trailing punctuation and unbalanced closers.
+
+    ``)`` and ``]`` are kept while balanced inside the URL, so
+    ``https://en.wikipedia.org/wiki/Foo_(bar)`` survives ``(see ...Foo_(bar)).``.
+    """
+    url = candidate
+    while url:
+        last = url[-1]
+        # Before the punctuation rule, which would take the ";" and leave "&amp".
+        if url.endswith("&amp;"):
+            url = url[:-5]
+        elif last in _TRAILING:
+            url = url[:-1]
+        elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
+            url = url[:-1]
+        else:
+            break
+    # "https://" alone is not a URL.
+    if "://" in url and url.split("://", 1)[1]:
+        return url
+    return ""
+
+
+def find_urls(text: str) -> list[UrlMatch]:
+    """Every http(s) URL in ``text``, trimmed, with exact offsets, in order.
+
+    Angle brackets are never part of a URL (``<https://x>`` gives ``https://x``); a scheme
+    is required (``www.example.com`` alone is not a citation permify can trust).
+    """
+    found: list[UrlMatch] = []
+    for m in _CANDIDATE_RE.finditer(text):
+        url = trim_url(m.group(0))
+        if url:
+            found.append(UrlMatch(m.start(), m.start() + len(url), url))
+    return found
+
+
+def is_perma_link(url: str) -> bool:
+    """True for a ``https://perma.cc/GUID`` link (the kind permify inserts)."""
+    return PERMA_LINK_RE.fullmatch(url.rstrip("/")) is not None
+
+
+def perma_guid(url: str) -> str | None:
+    """The GUID of a Perma link, upper-cased, or None if ``url`` is not one."""
+    m = PERMA_LINK_RE.fullmatch(url.rstrip("/"))
+    return m.group(1).upper() if m else None
+
+
+@dataclass(frozen=True)
+class Classification:
+    """Whether to archive a URL; ``reason`` says why not when ``archive`` is False."""
+
+    archive: bool
+    reason: str | None = None
+
+    @property
+    def status(self) -> str:
+        """``archive`` or ``skip``."""
+        return "archive" if self.archive else "skip"
+
+
+_ARCHIVE = Classification(True)
+
+
+def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def classify(url: str, *, archive_doi: bool = False) -> Classification:
+    """Decide whether ``url`` should be archived, or why it is skipped.
+
+    Skipped: already an archive (perma.cc, the Wayback Machine, archive.today...), not
+    http(s), localhost and ``.local``/``.localhost``/``.internal`` names, private, loopback,
+    link-local, reserved or multicast IP addresses, single-label hosts, and DOI links unless
+    ``archive_doi`` (they are persistent already).
+    """
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        _ = parts.port  # raises ValueError on a malformed port
+    except ValueError:
+        return Classification(False, "malformed URL")
+    if parts.scheme.lower() not in ("http", "https"):
+        return Classification(False, f"not http(s) ({parts.scheme or 'no scheme'})")
+    if not host:
+        return Classification(False, "no host")
+    if _host_matches(host, _ARCHIVE_HOSTS):
+        return Classification(False, "already an archive link")
+    if _host_matches(host, _DOI_HOSTS) and not archive_doi:
+        return Classification(False, "DOI link (persistent already; use --archive-doi)")
+    try:
+        ip = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        ip = None
+    if ip is not None:
+        if ip.is_loopback:
+            return Classification(False, "loopback address")
+        if ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast:
+            return Classification(False, "private or reserved address")
+        if ip.is_unspecified:
+            return Classification(False, "unspecified address")
+        return _ARCHIVE
+    if host == "localhost" or _host_matches(host, ("localhost", "local", "internal", "test",
+                                                    "example", "invalid", "lan", "home.arpa")):
+        # example.com is real and archivable; only the bare TLD "example" is reserved.
+        return Classification(False, "local or reserved host name")
+    if "." not in host:
+        return Classification(False, "single-label host (not a public web address)")
+    return _ARCHIVE
+
+
+def _idna(host: str) -> str:
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
+
+
+def dedupe_key(url: str) -> str:
+    """A key under which the same cited URL, written differently, is archived once.
+
+    Scheme and host are lower-cased, the host IDNA-encoded, the default port and a bare
+    trailing ``?`` dropped, an empty path made ``/``. The path, query and fragment are kept
+    as written (they can change what the page shows). The document keeps the URL verbatim.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        host = _idna((parts.hostname or "").rstrip(".").lower())
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(scheme)
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    if parts.username or parts.password:
+        userinfo = parts.username or ""
+        if parts.password:
+            userinfo += ":" + parts.password
+        netloc = f"{userinfo}@{netloc}"
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, parts.query, parts.fragment))

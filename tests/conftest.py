@@ -1,0 +1,52 @@
+"""Shared pytest fixtures: golden files, paths anchored on this file, the pandoc binary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+SAMPLES = ROOT / "sample_docs"
+GOLDEN = TESTS / "golden"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite the golden files under tests/golden/ from the current output",
+    )
+
+
+class Golden:
+    """Compare bytes with a golden file, or rewrite it under ``--update-golden``."""
+
+    def __init__(self, update: bool) -> None:
+        self.update = update
+
+    def check(self, name: str, actual: bytes) -> None:
+        path = GOLDEN / name
+        if self.update or not path.exists():
+            if not self.update:
+                pytest.fail(f"golden file {path} is missing; run pytest --update-golden")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(actual)
+            return
+        expected = path.read_bytes()
+        assert actual == expected, f"output differs from {path}; if intended, run pytest --update-golden"
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    """A :class:`Golden` comparer honouring ``--update-golden``."""
+    return Golden(bool(request.config.getoption("--update-golden")))
+
+
+@pytest.fixture(scope="session")
+def pandoc_path() -> str:
+    """The pandoc binary shipped by pypandoc-binary (skips if it is not installed)."""
+    pypandoc = pytest.importorskip("pypandoc")
+    return pypandoc.get_pandoc_path()
