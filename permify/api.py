@@ -1,0 +1,182 @@
+"""The library's main entry points: archive documents, list and check what they cite.
+
+The command line and the pandoc filter are thin skins over these functions::
+
+    import permify
+    result = permify.archive_document("article.md", folder="Law Review/Vol 12", api_key=KEY)
+    print(result.counts, result.outputs)
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .archiver import Archiver
+from .config import load_settings
+from .documents import (
+    Citation,
+    DocumentScan,
+    atomic_write,
+    default_output_path,
+    perma_links_for,
+    scan_document,
+    url_requests,
+)
+from .errors import ConfigError, UsageError
+from .folders import resolve_folder
+from .formats.base import RewriteOptions
+from .ledger import Ledger, default_ledger_path
+from .outcomes import ArchiveOptions, Outcome, ProgressCallback
+from .perma.client import PermaClient
+from .report import ReportRow, build_report, summary_counts
+from .urls import perma_guid
+
+__all__ = ["RunResult", "archive_document", "archive_documents", "check_documents", "scan_documents"]
+
+
+@dataclass
+class RunResult:
+    """What a run did: the scans, one :class:`Outcome` per unique URL, the report rows,
+    the files written (input -> output) and the counts by status."""
+
+    scans: list[DocumentScan]
+    outcomes: dict[str, Outcome]
+    rows: list[ReportRow]
+    outputs: dict[str, str] = field(default_factory=dict)
+    folder_id: int | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows by status: archived, reused, failed, skipped (and would-archive in a dry run)."""
+        return summary_counts(self.rows)
+
+    @property
+    def ok(self) -> bool:
+        """True when no URL failed."""
+        return not any(r.status == "failed" for r in self.rows)
+
+
+def scan_documents(
+    paths: Sequence[str | Path], *, fmt: str | None = None, archive_doi: bool = False
+) -> list[DocumentScan]:
+    """Parse every document and classify what it cites (no network). Raises on the first bad input."""
+    return [scan_document(p, fmt=fmt, archive_doi=archive_doi) for p in paths]
+
+
+def check_documents(paths: Sequence[str | Path], **kw: object) -> list[tuple[DocumentScan, Citation]]:
+    """Cited URLs that should be archived but have no Perma link beside them (empty: all done)."""
+    return [(scan, c) for scan in scan_documents(paths, **kw) for c in scan.to_archive]  # type: ignore[arg-type]
+
+
+def _output_for(path: str, output: str | Path | None, in_place: bool, count: int) -> Path:
+    if in_place:
+        return Path(path)
+    if output is not None:
+        if count > 1:
+            out_dir = Path(output)
+            if not out_dir.is_dir():
+                raise UsageError(f"-o {output}: with several inputs, -o must be an existing folder")
+            return out_dir / Path(path).name
+        return Path(output)
+    if path == "-":
+        raise UsageError("reading stdin needs -o OUT (or -o - for stdout)")
+    return default_output_path(path)
+
+
+def archive_documents(
+    paths: Sequence[str | Path],
+    *,
+    folder: str | int | None = None,
+    api_key: str | None = None,
+    api_url: str | None = None,
+    client: PermaClient | None = None,
+    ledger: Ledger | str | Path | None = None,
+    output: str | Path | None = None,
+    in_place: bool = False,
+    backup: bool = True,
+    create_folder: bool = False,
+    options: ArchiveOptions | None = None,
+    rewrite: RewriteOptions | None = None,
+    fmt: str | None = None,
+    archive_doi: bool = False,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
+    """Archive every URL the documents cite, exactly once, and write them back with Perma links.
+
+    Parameters mirror ``permify archive``. ``folder`` is an id or a path of folder names
+    (default ``PERMIFY_FOLDER``). ``client``/``ledger`` may be given ready-made (tests, the
+    pandoc filter); otherwise they are built from ``api_key``/``api_url`` and the settings.
+    ``options`` tunes the archiver (its ``folder_id`` is filled in). Output goes to ``output``,
+    or in place (keeping ``<name>.orig`` when ``backup``), or to ``<stem>.perma<suffix>``.
+    A dry run writes nothing and creates nothing.
+    """
+    names = [str(p) for p in paths]
+    if not names:
+        raise UsageError("no input files")
+    if in_place and output is not None:
+        raise UsageError("use either -o OUT or --in-place, not both")
+    scans = scan_documents(names, fmt=fmt, archive_doi=archive_doi)  # bad input fails before any network
+    targets = {name: _output_for(name, output, in_place, len(names)) for name in names}
+    settings = load_settings(api_key=api_key, api_url=api_url, folder=None if folder is None else str(folder))
+    own_client = client is None
+    if client is None:
+        client = PermaClient(settings.api_key, settings.api_url)
+    own_ledger = not isinstance(ledger, Ledger)
+    the_ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger or settings.ledger or default_ledger_path())
+    try:
+        # A URL that already has a Perma link somewhere in the documents reuses it elsewhere.
+        outcomes: dict[str, Outcome] = _already_linked(scans)
+        requests = [r for r in url_requests(scans) if r.key not in outcomes]
+        folder_id: int | None = None
+        if requests:
+            if not settings.folder:
+                raise ConfigError("no Perma folder: pass --folder ID or --folder 'Name/Sub', or set PERMIFY_FOLDER")
+            dry_run = bool(options and options.dry_run)
+            folder_id = resolve_folder(client, settings.folder, create=create_folder and not dry_run).id
+            opts = replace(options, folder_id=folder_id) if options else ArchiveOptions(folder_id=folder_id)
+            outcomes.update(Archiver(client, the_ledger, opts, progress=progress).ensure(requests))
+        result = RunResult(scans, outcomes, build_report(scans, outcomes), folder_id=folder_id)
+        if options is not None and options.dry_run:
+            return result
+        rewrite = rewrite or RewriteOptions()
+        for scan in scans:
+            data = scan.parsed.rewrite(perma_links_for(scan, outcomes), rewrite)
+            target = targets[scan.path]
+            if str(target) == "-":
+                import sys
+
+                sys.stdout.buffer.write(data)
+                sys.stdout.buffer.flush()
+                result.outputs[scan.path] = "-"
+                continue
+            if in_place and backup:
+                backup_path = Path(scan.path + ".orig")
+                if not backup_path.exists():
+                    shutil.copy2(scan.path, backup_path)
+            atomic_write(target, data, like=scan.path if scan.path != "-" else None)
+            result.outputs[scan.path] = str(target)
+        return result
+    finally:
+        if own_ledger:
+            the_ledger.close()
+        if own_client:
+            client.close()
+
+
+def _already_linked(scans: list[DocumentScan]) -> dict[str, Outcome]:
+    linked: dict[str, Outcome] = {}
+    for scan in scans:
+        for c in scan.citations:
+            guid = perma_guid(c.cited.existing_archive or "")
+            if c.state == "linked" and guid and c.key not in linked:
+                linked[c.key] = Outcome(c.key, c.cited.url, "reused", guid, "Perma link found in the document")
+    needed = {c.key for scan in scans for c in scan.to_archive}
+    return {key: outcome for key, outcome in linked.items() if key in needed}
+
+
+def archive_document(path: str | Path, **kw: object) -> RunResult:
+    """Archive one document; see :func:`archive_documents` for the parameters."""
+    return archive_documents([path], **kw)  # type: ignore[arg-type]

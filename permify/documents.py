@@ -1,0 +1,177 @@
+"""Reading documents, classifying what they cite, and writing them back atomically.
+
+This is the part of the data flow on either side of the archiver:
+``bytes -> Adapter.parse -> citations -> urls.classify -> unique keys`` before it, and
+``{key: Outcome} -> ParsedDocument.rewrite -> atomic write`` after it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError, OutputError
+from .formats.base import CitedUrl, ParsedDocument, adapter_for, format_for_path
+from .outcomes import Outcome, UrlRequest
+from .urls import Classification, classify, dedupe_key
+
+__all__ = [
+    "Citation",
+    "DocumentScan",
+    "atomic_write",
+    "default_output_path",
+    "scan_document",
+    "url_requests",
+]
+
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A cited URL with its classification and dedupe key.
+
+    ``state`` is ``linked`` (a Perma link is already beside it), ``skip`` (not archivable:
+    see ``classification.reason``) or ``archive``.
+    """
+
+    cited: CitedUrl
+    classification: Classification
+    key: str
+
+    @property
+    def state(self) -> str:
+        """``linked``, ``skip`` or ``archive``."""
+        if self.cited.existing_archive:
+            return "linked"
+        return "archive" if self.classification.archive else "skip"
+
+
+@dataclass(frozen=True)
+class DocumentScan:
+    """One parsed document and what it cites."""
+
+    path: str
+    format: str
+    parsed: ParsedDocument
+    citations: tuple[Citation, ...]
+
+    @property
+    def to_archive(self) -> list[Citation]:
+        """Citations that need an archive."""
+        return [c for c in self.citations if c.state == "archive"]
+
+
+def read_input(path: str | Path) -> bytes:
+    """The bytes of ``path`` (``-`` is stdin); :class:`InputError` with one clear line otherwise."""
+    name = str(path)
+    if name == "-":
+        return sys.stdin.buffer.read()
+    p = Path(name)
+    if not p.exists():
+        raise InputError(name, "no such file")
+    if p.is_dir():
+        raise InputError(name, "is a directory; give the manuscript file inside it")
+    try:
+        size = p.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise InputError(name, f"file is too large ({size // (1024 * 1024)} MB)")
+        return p.read_bytes()
+    except PermissionError:
+        raise InputError(name, "permission denied; check the file's permissions") from None
+    except OSError as error:
+        raise InputError(name, f"cannot read ({error.strerror or error})") from None
+
+
+def scan_document(
+    path: str | Path,
+    *,
+    fmt: str | None = None,
+    archive_doi: bool = False,
+    data: bytes | None = None,
+) -> DocumentScan:
+    """Read and parse one document and classify every URL it cites. No network."""
+    name = str(path)
+    format_name = format_for_path(name, fmt)
+    adapter = adapter_for(format_name)
+    raw = read_input(name) if data is None else data
+    if name == "-" and not adapter.textual:
+        raise InputError(name, f"{format_name} cannot be read from stdin; pass the file path")
+    parsed = adapter.parse(raw, name)
+    citations = tuple(
+        Citation(cited, classify(cited.url, archive_doi=archive_doi), dedupe_key(cited.url))
+        for cited in parsed.citations
+    )
+    return DocumentScan(name, format_name, parsed, citations)
+
+
+def url_requests(scans: Iterable[DocumentScan]) -> list[UrlRequest]:
+    """One :class:`UrlRequest` per unique URL to archive across documents, in first-cited order."""
+    found: dict[str, UrlRequest] = {}
+    for scan in scans:
+        for citation in scan.to_archive:
+            where = f"{scan.path}: {citation.cited.location}"
+            prior = found.get(citation.key)
+            if prior is None:
+                found[citation.key] = UrlRequest(citation.key, citation.cited.url, citation.cited.title, (where,))
+            else:
+                found[citation.key] = UrlRequest(
+                    prior.key, prior.url, prior.title or citation.cited.title, (*prior.locations, where)
+                )
+    return list(found.values())
+
+
+def perma_links_for(scan: DocumentScan, outcomes: Mapping[str, Outcome]) -> dict[int, str]:
+    """The ``{citation index: perma URL}`` mapping to rewrite ``scan`` with."""
+    links: dict[int, str] = {}
+    for citation in scan.to_archive:
+        outcome = outcomes.get(citation.key)
+        if outcome is not None and outcome.insertable and outcome.perma_url:
+            links[citation.cited.index] = outcome.perma_url
+    return links
+
+
+def default_output_path(path: str | Path) -> Path:
+    """``<stem>.perma<suffix>`` beside the input."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}.perma{p.suffix}")
+
+
+def atomic_write(path: str | Path, data: bytes, *, like: str | Path | None = None) -> None:
+    """Write ``data`` to ``path`` so that it is either the old file or the new one, never half.
+
+    A temporary file in the same folder is written, flushed and fsynced, then renamed over the
+    target. ``like`` copies that file's permission bits.
+    """
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise OutputError(f"{target}: cannot write in {folder} ({error.strerror or error})") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if like is not None and Path(like).exists():
+            shutil.copymode(like, tmp)
+        os.replace(tmp, target)
+    except BaseException as error:
+        Path(tmp).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise OutputError(f"{target}: cannot write ({error.strerror or error})") from None
+        raise
+    try:  # make the rename itself durable
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass

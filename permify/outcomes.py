@@ -1,0 +1,84 @@
+"""What archiving a URL came to: the values the archiver returns and the report is made of."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["ArchiveOptions", "Outcome", "ProgressCallback", "UrlRequest"]
+
+#: ``progress(kind, line)``: kind is one of found, reused, created, captured, failed, waiting, info.
+ProgressCallback = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class UrlRequest:
+    """One unique URL to archive: its dedupe ``key``, the ``url`` to send, an optional
+    archive ``title`` and the places it is cited (for the ledger and the report)."""
+
+    key: str
+    url: str
+    title: str | None = None
+    locations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result for one unique URL.
+
+    ``status`` is ``archived`` (created by this run), ``reused`` (found in the ledger or the
+    folder), ``failed`` (capture failed, URL rejected, quota, timeout: see ``message``),
+    ``skipped`` (not archivable; ``message`` says why) or, in a dry run, ``would-archive``.
+    """
+
+    key: str
+    url: str
+    status: str
+    guid: str | None = None
+    message: str | None = None
+    locations: tuple[str, ...] = ()
+
+    @property
+    def perma_url(self) -> str | None:
+        """``https://perma.cc/GUID`` when there is a GUID."""
+        return f"https://perma.cc/{self.guid}" if self.guid else None
+
+    @property
+    def insertable(self) -> bool:
+        """True when the document should get this Perma link (the capture succeeded)."""
+        return self.status in ("archived", "reused") and self.guid is not None
+
+
+@dataclass(frozen=True)
+class ArchiveOptions:
+    """How the archiver works. Times are in seconds.
+
+    Attributes:
+        folder_id: the Perma folder to archive into.
+        private: create archives as private (one request per URL: batches cannot).
+        titles: send the document's link text or BibTeX title as the archive title (one
+            request per URL; by default Perma takes the captured page's own title).
+        reuse_any_folder: reuse an archive of the URL from any folder in the ledger.
+        retry_failed: archive again URLs whose earlier capture failed.
+        dry_run: make no API writes; report what would be archived and reused.
+        batch_size: URLs per batch request (each is validated synchronously by Perma).
+        capture_timeout: give up waiting on one capture after this long (Perma fails a
+            capture after about 7 minutes).
+        poll_initial, poll_max: first and longest interval between status polls.
+        unknown_outcome_wait: how long a create whose answer was lost may take to show up
+            in the user's batches before its URLs are considered never created.
+        wait_for_others: how long to wait for another process that claimed the same URLs.
+    """
+
+    folder_id: int
+    private: bool = False
+    titles: bool = False
+    reuse_any_folder: bool = False
+    retry_failed: bool = False
+    dry_run: bool = False
+    batch_size: int = 20
+    capture_timeout: float = 600.0
+    poll_initial: float = 1.0
+    poll_max: float = 5.0
+    unknown_outcome_wait: float = 90.0
+    wait_for_others: float = 900.0
