@@ -1,8 +1,120 @@
-"""permify: archive every URL a manuscript cites with Perma.cc, and write the Perma links back."""
+"""permify: archive every URL a manuscript cites with Perma.cc, and write the Perma links back.
+
+The library is the product; the ``permify`` command and the ``permify-filter`` pandoc filter
+use only what is exported here::
+
+    import permify
+
+    result = permify.archive_document("article.docx", folder="Law Review/Vol 12/Smith")
+    print(result.counts)                     # {'archived': 41, 'reused': 3, 'failed': 1, 'skipped': 6}
+
+    with permify.PermaClient(api_key) as perma:   # the whole Perma.cc API
+        for folder in perma.list_top_folders():
+            print(folder.id, folder.name)
+"""
 
 from __future__ import annotations
 
 from ._version import __version__
-from .errors import PermifyError
+from .api import (
+    RunResult,
+    archive_document,
+    archive_documents,
+    check_documents,
+    ensure_archives,
+    known_archives,
+    scan_documents,
+)
+from .archiver import Archiver
+from .documents import Citation, DocumentScan, scan_document, url_requests
+from .errors import (
+    AuthenticationError,
+    CaptureTimeoutError,
+    ConfigError,
+    InputError,
+    Interrupted,
+    InvalidGuidError,
+    LedgerError,
+    NetworkError,
+    NotFoundError,
+    OutputError,
+    PermaError,
+    PermifyError,
+    PermissionDeniedError,
+    QuotaExceededError,
+    RateLimitedError,
+    ServerError,
+    UnknownOutcomeError,
+    UnsafeTransportError,
+    UnsupportedFormatError,
+    UsageError,
+    ValidationError,
+)
+from .folders import folder_tree, resolve_folder
+from .formats.base import CitedUrl, RewriteOptions
+from .ledger import Ledger, default_ledger_path
+from .outcomes import ArchiveOptions, Outcome, UrlRequest
+from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
+from .report import ReportRow, build_report, write_report
+from .urls import classify, dedupe_key, find_urls
 
-__all__ = ["PermifyError", "__version__"]
+__all__ = [
+    "Archive",
+    "ArchiveOptions",
+    "Archiver",
+    "AuthenticationError",
+    "Batch",
+    "CaptureJob",
+    "CaptureTimeoutError",
+    "Citation",
+    "CitedUrl",
+    "ConfigError",
+    "DocumentScan",
+    "Folder",
+    "InputError",
+    "Interrupted",
+    "InvalidGuidError",
+    "Ledger",
+    "LedgerError",
+    "NetworkError",
+    "NotFoundError",
+    "Organization",
+    "Outcome",
+    "OutputError",
+    "PermaClient",
+    "PermaError",
+    "PermaSession",
+    "PermifyError",
+    "PermissionDeniedError",
+    "QuotaExceededError",
+    "RateLimitedError",
+    "ReportRow",
+    "RetryPolicy",
+    "RewriteOptions",
+    "RunResult",
+    "ServerError",
+    "UnknownOutcomeError",
+    "UnsafeTransportError",
+    "UnsupportedFormatError",
+    "UrlRequest",
+    "UsageError",
+    "User",
+    "ValidationError",
+    "__version__",
+    "archive_document",
+    "archive_documents",
+    "build_report",
+    "check_documents",
+    "classify",
+    "dedupe_key",
+    "default_ledger_path",
+    "ensure_archives",
+    "find_urls",
+    "folder_tree",
+    "known_archives",
+    "resolve_folder",
+    "scan_document",
+    "scan_documents",
+    "url_requests",
+    "write_report",
+]

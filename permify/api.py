@@ -9,13 +9,16 @@ The command line and the pandoc filter are thin skins over these functions::
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .archiver import Archiver
-from .config import load_settings
+from .config import Settings, load_settings
 from .documents import (
     Citation,
     DocumentScan,
@@ -29,12 +32,20 @@ from .errors import ConfigError, UsageError
 from .folders import resolve_folder
 from .formats.base import RewriteOptions
 from .ledger import Ledger, default_ledger_path
-from .outcomes import ArchiveOptions, Outcome, ProgressCallback
+from .outcomes import ArchiveOptions, Outcome, ProgressCallback, UrlRequest
 from .perma.client import PermaClient
 from .report import ReportRow, build_report, summary_counts
 from .urls import perma_guid
 
-__all__ = ["RunResult", "archive_document", "archive_documents", "check_documents", "scan_documents"]
+__all__ = [
+    "RunResult",
+    "archive_document",
+    "archive_documents",
+    "check_documents",
+    "ensure_archives",
+    "known_archives",
+    "scan_documents",
+]
 
 
 @dataclass
@@ -46,7 +57,6 @@ class RunResult:
     outcomes: dict[str, Outcome]
     rows: list[ReportRow]
     outputs: dict[str, str] = field(default_factory=dict)
-    folder_id: int | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -86,6 +96,97 @@ def _output_for(path: str, output: str | Path | None, in_place: bool, count: int
     return default_output_path(path)
 
 
+@contextlib.contextmanager
+def _resources(
+    api_key: str | None, api_url: str | None, client: PermaClient | None, ledger: Ledger | str | Path | None,
+    folder: str | int | None,
+) -> Iterator[tuple[PermaClient, Ledger, Settings]]:
+    settings = load_settings(api_key=api_key, api_url=api_url, folder=None if folder is None else str(folder))
+    own_client = client is None
+    the_client = client or PermaClient(settings.api_key, settings.api_url)
+    own_ledger = not isinstance(ledger, Ledger)
+    the_ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger or settings.ledger or default_ledger_path())
+    try:
+        yield the_client, the_ledger, settings
+    finally:
+        if own_ledger:
+            the_ledger.close()
+        if own_client:
+            the_client.close()
+
+
+def _api_host(client: PermaClient) -> str:
+    return urlsplit(client.session.base_url).netloc
+
+
+def _folder_id(client: PermaClient, ledger: Ledger, spec: str | None, *, create: bool) -> int:
+    if not spec:
+        raise ConfigError("no Perma folder: pass --folder ID or --folder 'Name/Sub', or set PERMIFY_FOLDER")
+    cached = ledger.folder_id(_api_host(client), spec)
+    if cached is not None:
+        return cached
+    folder_id = resolve_folder(client, spec, create=create).id
+    ledger.remember_folder(_api_host(client), spec, folder_id)
+    return folder_id
+
+
+def ensure_archives(
+    requests: Sequence[UrlRequest],
+    *,
+    folder: str | int | None = None,
+    api_key: str | None = None,
+    api_url: str | None = None,
+    client: PermaClient | None = None,
+    ledger: Ledger | str | Path | None = None,
+    create_folder: bool = False,
+    options: ArchiveOptions | None = None,
+    progress: ProgressCallback | None = None,
+) -> dict[str, Outcome]:
+    """Archive each unique URL exactly once in ``folder``; the building block of every front end.
+
+    When the ledger already knows every URL (and the folder), no HTTP request is made at all.
+    """
+    if not requests:
+        return {}
+    with _resources(api_key, api_url, client, ledger, folder) as (the_client, the_ledger, settings):
+        dry_run = bool(options and options.dry_run)
+        folder_id = _folder_id(the_client, the_ledger, settings.folder, create=create_folder and not dry_run)
+        opts = replace(options, folder_id=folder_id) if options else ArchiveOptions(folder_id=folder_id)
+        return Archiver(the_client, the_ledger, opts, progress=progress).ensure(requests)
+
+
+def known_archives(
+    requests: Sequence[UrlRequest],
+    *,
+    folder: str | int | None = None,
+    api_url: str | None = None,
+    ledger: Ledger | str | Path | None = None,
+) -> dict[str, Outcome]:
+    """What the ledger alone knows of these URLs (completed captures only), with no network at all.
+
+    The folder must have been resolved by an earlier run (or be an id). Used offline by the
+    pandoc filter so that a build without network still gets the Perma links it had.
+    """
+    settings = load_settings(api_url=api_url, folder=None if folder is None else str(folder))
+    path = ledger if isinstance(ledger, Ledger) else Path(ledger or settings.ledger or default_ledger_path())
+    if not isinstance(path, Ledger) and not path.exists():
+        return {}
+    host = urlsplit(settings.api_url).netloc
+    the_ledger = path if isinstance(path, Ledger) else Ledger(path)
+    try:
+        spec = settings.folder or ""
+        folder_id = the_ledger.folder_id(host, spec) or (int(spec) if spec.isdigit() else None)
+        found: dict[str, Outcome] = {}
+        for req in requests:
+            entry = the_ledger.get(host, folder_id, req.key) if folder_id is not None else None
+            if entry is not None and entry.status == "completed" and entry.guid:
+                found[req.key] = Outcome(req.key, req.url, "reused", entry.guid, None, req.locations)
+        return found
+    finally:
+        if not isinstance(ledger, Ledger):
+            the_ledger.close()
+
+
 def archive_documents(
     paths: Sequence[str | Path],
     *,
@@ -120,50 +221,34 @@ def archive_documents(
         raise UsageError("use either -o OUT or --in-place, not both")
     scans = scan_documents(names, fmt=fmt, archive_doi=archive_doi)  # bad input fails before any network
     targets = {name: _output_for(name, output, in_place, len(names)) for name in names}
-    settings = load_settings(api_key=api_key, api_url=api_url, folder=None if folder is None else str(folder))
-    own_client = client is None
-    if client is None:
-        client = PermaClient(settings.api_key, settings.api_url)
-    own_ledger = not isinstance(ledger, Ledger)
-    the_ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger or settings.ledger or default_ledger_path())
-    try:
-        # A URL that already has a Perma link somewhere in the documents reuses it elsewhere.
-        outcomes: dict[str, Outcome] = _already_linked(scans)
-        requests = [r for r in url_requests(scans) if r.key not in outcomes]
-        folder_id: int | None = None
-        if requests:
-            if not settings.folder:
-                raise ConfigError("no Perma folder: pass --folder ID or --folder 'Name/Sub', or set PERMIFY_FOLDER")
-            dry_run = bool(options and options.dry_run)
-            folder_id = resolve_folder(client, settings.folder, create=create_folder and not dry_run).id
-            opts = replace(options, folder_id=folder_id) if options else ArchiveOptions(folder_id=folder_id)
-            outcomes.update(Archiver(client, the_ledger, opts, progress=progress).ensure(requests))
-        result = RunResult(scans, outcomes, build_report(scans, outcomes), folder_id=folder_id)
-        if options is not None and options.dry_run:
-            return result
-        rewrite = rewrite or RewriteOptions()
-        for scan in scans:
-            data = scan.parsed.rewrite(perma_links_for(scan, outcomes), rewrite)
-            target = targets[scan.path]
-            if str(target) == "-":
-                import sys
-
-                sys.stdout.buffer.write(data)
-                sys.stdout.buffer.flush()
-                result.outputs[scan.path] = "-"
-                continue
-            if in_place and backup:
-                backup_path = Path(scan.path + ".orig")
-                if not backup_path.exists():
-                    shutil.copy2(scan.path, backup_path)
-            atomic_write(target, data, like=scan.path if scan.path != "-" else None)
-            result.outputs[scan.path] = str(target)
+    # A URL that already has a Perma link somewhere in the documents reuses it elsewhere.
+    outcomes: dict[str, Outcome] = _already_linked(scans)
+    requests = [r for r in url_requests(scans) if r.key not in outcomes]
+    outcomes.update(
+        ensure_archives(
+            requests, folder=folder, api_key=api_key, api_url=api_url, client=client, ledger=ledger,
+            create_folder=create_folder, options=options, progress=progress,
+        )
+    )
+    result = RunResult(scans, outcomes, build_report(scans, outcomes))
+    if options is not None and options.dry_run:
         return result
-    finally:
-        if own_ledger:
-            the_ledger.close()
-        if own_client:
-            client.close()
+    rewrite = rewrite or RewriteOptions()
+    for scan in scans:
+        data = scan.parsed.rewrite(perma_links_for(scan, outcomes), rewrite)
+        target = targets[scan.path]
+        if str(target) == "-":
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            result.outputs[scan.path] = "-"
+            continue
+        if in_place and backup:
+            backup_path = Path(scan.path + ".orig")
+            if not backup_path.exists():
+                shutil.copy2(scan.path, backup_path)
+        atomic_write(target, data, like=scan.path if scan.path != "-" else None)
+        result.outputs[scan.path] = str(target)
+    return result
 
 
 def _already_linked(scans: list[DocumentScan]) -> dict[str, Outcome]:

@@ -48,6 +48,13 @@ CREATE TABLE IF NOT EXISTS archives (
     PRIMARY KEY (api_host, folder_id, url_key)
 );
 CREATE INDEX IF NOT EXISTS archives_by_key ON archives (api_host, url_key);
+CREATE TABLE IF NOT EXISTS folders (
+    api_host   TEXT NOT NULL,
+    spec       TEXT NOT NULL,      -- what the user wrote: an id or "A/B/C"
+    folder_id  INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (api_host, spec)
+);
 CREATE TABLE IF NOT EXISTS intents (
     api_host     TEXT NOT NULL,
     folder_id    INTEGER NOT NULL,
@@ -285,6 +292,24 @@ class Ledger:
             raise ValueError("forget needs url_key, guid or folder_id")
         with self._write() as db:
             return db.execute(f"DELETE FROM archives WHERE {' AND '.join(clauses)}", args).rowcount
+
+    # ------------------------------------------------------------------ folders
+
+    def folder_id(self, api_host: str, spec: str) -> int | None:
+        """The folder id a ``--folder`` spec resolved to before (so later builds need no API call)."""
+        row = self._db.execute(
+            "SELECT folder_id FROM folders WHERE api_host=? AND spec=?", (api_host, spec)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def remember_folder(self, api_host: str, spec: str, folder_id: int) -> None:
+        """Remember what a ``--folder`` spec resolved to."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO folders VALUES (?,?,?,?) ON CONFLICT (api_host, spec) DO UPDATE SET"
+                " folder_id=excluded.folder_id, updated_at=excluded.updated_at",
+                (api_host, spec, folder_id, _now_iso(self.clock)),
+            )
 
     # ------------------------------------------------------------------ intents
 
