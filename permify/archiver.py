@@ -352,14 +352,16 @@ class Archiver:
     def _settle_unknown(self, keys: list[str], sent_at: float) -> list[str]:
         """Find what a create sent at ``sent_at`` made; return the keys it certainly did not."""
         urls = {self._reqs[k].url: k for k in keys}
+        pending = dict(urls)
         wait_until = sent_at + self.options.unknown_outcome_wait
         give_up = wait_until + self.options.unknown_outcome_wait + 65.0 * len(keys)
         interval = self.options.poll_initial
         while True:
-            scan = scan_recent_batches(self.client, self.options.folder_id, set(urls), sent_at, len(keys))
+            # Scan for the whole request (a batch is ours when all its URLs were in it),
+            # but settle only what is still open.
+            scan = scan_recent_batches(self.client, self.options.folder_id, set(urls), sent_at, len(urls))
             index = folder_index(self.client, self.options.folder_id)
-            unresolved = []
-            for url, key in urls.items():
+            for url, key in list(pending.items()):
                 best = best_archive(index.get(key, []))
                 job = scan.jobs.get(url)
                 if best is not None:
@@ -372,16 +374,17 @@ class Archiver:
                 elif job is not None:
                     self._take_job(key, job, None)
                 else:
-                    unresolved.append(key)
+                    continue
+                del pending[url]
             now = self.clock()
-            if not unresolved or (scan.found_batch and scan.settled) or now >= give_up:
+            if not pending or (scan.found_batch and scan.settled) or now >= give_up:
                 break
             if not scan.found_batch and now >= wait_until:
                 break
-            urls = {self._reqs[k].url: k for k in unresolved}
             self.ledger.heartbeat()
             self.sleep(interval)
             interval = min(interval * 1.5, self.options.poll_max)
+        unresolved = list(pending.values())
         # Truly missing: the claim stays ours, back to "claimed" so it may be sent again.
         self._unsent.update(unresolved)
         return unresolved

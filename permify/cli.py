@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=20, metavar="N", help="URLs per batch request (default 20)")
     p.add_argument("--capture-timeout", type=float, default=600, metavar="S",
                    help="give up waiting for one capture after S seconds (default 600)")
+    p.add_argument("--unknown-outcome-wait", type=float, default=90, metavar="S",
+                   help="how long a request whose answer was lost may take to show up at Perma (default 90)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the summary")
     p.add_argument("-v", "--verbose", action="store_true", help="print every event")
     _add_common_api(p)

@@ -74,6 +74,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             batch_size=args.batch_size,
             capture_timeout=args.capture_timeout,
+            unknown_outcome_wait=args.unknown_outcome_wait,
         )
         try:
             result = archive_documents(

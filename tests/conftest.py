@@ -50,3 +50,36 @@ def pandoc_path() -> str:
     """The pandoc binary shipped by pypandoc-binary (skips if it is not installed)."""
     pypandoc = pytest.importorskip("pypandoc")
     return pypandoc.get_pandoc_path()
+
+
+class FakeClock:
+    """A clock for code that takes ``clock=``: starts at a fixed time, moves only when told."""
+
+    def __init__(self, start: float = 1_800_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def sandbox():
+    """A running Perma sandbox on loopback with fast captures (0.05 s), fresh for each test."""
+    from permify.perma.sandbox import Sandbox, SandboxConfig
+
+    with Sandbox(SandboxConfig(capture_seconds=0.05)) as sb:
+        yield sb
+
+
+@pytest.fixture
+def api_env(sandbox, tmp_path, monkeypatch):
+    """Point permify at the sandbox through the environment, with a ledger and config in tmp_path."""
+    monkeypatch.setenv("PERMA_API_URL", sandbox.base_url)
+    monkeypatch.setenv("PERMA_API_KEY", sandbox.api_key)
+    monkeypatch.setenv("PERMIFY_LEDGER", str(tmp_path / "ledger.sqlite3"))
+    monkeypatch.setenv("PERMIFY_CONFIG", str(tmp_path / "no-config.ini"))
+    monkeypatch.delenv("PERMIFY_FOLDER", raising=False)
+    return sandbox
