@@ -1,0 +1,99 @@
+"""Benchmark the .docx adapter against python-docx's own open + save of the same file.
+
+Run from the repository root: ``python bench/bench_docx.py [--footnotes N]``. It makes a
+document with 2,000 footnotes citing 3,000 URLs (pandoc, from generated Markdown), then
+times, best of 3:
+
+* extraction: ``DocxAdapter().parse(bytes)`` (open, parse, scan every story part);
+* full rewrite: read the file, parse, insert a Perma link after every URL, write the file;
+* python-docx: ``docx.Document(path).save(out)``, a no-op round trip.
+
+The goal is a full rewrite no slower than python-docx's no-op open + save (ratio <= 1.0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def make_markdown(footnotes: int) -> str:
+    """Paragraphs citing ``footnotes`` notes; notes alternate one and two URLs (3 per 2 notes)."""
+    body, notes = [], []
+    for i in range(1, footnotes + 1):
+        if i % 10 == 1:
+            body.append("")
+        body.append(f"Sentence {i} of the argument relies on a web source.[^{i}]")
+        if i % 2:
+            notes.append(f"[^{i}]: See [Source {i}](https://example.org/source/{i}) (2024).")
+        else:
+            notes.append(
+                f"[^{i}]: See https://example.com/report/{i}?page=2 and "
+                f"<https://news.example.net/{i}/story.html>."
+            )
+    return "\n".join(body) + "\n\n" + "\n".join(notes) + "\n"
+
+
+def best_of(n: int, fn: Callable[[], object]) -> float:
+    """The fastest of ``n`` runs of ``fn``, in seconds."""
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the document, run the three timings and print them with the ratio."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--footnotes", type=int, default=2000)
+    args = parser.parse_args(argv)
+
+    import docx
+    import pypandoc
+
+    from permify.formats.base import RewriteOptions
+    from permify.formats.docx import DocxAdapter
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "big.docx"
+        pypandoc.convert_text(make_markdown(args.footnotes), "docx", format="markdown",
+                              outputfile=str(src))
+        data = src.read_bytes()
+        doc = DocxAdapter().parse(data, str(src))
+        links = {c.index: f"https://perma.cc/{c.index % 10000:04d}-ABCD" for c in doc.citations}
+        print(f"document: {src.stat().st_size} bytes, {args.footnotes} footnotes, "
+              f"{len(doc.citations)} cited URLs")
+
+        def extract() -> object:
+            return DocxAdapter().parse(src.read_bytes(), str(src))
+
+        def rewrite() -> object:
+            parsed = DocxAdapter().parse(src.read_bytes(), str(src))
+            out = parsed.rewrite(links, RewriteOptions(date="2024-01-01T00:00:00Z"))
+            return (Path(tmp) / "out.docx").write_bytes(out)
+
+        def python_docx() -> object:
+            docx.Document(str(src)).save(str(Path(tmp) / "pd.docx"))
+            return None
+
+        t_extract = best_of(3, extract)
+        t_rewrite = best_of(3, rewrite)
+        t_docx = best_of(3, python_docx)
+    print(f"extraction            {t_extract * 1000:8.1f} ms")
+    print(f"full rewrite          {t_rewrite * 1000:8.1f} ms")
+    print(f"python-docx open+save {t_docx * 1000:8.1f} ms")
+    print(f"ratio rewrite / python-docx = {t_rewrite / t_docx:.2f}x (goal <= 1.0x)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
