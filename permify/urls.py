@@ -32,6 +32,7 @@ _CANDIDATE_RE = re.compile(rf"(?<![A-Za-z0-9+.-])https?://[^{_STOP}]+", re.IGNOR
 # Trailing characters that end a sentence rather than a URL.
 _TRAILING = ".,;:!?'\"*_~\u2026"
 _CLOSERS = {")": "(", "]": "["}
+_OPENERS = {"(": ")", "[": "]"}
 
 #: A Perma link as permify writes it (and as users paste it): https://perma.cc/GUID.
 PERMA_LINK_RE = re.compile(
@@ -79,6 +80,8 @@ def trim_url(candidate: str) -> str:
             url = url[:-1]
         elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
             url = url[:-1]
+        elif last in _OPENERS and url.count(last) > url.count(_OPENERS[last]):
+            url = url[:-1]  # "https://x/a[^1]" stops at "^": the "[" opens a footnote mark
         else:
             break
     # "https://" alone is not a URL.
