@@ -1,0 +1,119 @@
+"""Benchmark: permify's BibTeX find-and-rewrite against ``bibtexparser.parse_string`` alone.
+
+Run ``python bench/bench_bibtex.py`` from the repository root. It generates a .bib file with
+3,000 entries in mixed real-world styles (aligned and unaligned ``=``, tabs and spaces, quotes
+and braces, trailing comma or not, one-line entries, ``@string`` macros with ``#``
+concatenation, ``\\url`` in ``howpublished``, bare URLs in ``note``, entries without URLs),
+then times, best of 3:
+
+* permify: ``BibtexAdapter().parse`` plus ``rewrite`` with a fake Perma link for every
+  citation (bytes in, bytes out: the whole work of the BibTeX adapter), and
+* bibtexparser 2.x ``parse_string(src)`` with its default middleware stack (parsing only).
+
+The goal is permify <= 1.5x bibtexparser's time.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import bibtexparser
+
+from permify.formats.base import RewriteOptions
+from permify.formats.bibtex import BibtexAdapter
+
+ENTRIES = 3_000
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+HOSTS = ("www.supremecourt.gov", "www.congress.gov", "www.nytimes.com", "www.ftc.gov",
+         "eur-lex.europa.eu", "www.theguardian.com", "www.law.cornell.edu", "www.reuters.com")
+
+
+def _fields(rng: random.Random, i: int) -> list[tuple[str, str]]:
+    host = rng.choice(HOSTS)
+    title = f"{{A Study of Platform Liability, Part {i}: {{Section}} 230 and M\\\"uller}}"
+    fields = [("author", "{Doe, Jane and Roe, Richard}"), ("title", title), ("year", str(2000 + i % 24))]
+    kind = i % 6
+    if kind == 0:
+        fields.append(("url", f"{{https://{host}/opinions/{i}/text\\_{i}.pdf}}"))
+        fields.append(("urldate", "{2024-01-01}"))
+    elif kind == 1:
+        fields.append(("howpublished", f"{{\\url{{https://{host}/doc/{i}}}}}"))
+        fields.append(("note", "{Accessed May 2, 2024}"))
+    elif kind == 2:
+        fields.append(("url", f'base # "/{i}"'))
+    elif kind == 3:
+        fields.append(("note", f"{{See https://{host}/n/{i}?a=1\\&b=2 and \\url{{https://{host}/m/{i}}}.}}"))
+    elif kind == 4:
+        fields.append(("doi", f"{{10.1000/{i}}}"))
+    else:
+        fields.append(("url", f'"https://{host}/q/{i}"'))
+        fields.append(("note", "jan"))
+    return fields
+
+
+def make_bib(rng: random.Random) -> str:
+    """ENTRIES entries in mixed layouts, plus a macro and a comment."""
+    out = ['% generated benchmark bibliography\n', '@string{base = "https://www.govinfo.gov/app"}\n\n']
+    for i in range(ENTRIES):
+        fields = _fields(rng, i)
+        etype = rng.choice(("misc", "online", "article", "report"))
+        if i % 10 == 9:  # one-line entry
+            body = ", ".join(f"{k}={v}" for k, v in fields)
+            out.append(f"@{etype}{{k{i}, {body}}}\n\n")
+            continue
+        indent = rng.choice(("  ", "    ", "\t"))
+        width = max(len(k) for k, _ in fields) if rng.random() < 0.5 else 0
+        lines = [f"{indent}{k.ljust(width)} = {v}" for k, v in fields]
+        trailing = "," if rng.random() < 0.6 else ""
+        out.append(f"@{etype}{{k{i},\n" + ",\n".join(lines) + trailing + "\n}\n\n")
+    return "".join(out)
+
+
+def fake_link(n: int) -> str:
+    """A Perma link in the valid alphabet whose GUID starts with a digit."""
+    chars = []
+    for _ in range(7):
+        n, r = divmod(n, 32)
+        chars.append(ALPHABET[r])
+    return f"https://perma.cc/{ALPHABET[n % 8]}{''.join(chars[:3])}-{''.join(chars[3:])}"
+
+
+def permify_run(data: bytes) -> bytes:
+    """Parse and rewrite with a link for every citation."""
+    doc = BibtexAdapter().parse(data, "bench.bib")
+    links = {c.index: fake_link(c.index) for c in doc.citations}
+    return doc.rewrite(links, RewriteOptions())
+
+
+def best_of(n: int, fn, *args) -> float:  # type: ignore[no-untyped-def]
+    """The fastest of ``n`` runs, in seconds."""
+    best = float("inf")
+    for _ in range(n):
+        start = time.perf_counter()
+        fn(*args)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    """Generate, check, time and print."""
+    src = make_bib(random.Random(2024))
+    data = src.encode("utf-8")
+    out = permify_run(data)
+    doc = BibtexAdapter().parse(data, "bench.bib")
+    assert len(bibtexparser.parse_string(out.decode()).entries) == ENTRIES
+    print(f"input: {ENTRIES} entries, {len(data) / 1e6:.2f} MB, {len(doc.citations)} cited URLs")
+    ours = best_of(3, permify_run, data)
+    theirs = best_of(3, bibtexparser.parse_string, src)
+    print(f"permify parse + rewrite:          {ours * 1000:8.1f} ms")
+    print(f"bibtexparser.parse_string (default): {theirs * 1000:8.1f} ms")
+    print(f"ratio: {ours / theirs:.2f}x (goal <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()
