@@ -39,11 +39,12 @@ PERMA_LINK_RE = re.compile(
     r"https?://(?:www\.)?perma\.cc/([A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])"
 )
 
+# Hosts whose pages are archived copies. Not archive.org itself: its own pages (the Wayback
+# Machine's "about" page, a collection) are ordinary citations.
 _ARCHIVE_HOSTS = (
     "perma.cc",
     "web.archive.org",
     "wayback.archive.org",
-    "archive.org",
     "archive.today",
     "archive.ph",
     "archive.is",

@@ -104,6 +104,7 @@ def test_trim_url(candidate: str, expected: str) -> None:
         "https://93.184.216.34/x",
         "https://perma.cc.example.com/not-perma",  # only perma.cc and its subdomains
         "https://sub.example.com:8443/path?q=1#f",
+        "https://archive.org/about/",  # archive.org's own pages are citations; web.archive.org is not
     ],
 )
 def test_classify_archives_public_urls(url: str) -> None:
