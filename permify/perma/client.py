@@ -11,13 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
-from ..errors import InvalidGuidError, PermaError
+import requests
+
+from ..errors import InvalidGuidError, NetworkError, PermaError
 from .models import Archive, Batch, CaptureJob, Folder, Organization, User
 from .session import DEFAULT_BASE_URL, PermaSession
 
 __all__ = ["PermaClient", "normalize_guid"]
+
+_M = TypeVar("_M")
 
 _GUID_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
 # 2013-2014 GUIDs ran from 6 to 11 characters; the server routes accept these.
@@ -90,6 +94,26 @@ class PermaClient:
                 path=path,
             ) from None
 
+    def _model(self, cls: type[_M], method: str, path: str, **kw: Any) -> _M:
+        """Build a model from an API answer; a 2xx body of the wrong shape is a PermaError."""
+        data = self._json(method, path, **kw)
+        try:
+            return cls.from_json(data)  # type: ignore[attr-defined,no-any-return]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise PermaError(
+                f"{method} {path}: Perma answered with an unexpected body; is PERMA_API_URL a Perma API?",
+                method=method,
+                path=path,
+            ) from None
+
+    def _each(self, cls: type[_M], path: str, params: dict[str, Any] | None = None, **kw: Any) -> Iterator[_M]:
+        """Models from every page of a list endpoint."""
+        for obj in self._pages(path, params, **kw):
+            try:
+                yield cls.from_json(obj)  # type: ignore[attr-defined]
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise PermaError(f"GET {path}: Perma answered with an unexpected list item", path=path) from None
+
     def _pages(
         self,
         path: str,
@@ -125,12 +149,23 @@ class PermaClient:
                 return written
             path = Path(dest)  # type: ignore[arg-type]
             tmp = path.with_name(path.name + ".part")
-            with open(tmp, "wb") as out:
-                for chunk in response.iter_content(65536):
-                    out.write(chunk)
-                    written += len(chunk)
+            try:
+                with open(tmp, "wb") as out:
+                    for chunk in response.iter_content(65536):
+                        out.write(chunk)
+                        written += len(chunk)
+            except BaseException:
+                tmp.unlink(missing_ok=True)  # never leave a truncated WARC behind
+                raise
             tmp.replace(path)
             return written
+        except requests.RequestException as error:
+            # The body broke off mid-stream: no requests exception may escape the client.
+            raise NetworkError(
+                f"the download from {response.url.split('?')[0]} broke off ({type(error).__name__}); "
+                "try again",
+                status=response.status_code,
+            ) from None
         finally:
             response.close()
 
@@ -138,12 +173,11 @@ class PermaClient:
 
     def list_public_archives(self, **filters: Any) -> Iterator[Archive]:
         """Discoverable public archives, newest first (``url=``, ``q=``, ``date=`` where supported)."""
-        for obj in self._pages("/public/archives", filters, auth=False):
-            yield Archive.from_json(obj)
+        yield from self._each(Archive, "/public/archives", filters, auth=False)
 
     def get_public_archive(self, guid: str) -> Archive:
         """One public archive by GUID (no key is sent)."""
-        return Archive.from_json(self._json("GET", f"/public/archives/{normalize_guid(guid)}", auth=False))
+        return self._model(Archive, "GET", f"/public/archives/{normalize_guid(guid)}", auth=False)
 
     def download_public_archive(self, guid: str, dest: str | Path | BinaryIO) -> int:
         """Save a public archive's gzip WARC to ``dest``; returns the bytes written."""
@@ -156,16 +190,15 @@ class PermaClient:
 
     def get_user(self) -> User:
         """The account that owns the key, with its top-level folders."""
-        return User.from_json(self._json("GET", "/user"))
+        return self._model(User, "GET", "/user")
 
     def list_organizations(self) -> Iterator[Organization]:
         """Organizations the user belongs to (empty for a regular user)."""
-        for obj in self._pages("/organizations"):
-            yield Organization.from_json(obj)
+        yield from self._each(Organization, "/organizations")
 
     def get_organization(self, org_id: int) -> Organization:
         """One organization (the real route is plural: ``/organizations/:id``)."""
-        return Organization.from_json(self._json("GET", f"/organizations/{int(org_id)}"))
+        return self._model(Organization, "GET", f"/organizations/{int(org_id)}")
 
     # ------------------------------------------------------------------ archives
 
@@ -193,11 +226,11 @@ class PermaClient:
             body["notes"] = notes
         if is_private is not None:
             body["is_private"] = bool(is_private)
-        return Archive.from_json(self._json("POST", "/archives", json=body))
+        return self._model(Archive, "POST", "/archives", json=body)
 
     def get_archive(self, guid: str) -> Archive:
         """One of the user's archives, with its private fields."""
-        return Archive.from_json(self._json("GET", f"/archives/{normalize_guid(guid)}"))
+        return self._model(Archive, "GET", f"/archives/{normalize_guid(guid)}")
 
     def update_archive(self, guid: str, **fields: Any) -> Archive:
         """PATCH ``title``, ``description``, ``notes``, ``is_private`` or ``default_to_screenshot_view``."""
@@ -205,11 +238,11 @@ class PermaClient:
         unknown = set(fields) - allowed
         if unknown:
             raise ValueError(f"cannot update {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
-        return Archive.from_json(self._json("PATCH", f"/archives/{normalize_guid(guid)}", json=fields))
+        return self._model(Archive, "PATCH", f"/archives/{normalize_guid(guid)}", json=fields)
 
     def move_archive(self, guid: str, folder_id: int) -> Archive:
         """Move an archive into another folder."""
-        return Archive.from_json(self._json("PUT", f"/folders/{int(folder_id)}/archives/{normalize_guid(guid)}"))
+        return self._model(Archive, "PUT", f"/folders/{int(folder_id)}/archives/{normalize_guid(guid)}")
 
     def delete_archive(self, guid: str) -> None:
         """Delete an archive (only within 24 hours of its creation; refunds personal quota)."""
@@ -223,8 +256,7 @@ class PermaClient:
         """
         path = f"/folders/{int(folder)}/archives" if folder is not None else "/archives"
         seen: set[str] = set()
-        for obj in self._pages(path, filters):
-            archive = Archive.from_json(obj)
+        for archive in self._each(Archive, path, filters):
             if archive.guid not in seen:
                 seen.add(archive.guid)
                 yield archive
@@ -250,16 +282,15 @@ class PermaClient:
         can take minutes; invalid URLs come back as ``invalid`` jobs. The result carries
         ``links_remaining``. An empty list spends nothing and only reports the quota."""
         body = {"urls": list(urls), "target_folder": int(folder), "human": bool(human)}
-        return Batch.from_json(self._json("POST", "/archives/batches", json=body))
+        return self._model(Batch, "POST", "/archives/batches", json=body)
 
     def get_batch(self, batch_id: int) -> Batch:
         """One batch with its capture jobs."""
-        return Batch.from_json(self._json("GET", f"/archives/batches/{int(batch_id)}"))
+        return self._model(Batch, "GET", f"/archives/batches/{int(batch_id)}")
 
     def list_batches(self, *, page_size: int | None = None) -> Iterator[Batch]:
         """The user's batches, newest first (``page_size`` small when only recent ones matter)."""
-        for obj in self._pages("/archives/batches", page_size=page_size):
-            yield Batch.from_json(obj)
+        yield from self._each(Batch, "/archives/batches", page_size=page_size)
 
     def links_remaining(self, folder: int) -> float:
         """The personal quota left, learned from an empty batch (which creates nothing).
@@ -273,31 +304,27 @@ class PermaClient:
 
     def list_top_folders(self) -> Iterator[Folder]:
         """Top-level folders: Personal Links, Sponsored Links, then each organization's folder."""
-        for obj in self._pages("/folders"):
-            yield Folder.from_json(obj)
+        yield from self._each(Folder, "/folders")
 
     def get_folder(self, folder_id: int) -> Folder:
         """One folder."""
-        return Folder.from_json(self._json("GET", f"/folders/{int(folder_id)}"))
+        return self._model(Folder, "GET", f"/folders/{int(folder_id)}")
 
     def list_child_folders(self, folder_id: int) -> Iterator[Folder]:
         """Direct subfolders, ordered by name."""
-        for obj in self._pages(f"/folders/{int(folder_id)}/folders"):
-            yield Folder.from_json(obj)
+        yield from self._each(Folder, f"/folders/{int(folder_id)}/folders")
 
     def create_folder(self, parent_id: int, name: str) -> Folder:
         """Create a subfolder (the name is trimmed; duplicates at one level are refused)."""
-        return Folder.from_json(self._json("POST", f"/folders/{int(parent_id)}/folders", json={"name": name}))
+        return self._model(Folder, "POST", f"/folders/{int(parent_id)}/folders", json={"name": name})
 
     def rename_folder(self, folder_id: int, name: str) -> Folder:
         """Rename a folder (top-level folders cannot be renamed)."""
-        return Folder.from_json(self._json("PATCH", f"/folders/{int(folder_id)}", json={"name": name}))
+        return self._model(Folder, "PATCH", f"/folders/{int(folder_id)}", json={"name": name})
 
     def move_folder(self, folder_id: int, new_parent_id: int) -> Folder:
         """Move a folder under another one."""
-        return Folder.from_json(
-            self._json("PUT", f"/folders/{int(new_parent_id)}/folders/{int(folder_id)}")
-        )
+        return self._model(Folder, "PUT", f"/folders/{int(new_parent_id)}/folders/{int(folder_id)}")
 
     def delete_folder(self, folder_id: int) -> None:
         """Delete an empty, non-top-level folder."""
@@ -307,10 +334,9 @@ class PermaClient:
 
     def list_capture_jobs(self) -> Iterator[CaptureJob]:
         """The user's capture jobs that are still pending or in progress."""
-        for obj in self._pages("/capture_jobs"):
-            yield CaptureJob.from_json(obj)
+        yield from self._each(CaptureJob, "/capture_jobs")
 
     def get_capture_job(self, guid_or_id: str | int) -> CaptureJob:
         """The capture job of an archive (by GUID) or by numeric job id."""
         key = str(guid_or_id) if isinstance(guid_or_id, int) else normalize_guid(guid_or_id)
-        return CaptureJob.from_json(self._json("GET", f"/capture_jobs/{key}"))
+        return self._model(CaptureJob, "GET", f"/capture_jobs/{key}")

@@ -21,6 +21,7 @@ import ipaddress
 import random
 import time
 from collections.abc import Callable, Mapping
+from datetime import timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -95,10 +96,14 @@ def _retry_after(response: requests.Response) -> float | None:
     try:
         return float(value)
     except ValueError:
+        pass
+    try:
         parsed = email.utils.parsedate_to_datetime(value)
-        if parsed is None:
-            return None
-        return max(0.0, parsed.timestamp() - time.time())
+    except (TypeError, ValueError):  # Python 3.10+ raises on garbage; fall back to the backoff
+        return None
+    if parsed.tzinfo is None:  # "-0000" gives a naive datetime; HTTP dates are always GMT
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return max(0.0, parsed.timestamp() - time.time())
 
 
 def _is_loopback(host: str) -> bool:

@@ -49,6 +49,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Silence the per-request stderr line; :attr:`Sandbox.requests` records requests."""
 
+    # Headers and body go out in separate writes: without TCP_NODELAY each answer waits on
+    # the client's delayed ACK (about 40 ms a request).
+    disable_nagle_algorithm = True
+
     def do_GET(self) -> None:
         """Handle GET."""
         self._handle()
@@ -152,7 +156,7 @@ class Sandbox:
         """Bind 127.0.0.1 and serve on a background thread. Returns self."""
         server = self._bind()
         # A short poll interval keeps stop() fast (shutdown waits for one poll).
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,),
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.005,),
                                         name="perma-sandbox", daemon=True)
         self._thread.start()
         return self
