@@ -21,7 +21,7 @@ from pathlib import Path
 from .errors import ConfigError
 from .perma.session import DEFAULT_BASE_URL
 
-__all__ = ["Settings", "default_config_path", "load_settings"]
+__all__ = ["Settings", "default_config_path", "load_settings", "read_config_file"]
 
 
 def default_config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -49,7 +49,8 @@ class Settings:
         return f"Settings(api_key={key}, api_url={self.api_url!r}, folder={self.folder!r}, ledger={self.ledger!r})"
 
 
-def _read_config(path: Path) -> dict[str, str]:
+def read_config_file(path: Path) -> dict[str, str]:
+    """The ``[permify]`` section of an INI config file (empty if the file or section is missing)."""
     if not path.exists():
         return {}
     parser = configparser.ConfigParser(interpolation=None)
@@ -76,7 +77,7 @@ def load_settings(
     """Merge explicit values (flags) over the environment over the config file over defaults."""
     env = os.environ if env is None else env
     path = config_path or default_config_path(env)
-    cfg = _read_config(path)
+    cfg = read_config_file(path)
 
     def pick(flag: object, env_name: str, cfg_name: str) -> str | None:
         if flag not in (None, ""):

@@ -177,6 +177,15 @@ class InvalidGuidError(PermifyError, ValueError):
     """Raised when a string is not a Perma GUID (``XXXX-XXXX`` in Perma's alphabet)."""
 
 
+class StrictModeError(PermifyError):
+    """Raised by the pandoc filter in ``strict`` mode when a cited URL ends the build without a Perma link.
+
+    Strict mode is for the CI of a finished manuscript; without it the build goes on with a warning.
+    """
+
+    exit_code = 1
+
+
 class Interrupted(PermifyError):
     """Raised when the user interrupts a run (Ctrl-C); the ledger is intact and no partial output exists."""
 
