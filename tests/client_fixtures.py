@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import requests
+from sandbox_helpers import FakeClock
 
 from permify.perma import PermaClient, PermaSession, RetryPolicy
 from permify.perma.sandbox import DEMO_API_KEY, OTHER_API_KEY, Sandbox, SandboxConfig
@@ -31,23 +32,6 @@ CAPTURE_SECONDS = 10.0
 MAX_RETRIES = 2
 WAITS = [0.75, 1.5]
 SECRETS = (DEMO_API_KEY, OTHER_API_KEY)
-
-
-class FakeClock:
-    """A clock for the sandbox: ``now`` moves only when a test says so."""
-
-    def __init__(self, start: float = 1_750_000_000.0) -> None:
-        self.now = start
-        self._lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self._lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        """Move time forward by ``seconds``."""
-        with self._lock:
-            self.now += seconds
 
 
 class Attempted(Exception):

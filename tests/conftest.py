@@ -52,19 +52,6 @@ def pandoc_path() -> str:
     return pypandoc.get_pandoc_path()
 
 
-class FakeClock:
-    """A clock for code that takes ``clock=``: starts at a fixed time, moves only when told."""
-
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def sandbox():
     """A running Perma sandbox on loopback with fast captures (0.05 s), fresh for each test."""
