@@ -336,6 +336,96 @@ def test_entities_are_not_expanded() -> None:
     assert doc.citations == []  # neither entity was expanded into text
 
 
+# --------------------------------------------------------------------------- fast paths
+
+
+RELS_INPUTS = {
+    "default-ns": fx.rels_xml([("rId1", "styles", "styles.xml", False)]),
+    "prefixed": fx.DECL + f'<pr:Relationships xmlns:pr="{fx.PR_NS}"><pr:Relationship Id="rId1" '
+                f'Type="{fx.REL}/styles" Target="styles.xml"/></pr:Relationships>',
+    "trailing-comment": fx.rels_xml([("rId1", "styles", "styles.xml", False)]) + "<!-- end -->",
+    "empty-root": fx.DECL + f'<Relationships xmlns="{fx.PR_NS}"/>',
+    "latin-1": "<?xml version='1.0' encoding='ISO-8859-1'?>"
+               f'<Relationships xmlns="{fx.PR_NS}"><Relationship Id="rId1" Type="t" Target="x"/>'
+               "</Relationships>",
+    "new": None,
+}
+
+
+@pytest.mark.parametrize("name", list(RELS_INPUTS))
+def test_new_relationships_serialise_as_lxml_elements_would(name: str) -> None:
+    # New relationships are spliced in as text where that gives the same bytes as adding
+    # elements; the oracle adds elements to a second copy and serialises it.
+    from permify.formats.docx_package import PR, RT_HYPERLINK, Rels, parse_xml, serialize_xml
+
+    text = RELS_INPUTS[name]
+    original = text.encode("latin-1" if name == "latin-1" else "utf-8") if text else None
+
+    def fresh() -> Rels:
+        if original is None:
+            return Rels("word/document.xml", etree.Element(f"{{{PR}}}Relationships", nsmap={None: PR}), None)
+        return Rels("word/document.xml", parse_xml(original, "t.docx", "rels"), original)
+
+    urls = ["https://perma.cc/AAAA-BBBB", "https://perma.cc/x?a=1&b=<\u00e9>\"", "https://perma.cc/CCCC-DDDD",
+            "https://perma.cc/ta\tb", "https://perma.cc/EEEE-FFFF"]
+    rels, oracle = fresh(), fresh()
+    ids = [rels.add_hyperlink(url) for url in urls]
+    for rid, url in zip(ids, urls, strict=True):
+        etree.SubElement(oracle.root, f"{{{PR}}}Relationship",
+                         {"Id": rid, "Type": RT_HYPERLINK, "Target": url, "TargetMode": "External"})
+    assert rels.serialize() == serialize_xml(oracle.root, oracle.original)
+    assert ids == [f"rIdPerma{i}" for i in range(1, 6)]
+
+
+def test_url_split_into_single_character_runs_is_found() -> None:
+    url = "https://split.example.com/a"
+    body = fx.para(fx.run("No colon in this paragraph")) + fx.para(*(fx.run(ch) for ch in url))
+    doc = parse(fx.build_docx(body))
+    assert [(c.url, c.location) for c in doc.citations] == [(url, "body paragraph 2")]
+    out = doc.rewrite({0: "https://perma.cc/AAAA-BBBB"}, RewriteOptions())
+    root = etree.fromstring(part(out, "word/document.xml"))
+    assert "".join(root.itertext()).endswith(url + " [https://perma.cc/AAAA-BBBB]")
+
+
+def test_field_result_running_through_a_plain_paragraph_keeps_its_title() -> None:
+    # The middle paragraph has no link, field mark or colon, but the open field reads it.
+    body = (
+        fx.para('<w:r><w:fldChar w:fldCharType="begin"/></w:r>',
+                '<w:r><w:instrText> HYPERLINK "https://multi.example.com/" </w:instrText></w:r>',
+                '<w:r><w:fldChar w:fldCharType="separate"/></w:r>', fx.run("Multi"))
+        + fx.para(fx.run(" page"))
+        + fx.para(fx.run(" title"), '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    )
+    doc = parse(fx.build_docx(body))
+    assert [(c.url, c.kind, c.title) for c in doc.citations] == [
+        ("https://multi.example.com/", "field-code", "Multi page title")
+    ]
+
+
+def test_tracked_ids_follow_the_largest_existing_id() -> None:
+    body = fx.para('<w:bookmarkStart w:id="41" w:name="a"/>', fx.run("https://a.example.com/x"),
+                   '<w:bookmarkEnd w:id="41"/><w:bookmarkStart w:id="--5" w:name="odd"/>')
+    data = fx.build_docx(body)
+    plain = parse(data).rewrite({0: "https://perma.cc/AAAA-BBBB"}, RewriteOptions())
+    assert b"w:ins" not in part(plain, "word/document.xml")
+    tracked = parse(data).rewrite({0: "https://perma.cc/AAAA-BBBB"},
+                                  RewriteOptions(track_changes=True, date=DATE))
+    root = etree.fromstring(part(tracked, "word/document.xml"))
+    ids = [i.get(f"{{{W}}}id") for i in root.iter(f"{{{W}}}ins")]
+    assert sorted(ids) == ["42", "43", "44"]
+
+
+def test_link_format_comes_from_its_first_run_even_when_nested() -> None:
+    link = ('<w:hyperlink r:id="rIdL"><w:smartTag w:uri="u" w:element="e">'
+            + fx.run("Bold title", "<w:b/>") + "</w:smartTag>" + fx.run(" rest") + "</w:hyperlink>")
+    doc = parse(fx.build_docx(fx.para(link), hyperlinks={"rIdL": "https://a.example.com/"}))
+    assert [(c.kind, c.title) for c in doc.citations] == [("hyperlink", "Bold title rest")]
+    out = doc.rewrite({0: "https://perma.cc/AAAA-BBBB"}, RewriteOptions())
+    root = etree.fromstring(part(out, "word/document.xml"))
+    opening = root.xpath("//w:r[w:t=' [']", namespaces=NS)[0]
+    assert opening.find("w:rPr/w:b", NS) is not None
+
+
 # --------------------------------------------------------------------------- sample + LibreOffice
 
 

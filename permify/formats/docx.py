@@ -38,7 +38,7 @@ from .docx_package import (
     serialize_xml,
     write_package,
 )
-from .docx_scan import Hit, StoryScanner
+from .docx_scan import Hit, StoryScanner, live_paragraphs
 from .docx_write import Inserter
 
 __all__ = ["DocxAdapter", "DocxDocument"]
@@ -70,6 +70,7 @@ class _Story:
     original: bytes
     rels: Rels
     hits: list[Hit]
+    targets: dict[str, tuple[str, str, bool]]
 
 
 def _numbers(document: etree._Element) -> dict[str, dict[str, int]]:
@@ -84,6 +85,13 @@ def _numbers(document: etree._Element) -> dict[str, dict[str, int]]:
     return out
 
 
+def _scanner(targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
+             root: etree._Element, data: bytes) -> StoryScanner:
+    """A scanner for one part that skips what the part cannot hold (see docx_scan)."""
+    boxes = b"txbxContent" in data or b"Fallback" in data
+    return StoryScanner(targets, warn, live_paragraphs(root), boxes)
+
+
 def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
     """Parse and scan every story part of ``pkg``, body first."""
     main_rels = pkg.rels(pkg.main_part)
@@ -92,12 +100,12 @@ def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
     numbers = _numbers(main_root)
     stories: list[_Story] = []
 
-    body = main_root.find(_W + "body")
-    scanner = StoryScanner(main_rels.targets(), warn)
-    hits = scanner.scan_story(body, lambda n: f"body paragraph {n}") if body is not None else []
-    stories.append(_Story(pkg.main_part, main_root, main_data, main_rels, hits))
-
     targets = main_rels.targets()
+    body = main_root.find(_W + "body")
+    scanner = _scanner(targets, warn, main_root, main_data)
+    hits = scanner.scan_story(body, lambda n: f"body paragraph {n}") if body is not None else []
+    stories.append(_Story(pkg.main_part, main_root, main_data, main_rels, hits, targets))
+
     for suffix, content_type, kind in _STORIES:
         names = sorted(
             {main_rels.resolve(t) for (rtype, t, ext) in targets.values()
@@ -109,7 +117,8 @@ def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
             data = pkg.read(name)
             root = parse_xml(data, pkg.source, name)
             rels = pkg.rels(name)
-            scanner = StoryScanner(rels.targets(), warn)
+            part_targets = rels.targets()
+            scanner = _scanner(part_targets, warn, root, data)
             hits = []
             if kind in _NOTE_TAGS:
                 for note in root.iter(_NOTE_TAGS[kind]):
@@ -122,15 +131,16 @@ def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
             else:
                 label = kind if len(names) == 1 else f"{kind} {i}"
                 hits = scanner.scan_story(root, lambda _n, lab=label: lab)
-            stories.append(_Story(name, root, data, rels, hits))
+            stories.append(_Story(name, root, data, rels, hits, part_targets))
     return stories
 
 
-def _has_hyperlink_style(pkg: Package) -> bool:
-    rels = pkg.rels(pkg.main_part)
-    for rtype, target, ext in rels.targets().values():
+def _has_hyperlink_style(pkg: Package, main: _Story) -> bool:
+    """True if the styles part defines the ``Hyperlink`` character style."""
+    main_rels = main.rels
+    for rtype, target, ext in main.targets.values():
         if rtype.endswith("/styles") and not ext:
-            name = rels.resolve(target)
+            name = main_rels.resolve(target)
             if pkg.has(name):
                 root = parse_xml(pkg.read(name), pkg.source, name)
                 for style in root.iter(_W + "style"):
@@ -141,12 +151,19 @@ def _has_hyperlink_style(pkg: Package) -> bool:
     return False
 
 
+_W_IDS = etree.XPath("//@w:id", namespaces={"w": W}, smart_strings=False)
+
+
 def _max_id(stories: list[_Story]) -> int:
+    """The largest numeric ``w:id`` in the story parts (0 if none)."""
     best = 0
     for story in stories:
-        for value in story.root.xpath("//@w:id", namespaces={"w": W}):
-            if str(value).lstrip("-").isdigit():
-                best = max(best, int(str(value)))
+        for value in _W_IDS(story.root):
+            if value.lstrip("-").isdigit():
+                try:
+                    best = max(best, int(value))
+                except ValueError:  # "--5" or a digit int() refuses ("²"): not a number
+                    continue
     return best
 
 
@@ -158,6 +175,7 @@ class DocxDocument(ParsedDocument):
         self.warnings: list[str] = []
         self._stories = _scan(self._pkg, self._warn)
         self._fresh = True  # the trees above are unedited and can serve one rewrite
+        self._link_style: bool | None = None  # has a Hyperlink style (found on first rewrite)
         self._hits = [(s, h) for s in self._stories for h in s.hits]
         self.citations = [
             CitedUrl(
@@ -193,8 +211,10 @@ class DocxDocument(ParsedDocument):
         if not chosen:
             return self._pkg.data
         date = options.date or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        inserter = Inserter(
-            next_id=_max_id(stories) + 1, hyperlink_style=_has_hyperlink_style(self._pkg),
+        if self._link_style is None:
+            self._link_style = _has_hyperlink_style(self._pkg, stories[0])
+        inserter = Inserter(  # the largest w:id is looked up only if an id is needed (tracked)
+            next_id=lambda: _max_id(stories) + 1, hyperlink_style=self._link_style,
             track=options.track_changes, author=options.author, date=date,
         )
         # Edit each paragraph from its end backwards so earlier offsets stay valid.
@@ -207,9 +227,7 @@ class DocxDocument(ParsedDocument):
         changed: dict[str, bytes] = {}
         for story in edited.values():
             changed[story.name] = serialize_xml(story.root, story.original)
-            changed[rels_name(story.name)] = serialize_xml(
-                story.rels.root, story.rels.original
-            )
+            changed[rels_name(story.name)] = story.rels.serialize()
         return write_package(self._pkg, changed)
 
 

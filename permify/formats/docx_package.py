@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import struct
 import zipfile
 import zlib
@@ -48,6 +49,12 @@ NS: dict[str, str] = {
 }
 RT_HYPERLINK = R + "/hyperlink"
 RT_OFFICE_DOCUMENT = R + "/officeDocument"
+_RELATIONSHIP = f"{{{PR}}}Relationship"
+_RELATIONSHIPS = f"{{{PR}}}Relationships"
+_RELS_END = b"</Relationships>"
+# a new hyperlink relationship exactly as lxml serialises it, for values needing no escaping
+_REL_XML = '<Relationship Id="{0}" Type="' + RT_HYPERLINK + '" Target="{1}" TargetMode="External"/>'
+_PLAIN_VALUE = re.compile(r"[!#-%'-;=?-~]*")  # printable ASCII but for space & " < >
 
 #: refuse packages that would inflate beyond this many bytes in total (zip bombs)
 MAX_TOTAL_SIZE = 512 * 1024 * 1024
@@ -125,9 +132,12 @@ class Rels:
     changed: bool = False
     _used: set[str] | None = field(default=None, repr=False)
     _next: int = 1
+    _pending: list[tuple[str, str]] = field(default_factory=list, repr=False)
+    _splice: bool | None = field(default=None, repr=False)
 
     def targets(self) -> dict[str, tuple[str, str, bool]]:
         """Id -> (type, target, is_external)."""
+        self._flush()  # relationships kept as text (see _can_splice) are listed too
         out: dict[str, tuple[str, str, bool]] = {}
         for rel in self.root.iterfind(f"{{{PR}}}Relationship"):
             out[rel.get("Id", "")] = (
@@ -151,13 +161,51 @@ class Rels:
             self._next += 1
         rid = f"rIdPerma{self._next}"
         self._used.add(rid)
-        rel = etree.SubElement(self.root, f"{{{PR}}}Relationship")
-        rel.set("Id", rid)
-        rel.set("Type", RT_HYPERLINK)
-        rel.set("Target", url)
-        rel.set("TargetMode", "External")
+        if self._can_splice() and _PLAIN_VALUE.fullmatch(url):
+            self._pending.append((rid, url))
+        else:
+            self._flush()
+            self._append(rid, url)
         self.changed = True
         return rid
+
+    def serialize(self) -> bytes:
+        """The part's bytes as :func:`serialize_xml` gives them, new relationships included."""
+        data = serialize_xml(self.root, self.original)
+        if self._pending:
+            if not data.endswith(_RELS_END):  # pragma: no cover - ruled out by _can_splice
+                self._flush()
+                return serialize_xml(self.root, self.original)
+            new = "".join(_REL_XML.format(rid, url) for rid, url in self._pending)
+            data = data[: -len(_RELS_END)] + new.encode("ascii") + _RELS_END
+        return data
+
+    # Adding a Relationship element costs microseconds each, thousands of times for a long
+    # document; its serialised form is fixed, so new relationships whose values need no
+    # escaping are kept as text and spliced before the closing tag. Only where the result is
+    # the same bytes: a default-namespace root that is not empty, last in a UTF-8 part.
+    def _can_splice(self) -> bool:
+        if self._splice is None:
+            root = self.root
+            encoding = root.getroottree().docinfo.encoding if self.original is not None else None
+            if (root.tag != _RELATIONSHIPS or root.prefix is not None or root.getnext() is not None
+                    or (encoding or "UTF-8").upper() != "UTF-8"):
+                self._splice = False
+            elif len(root):
+                self._splice = True
+            # else: an empty root serialises as <Relationships/>: ask again once it has children
+        return bool(self._splice)
+
+    def _append(self, rid: str, url: str) -> None:
+        # one call, attributes in this order (Id, Type, Target, TargetMode)
+        etree.SubElement(self.root, _RELATIONSHIP, {"Id": rid, "Type": RT_HYPERLINK, "Target": url,
+                                                    "TargetMode": "External"})
+
+    def _flush(self) -> None:
+        """Turn the spliced relationships into elements, in order."""
+        for rid, url in self._pending:
+            self._append(rid, url)
+        self._pending.clear()
 
 
 @dataclass

@@ -17,31 +17,43 @@ reference-manager fields (``ADDIN``: Zotero, Mendeley, EndNote) are reported as 
 Text boxes exist twice (``mc:Choice`` and ``mc:Fallback``): the Choice copy is scanned and the
 Fallback copy's matching places are attached to the same hit, so one URL counts once and both
 copies get the same edit.
+
+Speed: paragraphs that cannot hold a citation (:func:`~permify.formats.docx_tree.live_paragraphs`,
+found in C) are only counted, and text-box bookkeeping is skipped in parts without text boxes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from ..urls import find_urls, is_perma_link
-from .docx_package import NS, R, W
-
-__all__ = ["Anchor", "Hit", "StoryScanner", "hyperlink_field_target"]
-
-_W = "{" + W + "}"
-_MC = "{" + NS["mc"] + "}"
-W_P, W_R, W_T = _W + "p", _W + "r", _W + "t"
-W_HYPERLINK, W_FLDSIMPLE, W_FLDCHAR, W_INSTRTEXT = (
-    _W + "hyperlink", _W + "fldSimple", _W + "fldChar", _W + "instrText"
+from .docx_fields import HTTP_RE, MANAGER_ADVICE, hyperlink_field_target, manager, title
+from .docx_tree import (
+    _W,
+    MC_ALT,
+    MC_CHOICE,
+    MC_FALLBACK,
+    R_ID,
+    W_FLDCHAR,
+    W_FLDSIMPLE,
+    W_HYPERLINK,
+    W_INSTRTEXT,
+    W_P,
+    W_R,
+    W_RPR,
+    W_T,
+    first_run,
+    first_txbx,
+    live_paragraphs,
+    owner,
+    text_boxes,
 )
-W_TXBX = _W + "txbxContent"
-W_DEL, W_MOVEFROM = _W + "del", _W + "moveFrom"
-MC_ALT, MC_CHOICE, MC_FALLBACK = _MC + "AlternateContent", _MC + "Choice", _MC + "Fallback"
-R_ID = "{" + R + "}id"
+
+__all__ = ["Anchor", "Hit", "StoryScanner", "hyperlink_field_target", "live_paragraphs"]
 
 # Elements whose children are runs or run-level content of the same paragraph.
 _CONTAINERS = frozenset(
@@ -57,50 +69,9 @@ _GAPS = frozenset(
         "drawing", "pict", "object", "ptab",
     )
 ) | {MC_ALT}
-_FIELD_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _BETWEEN_URL_AND_ARCHIVE = re.compile(r"\s*[\[(]?\s*")
-_MANAGERS = (
-    ("ZOTERO", "Zotero"), ("MENDELEY", "Mendeley"), ("CSL_CITATION", "Mendeley"),
-    ("EN.CITE", "EndNote"), ("EN.REFLIST", "EndNote"),
-)
-
-
-def hyperlink_field_target(instr: str) -> str | None:
-    """The external http(s) URL of a ``HYPERLINK`` field instruction, else None.
-
-    ``HYPERLINK \\l "bookmark"`` (a link inside the document) and non-web targets give None.
-    """
-    tokens = [(m.group(1), True) if m.group(1) is not None else (m.group(2), False)
-              for m in _FIELD_TOKEN.finditer(instr)]
-    if not tokens or tokens[0][0].upper() != "HYPERLINK":
-        return None
-    url: str | None = None
-    i = 1
-    while i < len(tokens):
-        tok, quoted = tokens[i]
-        if not quoted and tok.startswith("\\"):
-            i += 2 if tok[1:2].lower() in ("l", "o", "t") else 1  # these switches take a value
-            continue
-        if url is None:
-            url = tok
-        i += 1
-    if url and re.match(r"https?://", url, re.IGNORECASE):
-        return url
-    return None
-
-
-def _manager(instr: str) -> str | None:
-    """The reference manager behind an ``ADDIN`` field, or None for other fields."""
-    text = instr.strip().upper()
-    if not text.startswith("ADDIN"):
-        return None
-    for key, name in _MANAGERS:
-        if key in text:
-            return name
-    return "reference-manager"
-
-
-@dataclass
+_W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = _W + "anchor", _W + "instr", _W + "fldCharType"
+@dataclass(slots=True)
 class Anchor:
     """One place to insert a Perma link: after ``after``, or inside ``t`` at ``offset``."""
 
@@ -113,7 +84,7 @@ class Anchor:
     from_link: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Hit:
     """A URL found in a story, with every place (one, or two for a text box) to edit."""
 
@@ -129,7 +100,7 @@ class Hit:
     consumed: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class _Frame:
     """An open complex field."""
 
@@ -144,6 +115,8 @@ class _Frame:
 
 class _Para:
     """The text of one paragraph as it is built: full text, detection text, pieces, hits."""
+
+    __slots__ = ("det", "full", "hits", "p", "pieces", "pos")
 
     def __init__(self, p: etree._Element) -> None:
         self.p = p
@@ -162,11 +135,21 @@ class _Para:
 
 
 class StoryScanner:
-    """Scans the stories of one part. ``warn`` receives warnings for the user."""
+    """Scans the stories of one part. ``warn`` receives warnings for the user.
 
-    def __init__(self, targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None]):
+    ``live`` (from :func:`live_paragraphs`) lets the scan skip the other paragraphs;
+    ``boxes=False`` says the part has no text box or ``mc:Fallback`` (no ``txbxContent`` or
+    ``Fallback`` in its bytes), so no paragraph needs its owner checked.
+    """
+
+    def __init__(
+        self, targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
+        live: Container[etree._Element] | None = None, boxes: bool = True,
+    ) -> None:
         self.targets = targets
         self.warn = warn
+        self.live = live
+        self.boxes = boxes
 
     # ------------------------------------------------------------------ stories
     def scan_story(
@@ -179,15 +162,20 @@ class StoryScanner:
         hits: list[Hit] = []
         fields: list[_Frame] = []
         n = 0
+        live, boxes = self.live, self.boxes
         for p in container.iter(W_P):
-            if _owner(p, container) is not container:
+            if boxes and owner(p, container) is not container:
                 continue
             n += 1
+            if live is not None and not fields and p not in live:
+                continue  # no link, field or colon: nothing to find
             where = location(n)
             para = self._scan_paragraph(p, fields, where, textbox)
-            hits.extend(para)
-            for alt_or_box in _text_boxes(p):
-                hits.extend(self._scan_text_box(alt_or_box, f"text box in {where}"))
+            if para:
+                hits.extend(para)
+            if boxes:
+                for alt_or_box in text_boxes(p):
+                    hits.extend(self._scan_text_box(alt_or_box, f"text box in {where}"))
         return hits
 
     def _scan_text_box(self, el: etree._Element, where: str) -> list[Hit]:
@@ -195,15 +183,15 @@ class StoryScanner:
             return self.scan_story(el, lambda _n: where, textbox=True)
         choice = el.find(MC_CHOICE)
         fallback = el.find(MC_FALLBACK)
-        main = _first_txbx(choice) if choice is not None else None
-        twin = _first_txbx(fallback) if fallback is not None else None
+        main = first_txbx(choice) if choice is not None else None
+        twin = first_txbx(fallback) if fallback is not None else None
         if main is None and twin is not None:
             main, twin = twin, None
         if main is None:
             return []
         hits = self.scan_story(main, lambda _n: where, textbox=True)
         if twin is not None:
-            twins = StoryScanner(self.targets, lambda _msg: None).scan_story(
+            twins = StoryScanner(self.targets, lambda _msg: None, self.live, self.boxes).scan_story(
                 twin, lambda _n: where, textbox=True
             )
             if [h.url for h in twins] == [h.url for h in hits]:
@@ -220,30 +208,41 @@ class StoryScanner:
         para = _Para(p)
         self._walk(p, para, fields, where, masked=False)
         det = "".join(para.det)
-        for m in find_urls(det):
-            start_piece = _piece_at(para.pieces, m.start)
-            end_piece = _piece_at(para.pieces, m.end - 1)
-            if start_piece is None or end_piece is None:
-                continue
-            anchor = Anchor(
-                p, m.end, t=end_piece[2], offset=m.end - end_piece[0], fmt=start_piece[3]
-            )
-            para.hits.append(Hit(m.url, "text", where, m.start, m.end, [anchor]))
-        hits = sorted(para.hits, key=lambda h: (h.start, h.end))
-        full = "".join(para.full)
-        for i, hit in enumerate(hits):
-            if is_perma_link(hit.url) or hit.consumed:
-                continue
-            nxt = hits[i + 1] if i + 1 < len(hits) else None
-            if nxt is not None and is_perma_link(nxt.url) and nxt.start >= hit.end:
-                gap = _BETWEEN_URL_AND_ARCHIVE.match(full, hit.end)
-                if gap is not None and gap.end() >= nxt.start:
-                    hit.existing = nxt.url
-                    nxt.consumed = True
-        out = [h for h in hits if not h.consumed]
-        for h in out:
-            h.in_textbox = textbox
-        return out
+        hits = para.hits
+        if "://" in det:  # find_urls needs a scheme
+            pieces = para.pieces
+            for m in find_urls(det):
+                start_piece = _piece_at(pieces, m.start)
+                end_piece = _piece_at(pieces, m.end - 1)
+                if start_piece is None or end_piece is None:
+                    continue
+                anchor = Anchor(
+                    p, m.end, t=end_piece[2], offset=m.end - end_piece[0], fmt=start_piece[3]
+                )
+                hits.append(Hit(m.url, "text", where, m.start, m.end, [anchor]))
+        if not hits:
+            return hits
+        if len(hits) > 1:
+            hits.sort(key=lambda h: (h.start, h.end))
+        # "perma.cc/" is in every Perma link: the regex runs only on likely ones
+        perma = [("perma.cc/" in h.url and is_perma_link(h.url)) for h in hits]
+        if any(perma):
+            full = "".join(para.full)
+            last = len(hits) - 1
+            for i, hit in enumerate(hits):
+                if perma[i] or hit.consumed or i == last or not perma[i + 1]:
+                    continue
+                nxt = hits[i + 1]
+                if nxt.start >= hit.end:
+                    gap = _BETWEEN_URL_AND_ARCHIVE.match(full, hit.end)
+                    if gap is not None and gap.end() >= nxt.start:
+                        hit.existing = nxt.url
+                        nxt.consumed = True
+            hits = [h for h in hits if not h.consumed]
+        if textbox:
+            for h in hits:
+                h.in_textbox = True
+        return hits
 
     def _walk(
         self, el: etree._Element, para: _Para, fields: list[_Frame], where: str, masked: bool
@@ -267,48 +266,46 @@ class StoryScanner:
     def _hyperlink(
         self, el: etree._Element, para: _Para, fields: list[_Frame], where: str, masked: bool
     ) -> None:
-        start = para.pos
+        start, first = para.pos, len(para.full)
         self._walk(el, para, fields, where, masked=True)
         target = self.targets.get(el.get(R_ID) or "")
         if target is None or not target[2]:
             return  # an internal anchor (bookmark) or a broken id: not a citation
         url = target[1]
-        anchor_name = el.get(_W + "anchor")
+        anchor_name = el.get(_W_ANCHOR)
         if anchor_name and "#" not in url:
             url = f"{url}#{anchor_name}"
-        if not re.match(r"https?://", url, re.IGNORECASE):
+        if not HTTP_RE.match(url):
             return
-        text = "".join(para.full)[start:]
-        manager = _open_manager(fields)
-        if manager:
-            self.warn(f"{where}: a {manager} field shows a link to {url}; {_MANAGER_ADVICE}")
+        name = _open_manager(fields)
+        if name:
+            self.warn(f"{where}: a {name} field shows a link to {url}; {MANAGER_ADVICE}")
             return
         if masked:
             return
         para.hits.append(
             Hit(url, "hyperlink", where, start, para.pos,
-                [Anchor(para.p, para.pos, after=el, fmt=el.find(".//" + W_R), from_link=True)],
-                title=_title(text, url))
+                [Anchor(para.p, para.pos, after=el, fmt=first_run(el), from_link=True)],
+                title=title("".join(para.full[first:]), url))
         )
 
     def _fld_simple(
         self, el: etree._Element, para: _Para, fields: list[_Frame], where: str, masked: bool
     ) -> None:
-        start = para.pos
+        start, first = para.pos, len(para.full)
         self._walk(el, para, fields, where, masked=True)
-        instr = el.get(_W + "instr") or ""
-        text = "".join(para.full)[start:]
-        manager = _manager(instr)
-        if manager:
-            self._warn_manager(manager, text, where)
+        instr = el.get(_W_INSTR) or ""
+        name = manager(instr)
+        if name:
+            self._warn_manager(name, "".join(para.full[first:]), where)
             return
         url = hyperlink_field_target(instr)
         if url is None or masked or _open_manager(fields):
             return
         para.hits.append(
             Hit(url, "fldSimple", where, start, para.pos,
-                [Anchor(para.p, para.pos, after=el, fmt=el.find(".//" + W_R), from_link=True)],
-                title=_title(text, url))
+                [Anchor(para.p, para.pos, after=el, fmt=first_run(el), from_link=True)],
+                title=title("".join(para.full[first:]), url))
         )
 
     def _run(
@@ -316,10 +313,15 @@ class StoryScanner:
     ) -> None:
         for child in r:
             tag = child.tag
+            if tag == W_RPR:
+                continue  # the most common child, and no text
             if tag == W_T:
                 text = child.text or ""
-                in_result = any(f.separated for f in fields)
-                start = para.add(text, masked or in_result)
+                in_result = bool(fields) and any(f.separated for f in fields)
+                start = para.pos
+                para.full.append(text)
+                para.det.append(" " * len(text) if masked or in_result else text)
+                para.pos = start + len(text)
                 if in_result:
                     top = fields[-1]
                     top.result.append(text)
@@ -327,13 +329,13 @@ class StoryScanner:
                         top.fmt = r
                 elif not masked:
                     para.pieces.append((start, para.pos, child, r))
-            elif tag in _GAPS:
-                para.add(" ", True)
             elif tag == W_INSTRTEXT:
                 if fields and not fields[-1].separated:
                     fields[-1].instr.append(child.text or "")
             elif tag == W_FLDCHAR:
-                self._fld_char(child.get(_W + "fldCharType"), r, para, fields, where, masked)
+                self._fld_char(child.get(_W_FLDCHARTYPE), r, para, fields, where, masked)
+            elif tag in _GAPS:  # a tab, break, note mark, drawing...
+                para.add(" ", True)
 
     def _fld_char(
         self, kind: str | None, r: etree._Element, para: _Para, fields: list[_Frame],
@@ -349,9 +351,9 @@ class StoryScanner:
             frame = fields.pop()
             instr = "".join(frame.instr)
             result = "".join(frame.result)
-            manager = _manager(instr)
-            if manager:
-                self._warn_manager(manager, result, where)
+            name = manager(instr)
+            if name:
+                self._warn_manager(name, result, where)
                 return
             url = hyperlink_field_target(instr)
             if url is None or masked or any(f.separated for f in fields):
@@ -361,70 +363,21 @@ class StoryScanner:
             para.hits.append(
                 Hit(url, "field-code", where, start, para.pos,
                     [Anchor(para.p, para.pos, after=r, fmt=fmt, from_link=True)],
-                    title=_title(result, url))
+                    title=title(result, url))
             )
 
-    def _warn_manager(self, manager: str, text: str, where: str) -> None:
+    def _warn_manager(self, name: str, text: str, where: str) -> None:
         for m in find_urls(text):
-            self.warn(f"{where}: a {manager} citation field shows {m.url}; {_MANAGER_ADVICE}")
-
-
-_MANAGER_ADVICE = (
-    "it is not archived, because the reference manager would undo the edit on its next "
-    "refresh (add the Perma link to the item in the reference manager instead)"
-)
+            self.warn(f"{where}: a {name} citation field shows {m.url}; {MANAGER_ADVICE}")
 
 
 def _open_manager(fields: list[_Frame]) -> str | None:
     for f in fields:
         if f.separated:
-            manager = _manager("".join(f.instr))
-            if manager:
-                return manager
+            name = manager("".join(f.instr))
+            if name:
+                return name
     return None
-
-
-def _title(text: str, url: str) -> str | None:
-    text = " ".join(text.split())
-    return text if text and text != url else None
-
-
-def _owner(p: etree._Element, container: etree._Element) -> etree._Element | None:
-    """The nearest text box or ``container`` above ``p`` (None if it is in a Fallback copy)."""
-    el = p.getparent()
-    while el is not None and el is not container:
-        if el.tag == W_TXBX or el.tag == MC_FALLBACK:
-            return None
-        el = el.getparent()
-    return el
-
-
-def _first_txbx(el: etree._Element) -> etree._Element | None:
-    return next(el.iter(W_TXBX), None)
-
-
-def _text_boxes(p: etree._Element) -> list[etree._Element]:
-    """The text boxes of paragraph ``p`` itself: an ``mc:AlternateContent`` holding one, or a
-    bare (VML-only) ``w:txbxContent``."""
-    found: list[etree._Element] = []
-    for box in p.iter(W_TXBX):
-        # the box belongs to p only if no other paragraph or box sits between them
-        el = box.getparent()
-        alt: etree._Element | None = None
-        inside_other = False
-        while el is not None and el is not p:
-            if el.tag in (W_P, W_TXBX):
-                inside_other = True
-                break
-            if el.tag == MC_ALT:
-                alt = el
-            el = el.getparent()
-        if inside_other:
-            continue
-        target = alt if alt is not None else box
-        if not any(f is target for f in found):
-            found.append(target)
-    return found
 
 
 def _piece_at(

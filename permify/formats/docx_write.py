@@ -19,6 +19,7 @@ untouched and leaves no dangling style reference.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -30,7 +31,7 @@ __all__ = ["Inserter"]
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 W_RPR, W_INS, W_MOVETO, W_HYPERLINK = _W + "rPr", _W + "ins", _W + "moveTo", _W + "hyperlink"
-W_ID, W_VAL = _W + "id", _W + "val"
+W_ID, W_VAL, R_ID = _W + "id", _W + "val", "{" + R + "}id"
 _REVISION_WRAPPERS = (W_INS, W_MOVETO)
 # Character styles and properties that belong to the URL's role, not to the author's text.
 _DROP_STYLES = {"Hyperlink", "FollowedHyperlink", "FootnoteReference", "EndnoteReference",
@@ -50,9 +51,12 @@ _RPR_ORDER = {
 
 @dataclass
 class Inserter:
-    """Makes the edits for one rewrite: fresh revision ids, the tracked-change author and date."""
+    """Makes the edits for one rewrite: fresh revision ids, the tracked-change author and date.
 
-    next_id: int
+    ``next_id`` is the first free ``w:id``, or a function that finds it, called on first use.
+    """
+
+    next_id: int | Callable[[], int]
     hyperlink_style: bool
     track: bool = False
     author: str = "permify"
@@ -63,6 +67,8 @@ class Inserter:
 
     def fresh_id(self) -> str:
         """A ``w:id`` no other annotation in the document uses."""
+        if callable(self.next_id):  # found on first use: plain rewrites never need one
+            self.next_id = self.next_id()
         self.next_id += 1
         return str(self.next_id - 1)
 
@@ -73,34 +79,43 @@ class Inserter:
             after = self._split_run(anchor.t, anchor.offset)
         assert after is not None
         after = self._leave_revision(after)
-        opening, link, closing = (copy.deepcopy(n) for n in self._template(anchor))
-        link.set("{" + R + "}id", rels.add_hyperlink(perma))
-        link[0][-1].text = perma
-        if self.track:
-            link.append(self._tracked(link[0]))
-            opening, closing = self._tracked(opening), self._tracked(closing)
+        first, middle, last = self._template(anchor)
+        # lxml's __copy__ is a deep copy; calling it skips the copy module's memo bookkeeping
+        opening, link, closing = first.__copy__(), middle.__copy__(), last.__copy__()
+        link.set(R_ID, rels.add_hyperlink(perma))
+        if self.track:  # the templates are already wrapped in w:ins; number them in order
+            link[0][0][-1].text = perma
+            for ins in (link[0], opening, closing):
+                ins.set(W_ID, self.fresh_id())
+        else:
+            link[0][-1].text = perma
         for node in (closing, link, opening):
             after.addnext(node)
 
     def _template(self, anchor: Anchor) -> tuple[etree._Element, ...]:
         """The three new nodes for a URL formatted like ``anchor.fmt`` (built once per look,
         then copied: a copy is much cheaper than building elements one by one)."""
-        rpr = anchor.fmt.find(W_RPR) if anchor.fmt is not None else None
+        fmt, rpr = anchor.fmt, None
+        if fmt is not None:  # w:rPr is the first child when present; find() is the slow way
+            rpr = fmt[0] if len(fmt) and fmt[0].tag == W_RPR else fmt.find(W_RPR)
         key = (etree.tostring(rpr) if rpr is not None else b"", anchor.from_link)
         if key not in self._templates:
             base = _clean_rpr(anchor.fmt, drop_link_look=anchor.from_link)
             link = etree.Element(W_HYPERLINK)
             link.set(_W + "history", "1")
             link.append(self._run("", self._link_rpr(base)))
-            self._templates[key] = (self._run(" [", base), link, self._run("]", base))
+            opening, closing = self._run(" [", base), self._run("]", base)
+            if self.track:
+                link.append(self._tracked(link[0]))
+                opening, closing = self._tracked(opening), self._tracked(closing)
+            self._templates[key] = (opening, link, closing)
         return self._templates[key]
 
     # ------------------------------------------------------------------ helpers
     def _tracked(self, run: etree._Element) -> etree._Element:
-        if not self.track:
-            return run
+        """``run`` wrapped in a ``w:ins`` whose ``w:id`` each copy sets (kept first, in place)."""
         ins = etree.Element(W_INS)
-        ins.set(W_ID, self.fresh_id())
+        ins.set(W_ID, "")
         ins.set(_W + "author", self.author)
         ins.set(_W + "date", self.date)
         ins.append(run)
@@ -140,7 +155,7 @@ class Inserter:
         second = etree.Element(W_R, attrib=dict(run.attrib))
         rpr = run.find(W_RPR)
         if rpr is not None:
-            second.append(copy.deepcopy(rpr))
+            second.append(rpr.__copy__())
         if offset < len(text):
             t2 = etree.SubElement(second, W_T)
             t2.set(XML_SPACE, "preserve")
