@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Iterator, Sequence
 
@@ -175,5 +176,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def entry_point() -> None:
     """Console-script entry: exit with :func:`main`'s code."""
-    sys.exit(main())
+    code = main()
+    if code == 130:
+        # Interrupted: the ledger is closed and outputs are written atomically, so nothing is
+        # left to clean up. Leave at once rather than in interpreter finalization, which a
+        # second Ctrl-C could interrupt with a traceback.
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
 

@@ -257,7 +257,7 @@ def test_ctrl_c_exits_130_without_partial_output(tmp_path: Path) -> None:
         while sb.count("GET", "archives/batches") == 0 and time.monotonic() < deadline:  # polling has begun
             time.sleep(0.01)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert b"Traceback" not in err
     assert not (tmp_path / "a.perma.md").exists()
