@@ -34,45 +34,37 @@ byte-identical; a failed block is reported in ``warnings`` with its line number.
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from operator import itemgetter
 
-import bibtexparser
 from bibtexparser import model
 
 from ..errors import InputError, InvalidGuidError, UsageError
 from ..urls import PERMA_LINK_RE, dedupe_key, is_perma_link
 from .base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
 from .bibtex_layout import Edit, insertion_edits, removal_edits
-from .bibtex_values import (
-    HEAD_RE,
-    MONTH_MACROS,
-    Piece,
-    ScanError,
-    plain_title,
-    resolve,
-    scan_entry,
-    scan_value,
-    unescape,
-    urls_in_text,
-)
+from .bibtex_locate import Locator, failure_reasons, split_blocks, warning_line
+from .bibtex_scan import HEAD_RE, Piece, ScanError, scan_entry, scan_value
+from .bibtex_values import MONTH_MACROS, plain_title, resolve, unescape, urls_in_text
 
 __all__ = ["BibtexAdapter", "BibtexDocument", "strip_perma_fields"]
 
-_TEXT_FIELDS = frozenset(("howpublished", "note", "addendum", "annote"))
+# What a field is read for, by lower-case name; every other field is skipped.
+_URL, _TEXT, _PERMA, _TITLE = "url", "text", "perma", "title"
+_ROLES = {"url": _URL, "howpublished": _TEXT, "note": _TEXT, "addendum": _TEXT, "annote": _TEXT,
+          "perma": _PERMA, "title": _TITLE}
+_PRINT_FIELDS = frozenset(("note", "addendum"))
+_DELIMITERS = ("{", '"')  # a value's first character, when it is one delimited piece
 _PRINT_MODES = ("note", "addendum", "none")
 _BOM = b"\xef\xbb\xbf"
+_EDIT_ORDER = itemgetter(0, 1)  # (start, end); the sort is stable, so ties keep their order
 
 
-@dataclass
-class _Entry:
-    """One located entry: where its raw text starts, the text, its (name, raw value) fields."""
-
-    offset: int
-    raw: str
-    known: list[tuple[str, str]]
+# One located entry that cites something: where its raw text starts, the text, and the raw
+# value of its first ``note`` and ``addendum`` field (by lower-case name; None when it has
+# neither), where a printed copy may go. A plain tuple: there is one per entry.
+_Entry = tuple[int, str, "dict[str, str] | None"]
 
 
 class BibtexDocument(ParsedDocument):
@@ -99,27 +91,33 @@ class BibtexDocument(ParsedDocument):
                 f"unknown BibTeX print field {options.bib_print!r}; use one of {', '.join(_PRINT_MODES)}"
             )
         print_field = None if options.bib_print == "none" else options.bib_print
+        citations, entry_of, count = self.citations, self._entry_of, len(self.citations)
         chosen: dict[int, list[tuple[int, str]]] = {}
         for index, link in perma_links.items():
-            if not isinstance(index, int) or not 0 <= index < len(self.citations):
+            if not isinstance(index, int) or not 0 <= index < count:
                 raise KeyError(index)
             link = link.strip()
             if not is_perma_link(link):
                 raise InvalidGuidError(f"not a Perma link: {link!r}")
-            if self.citations[index].existing_archive is None:
-                chosen.setdefault(self._entry_of[index], []).append((index, link))
+            if citations[index].existing_archive is None:
+                chosen.setdefault(entry_of[index], []).append((index, link))
         edits: list[Edit] = []
+        entries = self._entries
         for entry_index, links in chosen.items():
-            entry = self._entries[entry_index]
-            pairs: list[tuple[str, str]] = []
-            for index, link in sorted(links):
-                if all(link != seen for _, seen in pairs):
-                    pairs.append((self.citations[index].url.replace(" ", "%20"), link))
+            offset, raw, prints = entries[entry_index]
+            if len(links) == 1:
+                index, link = links[0]
+                pairs = [(citations[index].url.replace(" ", "%20"), link)]
+            else:
+                pairs = []
+                for index, link in sorted(links):
+                    if all(link != seen for _, seen in pairs):
+                        pairs.append((citations[index].url.replace(" ", "%20"), link))
+            print_value = prints.get(print_field) if prints and print_field is not None else None
             try:
-                new = insertion_edits(entry.raw, entry.known, pairs, print_field)
-            except ScanError:  # checked at parse time; never seen, but never corrupt the file
+                edits.extend(insertion_edits(raw, pairs, print_field, print_value, offset))
+            except ScanError:  # the entry's text is not what bibtexparser reported: leave it be
                 continue
-            edits.extend(Edit(entry.offset + e.start, entry.offset + e.end, e.new) for e in new)
         out = _apply(self.text, edits)
         return (_BOM if self.bom else b"") + out.encode("utf-8")
 
@@ -130,10 +128,10 @@ def _apply(text: str, edits: list[Edit]) -> str:
         return text
     parts: list[str] = []
     last = 0
-    for e in sorted(edits, key=lambda e: (e.start, e.end)):
-        parts.append(text[last : e.start])
-        parts.append(e.new)
-        last = e.end
+    for start, end, new in sorted(edits, key=_EDIT_ORDER):
+        parts.append(text[last:start])
+        parts.append(new)
+        last = end
     parts.append(text[last:])
     return "".join(parts)
 
@@ -173,63 +171,6 @@ def _decode(data: bytes, source: str) -> tuple[str, bool]:
     return text, bom
 
 
-class _LogCollector(logging.Filter):
-    """Swallows bibtexparser's parse-error log lines (they become warnings instead)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.messages: list[str] = []
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        self.messages.append(record.getMessage())
-        return False
-
-
-def _split(text: str, source: str) -> tuple[list[model.Block], list[str]]:
-    """bibtexparser's blocks with raw values (no middleware), and its log messages."""
-    logger = logging.getLogger("bibtexparser.splitter")
-    collector = _LogCollector()
-    logger.addFilter(collector)
-    try:
-        library = bibtexparser.parse_string(text, parse_stack=[])
-    except Exception as exc:  # bibtexparser has no narrow error type for a bad file
-        raise InputError(source, f"could not be read as BibTeX ({exc}); check the file") from None
-    finally:
-        logger.removeFilter(collector)
-    return library.blocks, collector.messages
-
-
-def _entries(blocks: list[model.Block]) -> Iterator[tuple[model.Entry, model.Block]]:
-    """Every entry, duplicates included, with the block it came from."""
-    for block in blocks:
-        if isinstance(block, model.Entry):
-            yield block, block
-        elif isinstance(block, model.DuplicateBlockKeyBlock) and isinstance(
-            block.ignore_error_block, model.Entry
-        ):
-            yield block.ignore_error_block, block
-
-
-class _Locator:
-    """Finds each block's raw text in the file, in file order, checking its 0-based start line."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-        self.line = 0
-
-    def find(self, raw: str, line: int) -> int:
-        """Offset of ``raw`` starting on ``line`` (at or after the previous find), or -1."""
-        pos = self.text.find(raw, self.pos)
-        if pos < 0:
-            return -1
-        at_line = self.line + self.text.count("\n", self.pos, pos)
-        if at_line != line:
-            return -1
-        self.pos, self.line = pos + len(raw), at_line + raw.count("\n")
-        return pos
-
-
 class _Reader:
     """Fills a :class:`BibtexDocument`'s citations and warnings."""
 
@@ -237,42 +178,55 @@ class _Reader:
         self.doc = doc
         self.source = source
         self.macros: dict[str, str] = dict(MONTH_MACROS)
+        self.url_macros: list[str] = []  # the macros whose value holds '://' (once all are read)
 
     def warn(self, line: int, message: str) -> None:
         self.doc.warnings.append(f"line {line + 1}: {message}")
 
     def read(self) -> None:
         text = self.doc.text
-        blocks, log = _split(text, self.source)
-        reasons = _failure_reasons(log)
-        for block in blocks:
+        # One parse: @string macros are resolved from its own String blocks, all of them
+        # before any entry is read (BibTeX itself needs them defined first; permify is lenient).
+        blocks = split_blocks(text, self.source)
+        reasons = failure_reasons(blocks.log)
+        for block in blocks.others:
             if isinstance(block, model.String):
                 self._define(block)
-            elif isinstance(block, model.ParsingFailedBlock) and not isinstance(
-                block, model.DuplicateBlockKeyBlock
-            ):
+            else:
                 self._failed(block, reasons.get(block.start_line))
-        locator = _Locator(text)
-        seen = 0
-        for entry, block in _entries(blocks):
-            seen += 1
-            if isinstance(block, model.DuplicateBlockKeyBlock):
-                first = block.previous_block.start_line + 1 if block.previous_block else "?"
-                self.warn(entry.start_line, f"duplicate entry key {entry.key!r} (first used on line "
+        self.url_macros = [name for name, value in self.macros.items() if "://" in value]
+        locator = Locator(text)
+        for entry, block in blocks.entries:
+            raw, start_line = entry.raw, entry.start_line
+            if block is not entry:
+                previous = block.previous_block  # type: ignore[attr-defined]
+                first = previous.start_line + 1 if previous else "?"
+                self.warn(start_line, f"duplicate entry key {entry.key!r} (first used on line "
                           f"{first}); BibTeX keeps only the first, permify handles both")
-            offset = locator.find(entry.raw, entry.start_line)
-            head = HEAD_RE.match(entry.raw)
-            tail = entry.raw.rstrip()[-1:]
+            offset = locator.find(raw, start_line)
+            head = HEAD_RE.match(raw)
+            tail = raw.rstrip()[-1:]
             if offset < 0 or head is None or tail != ("}" if head.group(1) == "{" else ")"):
-                self.warn(entry.start_line, f"entry {entry.key!r} left unchanged (its text could "
+                self.warn(start_line, f"entry {entry.key!r} left unchanged (its text could "
                           "not be located)")
                 continue
-            known = [(f.key, f.value) for f in entry.fields]
-            self._entry(_Entry(offset, entry.raw, known), entry.key, entry.fields)
-        if not seen:
+            if self._may_cite(raw):
+                self._entry(offset, raw, entry.key, entry.fields)
+        if not blocks.entries:
             self.doc.warnings.append("no BibTeX entries found")
         # failed blocks are found before entries; report everything in file order
-        self.doc.warnings.sort(key=_warning_line)
+        self.doc.warnings.sort(key=warning_line)
+
+    def _may_cite(self, raw: str) -> bool:
+        """False for an entry that cannot cite a URL, found without reading its fields.
+
+        That is one with no '://' and no '#' in its text, no field whose name contains "url",
+        and no mention of a macro whose value has a URL (most books and DOI-only articles).
+        """
+        if "://" in raw or "#" in raw:
+            return True
+        lowered = raw.lower()
+        return "url" in lowered or any(name in lowered for name in self.url_macros)
 
     def _define(self, block: model.String) -> None:
         try:
@@ -296,8 +250,9 @@ class _Reader:
         """A raw field value resolved (macros, ``#``); None if it cannot be read."""
         if "#" not in value:
             first = value[:1]
-            kind = "{" if first == "{" else '"' if first == '"' else "bare"
-            pieces: tuple[Piece, ...] = (Piece(kind, 0, len(value)),)
+            if first in _DELIMITERS:
+                return value[1:-1]  # what resolve() gives for one delimited piece
+            pieces: tuple[Piece, ...] = (Piece("bare", 0, len(value)),)
         else:
             try:
                 pieces, _ = scan_value(value, 0)
@@ -305,67 +260,72 @@ class _Reader:
                 return None
         return resolve(value, pieces, self.macros, missing)
 
-    def _entry(self, entry: _Entry, key: str, fields: list[model.Field]) -> None:
-        found: list[tuple[model.Field, str, str]] = []  # (field, written, url)
+    def _entry(self, offset: int, raw: str, key: str, fields: list[model.Field]) -> None:
+        found: list[tuple[str, int, str, str]] = []  # (field name, its line, written, url)
         perma: str | None = None
-        title: str | None = None
+        title: str | None = None  # the raw value of the last title field
+        prints: dict[str, str] | None = None
         for f in fields:
             name = f.key.lower()
-            if name == "url":
-                found.extend(self._url_field(f, key))
-            elif name in _TEXT_FIELDS:
+            role = _ROLES.get(name)
+            if role is None:
+                continue
+            if role is _URL:
+                found.extend(self._url_field(f, name, key))
+            elif role is _TEXT:
+                value = f.value
+                if name in _PRINT_FIELDS:
+                    if prints is None:
+                        prints = {name: value}
+                    elif name not in prints:
+                        prints[name] = value
+                if "#" not in value and value[:1] in _DELIMITERS:
+                    if "://" not in value:  # reads as itself: no URL (skips most notes cheaply)
+                        continue
+                    text = value[1:-1]  # what _value() gives, without the call
+                else:
+                    text = self._value(value) or ""
+                line = f.start_line
                 # a Perma link in a note is a printed copy (maybe ours), not a cited source
-                found.extend((f, u.written, u.url) for u in urls_in_text(self._value(f.value) or "")
-                             if not is_perma_link(u.url))
-            elif name == "perma":
+                found.extend((name, line, u.written, u.url) for u in urls_in_text(text)
+                             if "perma.cc/" not in u.url or not is_perma_link(u.url))
+            elif role is _PERMA:
                 perma = self._value(f.value) or ""
-            elif name == "title":
-                title = plain_title(self._value(f.value) or "") or None
+            else:
+                title = f.value
         if not found:
             return
-        existing = _existing(perma, [url for _, _, url in found]) if perma is not None else None
+        if title is not None:
+            delimited = "#" not in title and title[:1] in _DELIMITERS
+            title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
+        existing = _existing(perma, [item[3] for item in found]) if perma is not None else None
         if perma is not None and not PERMA_LINK_RE.search(perma):
             self.warn(fields[0].start_line, f"entry {key!r} has a perma field without a Perma "
                       "link; left unchanged")
-        entry_index = len(self.doc._entries)
-        self.doc._entries.append(entry)
-        for n, (f, written, url) in enumerate(found):
-            self.doc.citations.append(CitedUrl(
-                index=len(self.doc.citations), url=url,
-                location=f"entry {key}, field {f.key.lower()} (line {f.start_line + 1})",
-                existing_archive=existing[n] if existing else None,
-                title=title, kind="field", written=written,
-            ))
-            self.doc._entry_of.append(entry_index)
+        doc = self.doc
+        entry_index = len(doc._entries)
+        doc._entries.append((offset, raw, prints))
+        citations = doc.citations
+        for n, (name, line, written, url) in enumerate(found):
+            # positional: CitedUrl(index, url, location, existing_archive, title, kind, written)
+            citations.append(CitedUrl(len(citations), url, f"entry {key}, field {name} (line {line + 1})",
+                                      existing[n] if existing else None, title, "field", written))
+        doc._entry_of.extend([entry_index] * len(found))
 
-    def _url_field(self, f: model.Field, key: str) -> list[tuple[model.Field, str, str]]:
-        value = self._value(f.value, None)
+    def _url_field(self, f: model.Field, name: str, key: str) -> list[tuple[str, int, str, str]]:
+        raw_value = f.value
+        single = "#" not in raw_value and raw_value[:1] in _DELIMITERS
+        value = raw_value[1:-1] if single else self._value(raw_value, None)
         if value is None:
             self.warn(f.start_line, f"entry {key!r}: url uses an undefined @string macro; skipped")
             return []
         if "\\url" in value or "\\href" in value:
-            return [(f, u.written, u.url) for u in urls_in_text(value)]
+            line = f.start_line
+            return [(name, line, u.written, u.url) for u in urls_in_text(value)]
         url = unescape(value).strip()
         if not url:
             return []
-        single = "#" not in f.value and f.value[:1] in ("{", '"')
-        return [(f, value.strip() if single else f.value, url)]
-
-
-def _warning_line(warning: str) -> int:
-    m = re.match(r"line (\d+):", warning)
-    return int(m.group(1)) if m else 0
-
-
-def _failure_reasons(log: list[str]) -> dict[int, str]:
-    """bibtexparser's reason for each failed block, by 0-based start line."""
-    reasons: dict[int, str] = {}
-    for message in log:
-        m = re.search(r"block \(line (\d+)\)", message)
-        if m:
-            reason = message.strip().splitlines()[-1].strip().rstrip(".")
-            reasons[int(m.group(1))] = reason
-    return reasons
+        return [(name, f.start_line, value.strip() if single else raw_value, url)]
 
 
 def _existing(perma: str, urls: list[str]) -> list[str]:
@@ -377,7 +337,7 @@ def _existing(perma: str, urls: list[str]) -> list[str]:
     links: list[str] = []
     by_url: dict[str, str] = {}
     previous: str | None = None
-    for token in re.split(r"[\s;{}]+|\\url", perma):
+    for token in _PERMA_TOKEN_RE.split(perma):
         if not token:
             continue
         if is_perma_link(token):
@@ -394,23 +354,25 @@ def _existing(perma: str, urls: list[str]) -> list[str]:
     return [by_url.get(dedupe_key(url), links[0]) for url in urls]
 
 
+_PERMA_TOKEN_RE = re.compile(r"[\s;{}]+|\\url")
+
+
 def strip_perma_fields(text: str) -> str:
     """Remove exactly what :meth:`BibtexDocument.rewrite` inserted: ``perma`` and printed copies.
 
     A ``perma`` field is removed only in the form and place permify writes it (last in the
     entry, or just before the printed copy it added); a hand-written one elsewhere stays.
     """
-    blocks, _ = _split(text, "<text>")
-    locator = _Locator(text)
+    locator = Locator(text)
     edits: list[Edit] = []
-    for entry, _block in _entries(blocks):
-        offset = locator.find(entry.raw, entry.start_line)
+    for entry, _block in split_blocks(text, "<text>").entries:
+        raw = entry.raw
+        offset = locator.find(raw, entry.start_line)
         if offset < 0:
             continue
         try:
-            spans = scan_entry(entry.raw)
+            spans = scan_entry(raw)
         except ScanError:
             continue
-        for e in removal_edits(entry.raw, spans):
-            edits.append(Edit(offset + e.start, offset + e.end, e.new))
+        edits.extend(Edit(offset + e.start, offset + e.end, e.new) for e in removal_edits(raw, spans))
     return _apply(text, edits)

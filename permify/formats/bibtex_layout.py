@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 from ..urls import PERMA_LINK_RE
-from .bibtex_values import EntrySpans, FieldSpan, ScanError, scan_entry
+from .bibtex_scan import EntrySpans, FieldSpan, ScanError, scan_entry
 
 _T = TypeVar("_T")
 
@@ -40,8 +40,14 @@ class Layout(NamedTuple):
     gap_after: str  # between '=' and value
 
 
-# A field at the start of a line: (newline, indentation, name, gap before '=', gap after '=').
-_FIELD_LINE_RE = re.compile(r"(\r?)\n([ \t]*)([^\s=,{}()\"#%]+)([ \t]*)=([ \t]*)")
+# The head of a field at the start of a line: newline, indentation, name, '=' and the space
+# around it, as one string (cheap to find and to use as a cache key; _LINE_PARTS_RE splits it).
+# The second form also takes the "\r" of a CRLF line ending; it is only used on entries that
+# contain "\r", because an optional first character makes every search twice as slow.
+_FIELD_LINE_RE = re.compile(r"(\n[ \t]*[^\s=,{}()\"#%]+[ \t]*=[ \t]*)")
+_FIELD_LINE_CR_RE = re.compile(r"(\r?\n[ \t]*[^\s=,{}()\"#%]+[ \t]*=[ \t]*)")
+_LINE_PARTS_RE = re.compile(r"(\r?)\n([ \t]*)([^\s=,{}()\"#%]+)([ \t]*)=([ \t]*)")
+_Line = tuple[str, str, str, str, str]  # cr, indentation, name, gap before '=', gap after '='
 
 
 def layout_of(raw: str, spans: EntrySpans | None = None) -> Layout:
@@ -54,9 +60,9 @@ def layout_of(raw: str, spans: EntrySpans | None = None) -> Layout:
     (``urldate``) does not break it. An entry with no field at a line start is one-line:
     ``spans`` (scanned if not given) supplies the separator before its last field.
     """
-    lined = tuple(_FIELD_LINE_RE.findall(raw))
-    if lined:
-        return _lined_layout(lined)
+    heads = (_FIELD_LINE_CR_RE if "\r" in raw else _FIELD_LINE_RE).findall(raw)
+    if heads:
+        return _lined_layout(tuple(heads))
     last = (spans or scan_entry(raw)).fields[-1]
     before = raw[: last.start]
     return Layout(before[len(before.rstrip()) :], 0, None, None,
@@ -64,10 +70,11 @@ def layout_of(raw: str, spans: EntrySpans | None = None) -> Layout:
 
 
 @lru_cache(maxsize=512)
-def _lined_layout(lined: tuple[tuple[str, str, str, str, str], ...]) -> Layout:
-    """Layout from the field lines (cached: files repeat a handful of layouts thousands of times)."""
+def _lined_layout(heads: tuple[str, ...]) -> Layout:
+    """Layout from the field lines' heads (cached: files repeat a handful of layouts thousands of times)."""
+    lined: list[_Line] = [_LINE_PARTS_RE.fullmatch(head).groups() for head in heads]  # type: ignore[union-attr,misc]
     indent = lined[-1][1]
-    same: tuple[tuple[str, str, str, str, str], ...] | list[tuple[str, str, str, str, str]] = lined
+    same = lined
     if any(t[1] != indent for t in lined):
         indent = _mode([t[1] for t in lined])
         same = [t for t in lined if t[1] == indent]
@@ -132,47 +139,91 @@ def perma_value(pairs: list[tuple[str, str]]) -> str:
 
 
 def _printed(links: list[str]) -> str:
+    if len(links) == 1:
+        return "\\url{" + links[0] + "}"
     return ", ".join(f"\\url{{{link}}}" for link in links)
 
 
 def insertion_edits(
-    raw: str, known: list[tuple[str, str]], pairs: list[tuple[str, str]], print_field: str | None
+    raw: str, pairs: list[tuple[str, str]], print_field: str | None, print_value: str | None, offset: int = 0
 ) -> list[Edit]:
     """The edits that add ``perma`` (and the printed copy in ``print_field``) to one entry.
 
-    ``known`` is the entry's (name, raw value) pairs as bibtexparser read them. A
-    ``print_field`` the entry lacks is added after ``perma``; one it has gets
-    `` [\\url{link}]`` appended inside its delimiters, or `` # { [\\url{link}]}`` when its
-    value is a macro or a ``#`` concatenation (the macro itself is never rewritten).
+    ``print_value`` is the raw value (as bibtexparser read it) of the entry's first
+    ``print_field`` field, or None when it has none; a missing print field is added after
+    ``perma``, an existing one gets `` [\\url{link}]`` appended inside its delimiters, or
+    `` # { [\\url{link}]}`` when its value is a macro or a ``#`` concatenation (the macro
+    itself is never rewritten). The edits' offsets are into ``raw`` plus ``offset``.
     Raises :class:`ScanError` if the entry's text is not what bibtexparser reported.
     """
     layout = layout_of(raw)
-    links = [link for _, link in pairs]
-    lines = [field_text(layout, "perma", "{" + perma_value(pairs) + "}")]
+    perma = field_text(layout, "perma", "{" + perma_value(pairs) + "}")
+    added = ""  # a new print field, when the entry has none
     edits: list[Edit] = []
     if print_field is not None:
-        value = next((v for k, v in known if k.lower() == print_field), None)
-        if value is None:
-            lines.append(field_text(layout, print_field, "{" + _printed(links) + "}"))
+        printed = _printed([link for _, link in pairs])
+        if print_value is None:
+            added = field_text(layout, print_field, "{" + printed + "}")
         else:
-            end = _value_end(raw, print_field, value)
-            suffix = f" [{_printed(links)}]"
-            if "#" not in value and value[0] in "{\"":
-                edits.append(Edit(end - 1, end - 1, suffix))
+            if not print_value:  # "note = ," is not BibTeX; there is nowhere sane to append
+                raise ScanError(f"empty {print_field} value")
+            end = offset + _value_end(raw, print_field, print_value)
+            if "#" not in print_value and print_value[0] in "{\"":
+                edits.append(Edit(end - 1, end - 1, f" [{printed}]"))
             else:
-                edits.append(Edit(end, end, f" # {{{suffix}}}"))
-    body = raw[: len(raw.rstrip()) - 1].rstrip()  # drop the closing delimiter
-    if body.endswith(","):
-        at = len(body)
-        edits.append(Edit(at, at, "".join(layout.sep + line + "," for line in lines)))
+                edits.append(Edit(end, end, f" # {{ [{printed}]}}"))
+    at = len(raw.rstrip()) - 1  # the closing delimiter
+    while raw[at - 1].isspace():  # raw[:at].rstrip(), without copying the entry
+        at -= 1
+    sep = layout.sep
+    if raw[at - 1] == ",":  # the entry ends its last field with a comma: so do we
+        new = sep + perma + "," + (sep + added + "," if added else "")
     else:
-        at = len(body)
-        edits.append(Edit(at, at, "," + ",".join(layout.sep + line for line in lines)))
+        new = "," + sep + perma + ("," + sep + added if added else "")
+    edits.append(Edit(offset + at, offset + at, new))
     return edits
 
 
 def _value_end(raw: str, name: str, value: str) -> int:
-    """Where field ``name`` (whose raw value is ``value``) ends in ``raw``."""
+    """Where field ``name`` (whose raw value is ``value``) ends in ``raw``.
+
+    The first place where ``value`` follows ``[,{(] name =`` (spaces allowed, any case):
+    found by looking for ``value`` and checking what precedes it, which is much cheaper than
+    a case-insensitive search for the name.
+    """
+    if value[:1].isspace() or not value:  # never from bibtexparser (it strips values)
+        return _value_end_by_pattern(raw, name, value)
+    at = raw.find(value)
+    while at >= 0:
+        if _name_before(raw, at, name):
+            return at + len(value)
+        at = raw.find(value, at + 1)
+    for f in scan_entry(raw).fields:  # an unusual layout: scan it properly
+        if f.name.lower() == name:
+            return f.value_end
+    raise ScanError(f"field {name} not found")
+
+
+def _name_before(raw: str, at: int, name: str) -> bool:
+    """Whether ``raw[:at]`` ends with ``[,{(] name =`` (spaces allowed around each part)."""
+    pos = at
+    while pos > 0 and raw[pos - 1].isspace():
+        pos -= 1
+    if pos == 0 or raw[pos - 1] != "=":
+        return False
+    pos -= 1
+    while pos > 0 and raw[pos - 1].isspace():
+        pos -= 1
+    start = pos - len(name)
+    if start < 1 or raw[start:pos].lower() != name:
+        return False
+    while start > 0 and raw[start - 1].isspace():
+        start -= 1
+    return start > 0 and raw[start - 1] in ",{("
+
+
+def _value_end_by_pattern(raw: str, name: str, value: str) -> int:
+    """:func:`_value_end` by a search for the name (for a value that starts with a space)."""
     for m in re.finditer(rf"[,{{(]\s*{re.escape(name)}\s*=\s*", raw, re.IGNORECASE):
         if raw.startswith(value, m.end()):
             return m.end() + len(value)

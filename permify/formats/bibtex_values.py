@@ -1,21 +1,31 @@
-"""Offsets and meanings of BibTeX field values: the parts bibtexparser does not give.
+"""Meanings of BibTeX field values, read without ever rewriting them.
 
-bibtexparser 2.x locates blocks (``Entry.raw``, ``Entry.start_line``) but gives no offsets for
-field names, ``=`` signs, values or commas, and its writer reformats the whole file. The BibTeX
-adapter splices new text into the original, so it needs exact spans; :func:`scan_entry` finds
-them in an entry's raw text. The rest of this module reads values without ever rewriting them:
-resolving ``@string`` macros and ``#`` concatenation (:func:`resolve`), undoing the LaTeX
+Resolving ``@string`` macros and ``#`` concatenation (:func:`resolve`), undoing the LaTeX
 escapes people put in URLs (:func:`unescape`), finding ``\\url``, ``\\href`` and bare URLs in
 text fields (:func:`urls_in_text`) and turning a LaTeX title into plain text (:func:`plain_title`).
+The offsets of an entry's fields are found by :mod:`permify.formats.bibtex_scan`; its names are
+re-exported here, where the adapter first had them.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from operator import itemgetter, methodcaller
 from typing import NamedTuple
 
 from ..urls import find_urls
+from .bibtex_scan import (
+    HEAD_RE,
+    EntrySpans,
+    FieldSpan,
+    Piece,
+    ScanError,
+    match_brace,
+    scan_entry,
+    scan_value,
+)
 
 __all__ = [
     "HEAD_RE",
@@ -32,163 +42,6 @@ __all__ = [
     "unescape",
     "urls_in_text",
 ]
-
-
-class ScanError(ValueError):
-    """An entry's text does not have the shape ``@type{key, name = value, ...}``.
-
-    Internal to the BibTeX adapter, which turns it into a warning; never raised to callers.
-    """
-
-
-class Piece(NamedTuple):
-    """One operand of a value: ``{...}``, ``"..."`` or a bare macro name / number.
-
-    ``kind`` is ``"{"``, ``'"'`` or ``"bare"``; ``start``/``end`` include the delimiters.
-    """
-
-    kind: str
-    start: int
-    end: int
-
-
-class FieldSpan(NamedTuple):
-    """Where one field sits in an entry's raw text (all offsets into that text).
-
-    ``comma`` is the offset of the comma after the value, or -1 when the field is the last
-    one and has no trailing comma.
-    """
-
-    name: str
-    start: int
-    name_end: int
-    eq: int
-    value_start: int
-    value_end: int
-    pieces: tuple[Piece, ...]
-    comma: int
-
-
-class EntrySpans(NamedTuple):
-    """An entry's key, its fields in order, and the offset of its closing ``}`` or ``)``."""
-
-    key: str
-    fields: tuple[FieldSpan, ...]
-    close: int
-
-
-HEAD_RE = re.compile(r"@\s*[A-Za-z][\w:-]*\s*([{(])")
-_WS_RE = re.compile(r"\s*")
-_NAME_RE = re.compile(r"[^\s=,{}()\"#]+")
-_BARE_RE = re.compile(r"[^\s,#{}()\"=]+")
-_BRACE_RE = re.compile(r"[{}]")
-_QUOTED_RE = re.compile(r'\\"|[{}"]')
-
-
-def _match_brace(text: str, pos: int) -> int:
-    """End offset (after the closing brace) of the group opening at ``text[pos] == '{'``."""
-    depth = 0
-    for m in _BRACE_RE.finditer(text, pos):
-        if m.group() == "{":
-            depth += 1
-        else:
-            depth -= 1
-            if depth == 0:
-                return m.end()
-    raise ScanError(f"unclosed brace at offset {pos}")
-
-
-def _match_quote(text: str, pos: int) -> int:
-    """End offset of the quoted string opening at ``text[pos] == '"'`` (braces nest, ``\\"`` is escaped)."""
-    depth = 0
-    for m in _QUOTED_RE.finditer(text, pos + 1):
-        token = m.group()
-        if token == "{":
-            depth += 1
-        elif token == "}":
-            depth -= 1
-            if depth < 0:
-                break
-        elif token == '"' and depth == 0:
-            return m.end()
-    raise ScanError(f"unclosed quote at offset {pos}")
-
-
-def scan_value(text: str, pos: int) -> tuple[tuple[Piece, ...], int]:
-    """Scan ``piece (# piece)*`` starting at ``pos``; return the pieces and the end of the last."""
-    pieces: list[Piece] = []
-    while True:
-        char = text[pos : pos + 1]
-        if char == "{":
-            end = _match_brace(text, pos)
-            pieces.append(Piece("{", pos, end))
-        elif char == '"':
-            end = _match_quote(text, pos)
-            pieces.append(Piece('"', pos, end))
-        else:
-            m = _BARE_RE.match(text, pos)
-            if m is None:
-                raise ScanError(f"expected a value at offset {pos}")
-            end = m.end()
-            pieces.append(Piece("bare", pos, end))
-        after = _WS_RE.match(text, end).end()  # type: ignore[union-attr]
-        if text[after : after + 1] != "#":
-            return tuple(pieces), end
-        pos = _WS_RE.match(text, after + 1).end()  # type: ignore[union-attr]
-
-
-def scan_entry(raw: str) -> EntrySpans:
-    """Offsets of every field in an entry's raw text (``Entry.raw`` from bibtexparser).
-
-    Raises :class:`ScanError` when the text is not a well-formed entry; the caller then
-    leaves the entry untouched.
-    """
-    head = HEAD_RE.match(raw)
-    if head is None:
-        raise ScanError("not an entry")
-    close_char = "}" if head.group(1) == "{" else ")"
-    pos = head.end()
-    comma = raw.find(",", pos)
-    closing = raw.find(close_char, pos)
-    if comma < 0 or 0 <= closing < comma:
-        if closing < 0:
-            raise ScanError("no closing delimiter")
-        return EntrySpans(raw[pos:closing].strip(), (), closing)
-    key = raw[pos:comma].strip()
-    pos = comma + 1
-    fields: list[FieldSpan] = []
-    ws = _WS_RE.match
-    while True:
-        pos = ws(raw, pos).end()  # type: ignore[union-attr]
-        char = raw[pos : pos + 1]
-        if char == close_char:
-            break
-        if char == ",":  # a stray double comma is tolerated by BibTeX
-            pos += 1
-            continue
-        name_m = _NAME_RE.match(raw, pos)
-        if name_m is None:
-            raise ScanError(f"expected a field name at offset {pos}")
-        eq = ws(raw, name_m.end()).end()  # type: ignore[union-attr]
-        if raw[eq : eq + 1] != "=":
-            raise ScanError(f"expected '=' at offset {eq}")
-        value_start = ws(raw, eq + 1).end()  # type: ignore[union-attr]
-        pieces, value_end = scan_value(raw, value_start)
-        pos = ws(raw, value_end).end()  # type: ignore[union-attr]
-        char = raw[pos : pos + 1]
-        if char == ",":
-            fields.append(FieldSpan(name_m.group(), name_m.start(), name_m.end(), eq,
-                                    value_start, value_end, pieces, pos))
-            pos += 1
-        elif char == close_char:
-            fields.append(FieldSpan(name_m.group(), name_m.start(), name_m.end(), eq,
-                                    value_start, value_end, pieces, -1))
-            break
-        else:
-            raise ScanError(f"expected ',' or {close_char!r} at offset {pos}")
-    if raw[pos + 1 :].strip():
-        raise ScanError("text after the closing delimiter")
-    return EntrySpans(key, tuple(fields), pos)
 
 
 #: the macros every BibTeX style predefines (``month = jan``)
@@ -239,29 +92,57 @@ def _escape_value(m: re.Match[str]) -> str:
     return "/" if "slash" in m.group() else "~"
 
 
+# Only the first branch of _ESCAPE_RE can match in a text without "~", "\\textasciitilde" and
+# "\\slash"; there this substitution gives the same, with no Python code run per match (a
+# C-level callable: a r"\1" template is slower still, it is expanded in Python).
+_SIMPLE_ESCAPE_RE = re.compile(r"\\([_%&#$])")
+_ESCAPED_CHAR = methodcaller("group", 1)
+
+
 def unescape(text: str) -> str:
     """Undo ``\\_ \\% \\& \\# \\$ \\~{} {\\textasciitilde} \\textasciitilde`` (for archiving only)."""
     if "\\" not in text:
         return text
-    return _ESCAPE_RE.sub(_escape_value, text)
+    if "~" in text or "\\textasciitilde" in text or "\\slash" in text:
+        return _ESCAPE_RE.sub(_escape_value, text)
+    return _SIMPLE_ESCAPE_RE.sub(_ESCAPED_CHAR, text)
 
 
-def _unescape_with_map(text: str) -> tuple[str, list[int]]:
-    """``unescape(text)`` and, for each decoded offset (and the end), its offset in ``text``."""
+def _unescape_with_map(text: str) -> tuple[str, list[int], list[int]]:
+    """``unescape(text)`` and a map back: ``starts`` (decoded offsets) and ``origins``.
+
+    The decoded text is runs copied from ``text`` and one-character replacements; run ``i``
+    starts at decoded offset ``starts[i]`` and at ``origins[i]`` in ``text`` (see :func:`_origin`).
+    """
     out: list[str] = []
-    where: list[int] = []
-    last = 0
+    starts: list[int] = []
+    origins: list[int] = []
+    last = decoded = 0
     for m in _ESCAPE_RE.finditer(text):
-        out.append(text[last : m.start()])
-        where.extend(range(last, m.start()))
-        out.append(_escape_value(m))
-        where.append(m.start())
+        start = m.start()
+        if start > last:
+            out.append(text[last:start])
+            starts.append(decoded)
+            origins.append(last)
+            decoded += start - last
+        out.append(_escape_value(m))  # always one character
+        starts.append(decoded)
+        origins.append(start)
+        decoded += 1
         last = m.end()
     out.append(text[last:])
-    where.extend(range(last, len(text) + 1))
-    return "".join(out), where
+    starts.append(decoded)  # the last run, maybe empty: it maps the end of the text
+    origins.append(last)
+    return "".join(out), starts, origins
 
 
+def _origin(starts: list[int], origins: list[int], offset: int) -> int:
+    """The offset in the original text of decoded ``offset`` (and of the end)."""
+    run = bisect_right(starts, offset) - 1
+    return origins[run] + offset - starts[run]
+
+
+_WS_RE = re.compile(r"\s*")
 _COMMAND_RE = re.compile(r"\\(url|href)\s*(?=\{)")
 
 
@@ -282,34 +163,42 @@ def urls_in_text(text: str) -> list[TextUrl]:
         return []
     found: list[tuple[int, TextUrl]] = []
     blanked = text
-    for m in _COMMAND_RE.finditer(text):
-        try:
-            arg_end = _match_brace(text, m.end())
-        except ScanError:
-            continue
-        written = text[m.end() + 1 : arg_end - 1].strip()
-        end = arg_end
-        if m.group(1) == "href":
-            nxt = _WS_RE.match(text, arg_end).end()  # type: ignore[union-attr]
-            if text[nxt : nxt + 1] == "{":
-                try:
-                    end = _match_brace(text, nxt)
-                except ScanError:
-                    pass
-        if written:
-            found.append((m.start(), TextUrl(written, unescape(written).strip())))
-        # blank the command so the bare-URL pass does not find it again (same length keeps offsets)
-        blanked = blanked[: m.start()] + " " * (end - m.start()) + blanked[end:]
+    if "\\" in text:
+        for m in _COMMAND_RE.finditer(text):
+            try:
+                arg_end = match_brace(text, m.end())
+            except ScanError:
+                continue
+            written = text[m.end() + 1 : arg_end - 1].strip()
+            end = arg_end
+            if m.group(1) == "href":
+                nxt = _WS_RE.match(text, arg_end).end()  # type: ignore[union-attr]
+                if text[nxt : nxt + 1] == "{":
+                    try:
+                        end = match_brace(text, nxt)
+                    except ScanError:
+                        pass
+            if written:
+                found.append((m.start(), TextUrl(written, unescape(written).strip())))
+            # blank the command so the bare-URL pass does not find it again (same length keeps offsets)
+            blanked = blanked[: m.start()] + " " * (end - m.start()) + blanked[end:]
     if "://" in blanked:
-        decoded, where = _unescape_with_map(blanked)
-        for um in find_urls(decoded):
-            start, end = where[um.start], where[um.end]
-            written = text[start:end]
-            if written.endswith("\\"):  # "\_" cut after the backslash by trimming
-                written = written[:-1]
-            found.append((start, TextUrl(written, um.url)))
-    found.sort(key=lambda item: item[0])
+        if "\\" in blanked:
+            decoded, starts, origins = _unescape_with_map(blanked)
+            for um in find_urls(decoded):
+                start, end = _origin(starts, origins, um.start), _origin(starts, origins, um.end)
+                written = text[start:end]
+                if written.endswith("\\"):  # "\_" cut after the backslash by trimming
+                    written = written[:-1]
+                found.append((start, TextUrl(written, um.url)))
+        else:  # nothing to decode: offsets are the text's own
+            found.extend((um.start, TextUrl(um.url, um.url)) for um in find_urls(blanked))
+    if len(found) > 1:
+        found.sort(key=_FIRST)
     return [item[1] for item in found]
+
+
+_FIRST = itemgetter(0)
 
 
 # --------------------------------------------------------------------------- titles
@@ -332,9 +221,23 @@ _COMMAND_NAME_RE = re.compile(r"\\[A-Za-z]+\*?\s*|\\(?=[^A-Za-z])")
 
 
 def _accent(m: re.Match[str]) -> str:
-    mark = _ACCENTS[m.group(1) or m.group(2)]
-    letter = (m.group(3) or m.group(4)).lstrip("\\")
-    return unicodedata.normalize("NFC", letter + mark)
+    # the result depends on the matched text only; titles repeat a few accented letters
+    whole = m.group()
+    composed = _ACCENTED.get(whole)
+    if composed is None:
+        mark = _ACCENTS[m.group(1) or m.group(2)]
+        letter = (m.group(3) or m.group(4)).lstrip("\\")
+        composed = unicodedata.normalize("NFC", letter + mark)
+        if len(_ACCENTED) < 4096:
+            _ACCENTED[whole] = composed
+    return composed
+
+
+_ACCENTED: dict[str, str] = {}
+
+
+def _symbol(m: re.Match[str]) -> str:
+    return _SYMBOLS[m.group(1)]
 
 
 def plain_title(title: str) -> str:
@@ -344,10 +247,12 @@ def plain_title(title: str) -> str:
     not complete: it is only the title Perma shows for the archive.
     """
     text = unescape(title)
-    if "\\" in text:
+    if "\\" in text:  # each pattern starts with a backslash; most titles run out of them early
         text = _ACCENT_RE.sub(_accent, text)
-        text = _SYMBOL_RE.sub(lambda m: _SYMBOLS[m.group(1)], text)
-        text = _COMMAND_NAME_RE.sub("", text)
+        if "\\" in text:
+            text = _SYMBOL_RE.sub(_symbol, text)
+            if "\\" in text:
+                text = _COMMAND_NAME_RE.sub("", text)
     text = text.replace("---", "\u2014").replace("--", "\u2013").replace("~", " ")
     text = text.replace("``", "\u201c").replace("''", "\u201d")
     text = text.replace("{", "").replace("}", "")
