@@ -130,6 +130,7 @@ class Ledger:
     def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time, busy_timeout: float = 30.0):
         self.path = Path(path)
         self.clock = clock
+        self.busy_timeout = busy_timeout
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -148,17 +149,16 @@ class Ledger:
 
     def _check_and_migrate(self) -> None:
         db = self._db
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        if tables and app_id != _APP_ID:
-            raise LedgerError(
-                str(self.path),
-                "this SQLite file is not a permify ledger; pass another --ledger or PERMIFY_LEDGER",
-            )
-        db.execute("PRAGMA journal_mode=WAL")
-        # FULL: a committed GUID survives power loss, not only a killed process.
-        db.execute("PRAGMA synchronous=FULL")
+        # One immediate transaction for the check and the creation: a parallel process may be
+        # creating this ledger right now, and must be seen either not at all or complete.
         with self._write():
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and app_id != _APP_ID:
+                raise LedgerError(
+                    str(self.path),
+                    "this SQLite file is not a permify ledger; pass another --ledger or PERMIFY_LEDGER",
+                )
             for statement in _SCHEMA.strip().split(";"):
                 if statement.strip():
                     db.execute(statement)
@@ -171,6 +171,30 @@ class Ledger:
                     str(self.path),
                     f"written by a newer permify (schema {row[0]}, this one reads {SCHEMA_VERSION}); upgrade permify",
                 )
+        self._use_wal()
+        # FULL: a committed GUID survives power loss, not only a killed process.
+        db.execute("PRAGMA synchronous=FULL")
+
+    def _use_wal(self) -> None:
+        """Switch to WAL, which lets readers and one writer work at once.
+
+        Done outside a transaction and after the check (a foreign file is never converted).
+        The switch needs a moment alone with the file and SQLite does not wait for that, so
+        poll until it succeeds or another process has made the switch, within the busy timeout.
+        """
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                if self._db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                    return
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
 
     def close(self) -> None:
         """Close the database."""

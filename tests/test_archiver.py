@@ -218,3 +218,29 @@ def test_corrupt_and_foreign_ledgers_are_clear_errors(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(LedgerError, match="not a permify ledger"):
         Ledger(foreign)
+
+
+def test_processes_opening_a_new_ledger_at_once_all_succeed(tmp_path: Path) -> None:
+    """Two pandoc builds start together: neither may see a half-created ledger as foreign."""
+    import threading
+
+    for trial in range(15):
+        path = tmp_path / f"ledger{trial}.db"
+        barrier = threading.Barrier(6)
+        errors: list[BaseException] = []
+
+        def open_it(
+            path: Path = path, barrier: threading.Barrier = barrier, errors: list[BaseException] = errors
+        ) -> None:
+            barrier.wait()
+            try:
+                Ledger(path).close()
+            except BaseException as error:  # collected for the assertion below
+                errors.append(error)
+
+        threads = [threading.Thread(target=open_it) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors

@@ -187,7 +187,7 @@ def test_parallel_builds_share_the_ledger(pandoc_path: str, sandbox: Sandbox, tm
     assert [p.returncode for p in procs] == [0, 0], [err for _, err in results]
     guids = links_by_url(sandbox)  # asserts one archive per URL
     assert set(guids) == CITED
-    assert results[0][0] == results[1][0]
+    assert results[0][0] == results[1][0], [err for _, err in results]
     assert_html_permified(results[0][0], guids)
 
 
