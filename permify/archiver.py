@@ -25,6 +25,7 @@ from .archiver_settle import SettlingMixin
 from .errors import Interrupted, NotFoundError, QuotaExceededError, UnknownOutcomeError, ValidationError
 from .ledger import Intent
 from .outcomes import Outcome, UrlRequest
+from .perma.models import CaptureJob
 from .reconcile import archive_state, best_archive, folder_index
 
 __all__ = ["Archiver"]
@@ -188,16 +189,16 @@ class Archiver(SettlingMixin, PollingMixin):
             for key in chunk:
                 self._quota_failure(key)
             return
-        jobs = {}
+        jobs: dict[str, CaptureJob] = {}
         for job in batch.capture_jobs:
             jobs.setdefault(job.submitted_url, job)
-        lost = []
+        lost: list[str] = []
         for key in chunk:
-            job = jobs.get(self._reqs[key].url)
-            if job is None:
+            found = jobs.get(self._reqs[key].url)
+            if found is None:
                 lost.append(key)
             else:
-                self._take_job(key, job, batch.id)
+                self._take_job(key, found, batch.id)
         if batch.links_remaining is not None and batch.links_remaining <= 0 and self._folder_info().is_personal:
             self.quota_exhausted = True
         if lost:

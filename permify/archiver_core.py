@@ -116,6 +116,6 @@ class ArchiverCore:
             self._outcome(key, "archived", job.guid)
         elif state == "failed":
             self._outcome(key, "failed", job.guid, job.error_text)
-        else:
+        elif job.guid is not None:  # job_state() gives "invalid" for a job with no GUID
             self._watch_for(key, job.guid, "archived", batch_id)
 

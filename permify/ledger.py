@@ -287,7 +287,7 @@ class Ledger:
 
     def entries(self, api_host: str | None = None, folder_id: int | None = None) -> list[LedgerEntry]:
         """Every entry, optionally for one API host and folder, oldest first."""
-        sql, args = "SELECT * FROM archives WHERE 1=1", []
+        sql, args = "SELECT * FROM archives WHERE 1=1", list[object]()
         if api_host is not None:
             sql += " AND api_host=?"
             args.append(api_host)
