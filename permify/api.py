@@ -76,9 +76,11 @@ def scan_documents(
     return [scan_document(p, fmt=fmt, archive_doi=archive_doi) for p in paths]
 
 
-def check_documents(paths: Sequence[str | Path], **kw: object) -> list[tuple[DocumentScan, Citation]]:
+def check_documents(
+    paths: Sequence[str | Path], *, fmt: str | None = None, archive_doi: bool = False
+) -> list[tuple[DocumentScan, Citation]]:
     """Cited URLs that should be archived but have no Perma link beside them (empty: all done)."""
-    return [(scan, c) for scan in scan_documents(paths, **kw) for c in scan.to_archive]  # type: ignore[arg-type]
+    return [(scan, c) for scan in scan_documents(paths, fmt=fmt, archive_doi=archive_doi) for c in scan.to_archive]
 
 
 def _output_for(path: str, output: str | Path | None, in_place: bool, count: int) -> Path:
@@ -168,23 +170,29 @@ def known_archives(
     pandoc filter so that a build without network still gets the Perma links it had.
     """
     settings = load_settings(api_url=api_url, folder=None if folder is None else str(folder))
-    path = ledger if isinstance(ledger, Ledger) else Path(ledger or settings.ledger or default_ledger_path())
-    if not isinstance(path, Ledger) and not path.exists():
-        return {}
     host = urlsplit(settings.api_url).netloc
-    the_ledger = path if isinstance(path, Ledger) else Ledger(path)
-    try:
-        spec = settings.folder or ""
-        folder_id = the_ledger.folder_id(host, spec) or (int(spec) if spec.isdigit() else None)
-        found: dict[str, Outcome] = {}
-        for req in requests:
-            entry = the_ledger.get(host, folder_id, req.key) if folder_id is not None else None
-            if entry is not None and entry.status == "completed" and entry.guid:
-                found[req.key] = Outcome(req.key, req.url, "reused", entry.guid, None, req.locations)
-        return found
-    finally:
-        if not isinstance(ledger, Ledger):
-            the_ledger.close()
+    spec = settings.folder or ""
+    if isinstance(ledger, Ledger):
+        return _ledger_outcomes(ledger, host, spec, requests)
+    path = Path(ledger or settings.ledger or default_ledger_path())
+    if not path.exists():  # never create a ledger just to look into it
+        return {}
+    with Ledger(path) as book:
+        return _ledger_outcomes(book, host, spec, requests)
+
+
+def _ledger_outcomes(ledger: Ledger, host: str, spec: str, requests: Sequence[UrlRequest]) -> dict[str, Outcome]:
+    folder_id = ledger.folder_id(host, spec)
+    if folder_id is None and spec.isdigit():
+        folder_id = int(spec)
+    if folder_id is None:
+        return {}
+    found: dict[str, Outcome] = {}
+    for req in requests:
+        entry = ledger.get(host, folder_id, req.key)
+        if entry is not None and entry.status == "completed" and entry.guid:
+            found[req.key] = Outcome(req.key, req.url, "reused", entry.guid, None, req.locations)
+    return found
 
 
 def archive_documents(

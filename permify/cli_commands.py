@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .api import archive_documents, scan_documents
+from .api import RunResult, archive_documents, scan_documents
 from .config import load_settings
-from .documents import DocumentScan, atomic_write
+from .documents import atomic_write, perma_links_for
 from .errors import UsageError
 from .folders import folder_tree
 from .formats.base import RewriteOptions
@@ -34,20 +34,21 @@ class _Api:
     url: str | None
     key: str | None
     default_folder: str | None
-    sandbox: bool
+    #: a throwaway ledger for a sandbox run (its GUIDs must not enter the real ledger)
+    ledger: Path | None
 
 
 @contextlib.contextmanager
 def _api(args: argparse.Namespace) -> Iterator[_Api]:
     """The API to talk to: the configured one, or a sandbox started for this command."""
     if not getattr(args, "sandbox", False):
-        yield _Api(getattr(args, "api_url", None), None, None, False)
+        yield _Api(getattr(args, "api_url", None), None, None, None)
         return
     from .perma.sandbox import Sandbox, SandboxConfig
 
-    with Sandbox(SandboxConfig(capture_seconds=1.0)) as sandbox:
+    with Sandbox(SandboxConfig(capture_seconds=1.0)) as sandbox, tempfile.TemporaryDirectory() as tmp:
         print(f"permify: using the built-in Perma sandbox at {sandbox.base_url}", file=sys.stderr)
-        yield _Api(sandbox.base_url, sandbox.api_key, str(sandbox.org_folder_id), True)
+        yield _Api(sandbox.base_url, sandbox.api_key, str(sandbox.org_folder_id), Path(tmp) / "ledger.sqlite3")
 
 
 # ------------------------------------------------------------------ archive
@@ -61,10 +62,6 @@ def cmd_archive(args: argparse.Namespace) -> int:
         raise UsageError("--batch-size must be at least 1")
     progress = Progress(verbosity=0 if args.quiet else (2 if args.verbose else 1))
     with _api(args) as api:
-        ledger = args.ledger
-        if api.sandbox and not ledger:
-            # A sandbox lives for one command: keep its GUIDs out of the real ledger.
-            ledger = Path(tempfile.mkdtemp(prefix="permify-sandbox-")) / "ledger.sqlite3"
         options = ArchiveOptions(
             folder_id=0,
             private=args.private,
@@ -79,10 +76,10 @@ def cmd_archive(args: argparse.Namespace) -> int:
         try:
             result = archive_documents(
                 args.files,
-                folder=args.folder or (api.default_folder if api.sandbox else None),
+                folder=args.folder or api.default_folder,
                 api_key=api.key,
                 api_url=api.url,
-                ledger=ledger,
+                ledger=args.ledger or api.ledger,
                 output=args.output,
                 in_place=args.in_place,
                 backup=not args.no_backup,
@@ -102,7 +99,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
             if row.status in ("would-archive", "reused"):
                 print(f"{row.status:13} {row.url}" + (f"  {row.perma_url}" if row.perma_url else ""))
     if args.diff:
-        _print_diffs(result.scans, result.outputs)
+        _print_diffs(result)
     counts = result.counts
     parts = [f"{counts.get(k, 0)} {k}" for k in ("archived", "reused", "failed", "skipped")]
     if args.dry_run:
@@ -110,26 +107,27 @@ def cmd_archive(args: argparse.Namespace) -> int:
     written = ", ".join(v for v in result.outputs.values() if v != "-")
     print("permify: " + ", ".join(parts) + (f" -> {written}" if written else ""), file=sys.stderr)
     if not result.ok:
-        failed = [r for r in result.rows if r.status == "failed"]
-        for row in failed if args.quiet or progress.live else []:
-            print(f"permify: failed: {row.url}: {row.message}", file=sys.stderr)
+        if args.quiet:  # otherwise the progress display has shown each failure as it happened
+            for row in result.rows:
+                if row.status == "failed":
+                    print(f"permify: failed: {row.url}: {row.message}", file=sys.stderr)
         return 1
     return 0
 
 
-def _print_diffs(scans: list[DocumentScan], outputs: dict[str, str]) -> None:
-    for scan in scans:
-        target = outputs.get(scan.path)
+def _print_diffs(result: RunResult) -> None:
+    """The changed lines of each text output against its input (as read, so --in-place works too)."""
+    for scan in result.scans:
+        target = result.outputs.get(scan.path)
         if not target or target == "-":
             continue
-        before, after = Path(scan.path).read_bytes(), Path(target).read_bytes()
         if scan.format == "docx":
-            added = sorted({c.cited.url for c in scan.to_archive})
-            print(f"{target}: Perma links inserted after {len(added)} cited URLs (a Word document; open it to see)")
+            inserted = len(perma_links_for(scan, result.outcomes))
+            print(f"{target}: {inserted} Perma links inserted (a Word document: open it to see them)")
             continue
         diff = difflib.unified_diff(
-            before.decode("utf-8-sig", "replace").splitlines(),
-            after.decode("utf-8-sig", "replace").splitlines(),
+            scan.data.decode("utf-8-sig", "replace").splitlines(),
+            Path(target).read_bytes().decode("utf-8-sig", "replace").splitlines(),
             scan.path, target, lineterm="", n=0,
         )
         for line in diff:

@@ -54,12 +54,13 @@ class Citation:
 
 @dataclass(frozen=True)
 class DocumentScan:
-    """One parsed document and what it cites."""
+    """One parsed document and what it cites; ``data`` is the input exactly as read."""
 
     path: str
     format: str
     parsed: ParsedDocument
     citations: tuple[Citation, ...]
+    data: bytes
 
     @property
     def to_archive(self) -> list[Citation]:
@@ -99,15 +100,15 @@ def scan_document(
     name = str(path)
     format_name = format_for_path(name, fmt)
     adapter = adapter_for(format_name)
-    raw = read_input(name) if data is None else data
     if name == "-" and not adapter.textual:
         raise InputError(name, f"{format_name} cannot be read from stdin; pass the file path")
+    raw = read_input(name) if data is None else data
     parsed = adapter.parse(raw, name)
     citations = tuple(
         Citation(cited, classify(cited.url, archive_doi=archive_doi), dedupe_key(cited.url))
         for cited in parsed.citations
     )
-    return DocumentScan(name, format_name, parsed, citations)
+    return DocumentScan(name, format_name, parsed, citations, raw)
 
 
 def url_requests(scans: Iterable[DocumentScan]) -> list[UrlRequest]:

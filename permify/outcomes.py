@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 __all__ = ["ArchiveOptions", "Outcome", "ProgressCallback", "UrlRequest"]
 
-#: ``progress(kind, line)``: kind is one of found, reused, created, captured, failed, waiting, info.
+#: ``progress(kind, line)``: kind is one of found, reused, created, captured, failed, waiting, info;
+#: a ``found`` line starts with the number of unique URLs (the live display counts from it).
 ProgressCallback = Callable[[str, str], None]
 
 

@@ -26,8 +26,8 @@ class Progress:
         self._status_shown = False
 
     def __call__(self, kind: str, line: str) -> None:
-        if kind == "found":
-            self.found = int(line.split()[0]) if line.split()[0].isdigit() else self.found
+        if kind == "found" and line.split(maxsplit=1)[0].isdigit():
+            self.found = int(line.split(maxsplit=1)[0])
         if kind in self.counts:
             self.counts[kind] += 1
         if self.verbosity <= 0:

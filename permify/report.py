@@ -9,9 +9,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .documents import DocumentScan, atomic_write
+from .documents import Citation, DocumentScan, atomic_write
 from .errors import UsageError
 from .outcomes import Outcome
+from .urls import perma_guid
 
 __all__ = ["REPORT_FIELDS", "ReportRow", "build_report", "summary_counts", "write_report"]
 
@@ -43,37 +44,36 @@ class ReportRow:
 
 
 def build_report(scans: Iterable[DocumentScan], outcomes: Mapping[str, Outcome]) -> list[ReportRow]:
-    """Rows for every unique URL the documents cite: archived ones, and skipped ones with the reason."""
-    rows: dict[str, ReportRow] = {}
+    """One row per unique cited URL, in first-cited order, with every place it is cited.
+
+    Its status is the archiver's outcome when there is one; else ``reused`` when a Perma link
+    already stands beside it in the document; else ``skipped`` with the reason.
+    """
+    first: dict[str, Citation] = {}
+    places: dict[str, list[str]] = {}
+    linked: dict[str, str] = {}
     for scan in scans:
         for citation in scan.citations:
             where = f"{scan.path}: {citation.cited.location}"
-            row = rows.get(citation.key)
-            if row is not None and row.status in ("reused", "skipped") and citation.key in outcomes:
-                out = outcomes[citation.key]  # an outcome says more than "already linked here"
-                row = ReportRow(row.url, out.status, out.guid, out.perma_url, row.locations, out.message)
-                rows[citation.key] = row
-            if row is not None:
-                if where not in row.locations:
-                    rows[citation.key] = ReportRow(
-                        row.url, row.status, row.guid, row.perma_url, (*row.locations, where), row.message
-                    )
-                continue
-            url = citation.cited.url
-            if citation.state == "archive" and citation.key in outcomes:
-                out = outcomes[citation.key]
-                rows[citation.key] = ReportRow(url, out.status, out.guid, out.perma_url, (where,), out.message)
-            elif citation.state == "linked":
-                link = citation.cited.existing_archive
-                guid = link.rstrip("/").rsplit("/", 1)[-1] if link else None
-                rows[citation.key] = ReportRow(
-                    url, "reused", guid, link, (where,), "a Perma link is already beside it in the document"
-                )
-            else:
-                rows[citation.key] = ReportRow(
-                    url, "skipped", None, None, (where,), citation.classification.reason or "not archived"
-                )
-    return list(rows.values())
+            first.setdefault(citation.key, citation)
+            if where not in places.setdefault(citation.key, []):
+                places[citation.key].append(where)
+            if citation.cited.existing_archive:
+                linked.setdefault(citation.key, citation.cited.existing_archive)
+    rows = []
+    for key, citation in first.items():
+        url, locations = citation.cited.url, tuple(places[key])
+        if key in outcomes:
+            out = outcomes[key]
+            rows.append(ReportRow(url, out.status, out.guid, out.perma_url, locations, out.message))
+        elif key in linked:
+            link = linked[key]
+            rows.append(ReportRow(url, "reused", perma_guid(link), link, locations,
+                                  "a Perma link is already beside it in the document"))
+        else:
+            reason = citation.classification.reason or "not archived"
+            rows.append(ReportRow(url, "skipped", None, None, locations, reason))
+    return rows
 
 
 def summary_counts(rows: Iterable[ReportRow]) -> dict[str, int]:

@@ -265,3 +265,47 @@ def test_ctrl_c_exits_130_without_partial_output(tmp_path: Path) -> None:
 
     with Ledger(tmp_path / "l.db") as ledger:
         assert len([e for e in ledger.entries() if e.guid]) == 30
+
+
+def test_in_place_diff_shows_the_changes(capsys, api_env: Sandbox, article: Path) -> None:
+    code, out, _ = run(capsys, "archive", str(article), "--folder", str(api_env.org_folder_id), "--in-place", "--diff")
+    assert code == 1
+    added = [line for line in out.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert added and all("https://perma.cc/" in line for line in added)
+
+
+def test_each_failure_is_shown_once_on_a_terminal(capsys, api_env: Sandbox, article: Path, monkeypatch) -> None:
+    from permify import cli_commands
+    from permify.progress import Progress
+
+    monkeypatch.setattr(cli_commands, "Progress", lambda verbosity: Progress(verbosity=verbosity, live=True))
+    code, _, err = run(capsys, "archive", str(article), "--folder", str(api_env.org_folder_id))
+    assert code == 1
+    assert err.count("https://capture-fails.example.com/p") == 1, err
+
+
+def test_a_sandbox_run_leaves_no_temporary_files(capsys, article: Path, tmp_path: Path, monkeypatch) -> None:
+    import tempfile
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    monkeypatch.setenv("PERMIFY_CONFIG", str(tmp_path / "none.ini"))
+    run(capsys, "archive", str(article), "--sandbox", "-q")
+    assert list(scratch.iterdir()) == []
+
+
+def test_a_perma_link_already_in_the_document_is_reused_elsewhere(capsys, api_env: Sandbox, tmp_path: Path) -> None:
+    doc = tmp_path / "reuse.md"
+    doc.write_text(
+        "First https://www.gao.gov/products/gao-24-1 [<https://perma.cc/2B3C-D4E5>].\n\n"
+        "Again https://www.gao.gov/products/gao-24-1 later.\n",
+        encoding="utf-8",
+    )
+    report = tmp_path / "r.json"
+    code, _, _ = run(capsys, "archive", str(doc), "--folder", str(api_env.org_folder_id), "--report", str(report))
+    assert code == 0
+    assert api_env.count("POST") == 0
+    assert (tmp_path / "reuse.perma.md").read_text(encoding="utf-8").count("https://perma.cc/2B3C-D4E5") == 2
+    (row,) = json.loads(report.read_text(encoding="utf-8"))
+    assert row["status"] == "reused" and row["guid"] == "2B3C-D4E5" and len(row["locations"]) == 2
