@@ -29,7 +29,6 @@ from .archiver import Archiver
 from .documents import Citation, DocumentScan, scan_document, url_requests
 from .errors import (
     AuthenticationError,
-    CaptureTimeoutError,
     ConfigError,
     InputError,
     Interrupted,
@@ -66,7 +65,6 @@ __all__ = [
     "AuthenticationError",
     "Batch",
     "CaptureJob",
-    "CaptureTimeoutError",
     "Citation",
     "CitedUrl",
     "ConfigError",

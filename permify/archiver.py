@@ -80,18 +80,11 @@ class Archiver(SettlingMixin, PollingMixin):
                 entry = self.ledger.get(self.api_host, None, key)
             if entry is None:
                 todo.append(key)
-            elif entry.status == "completed":
-                self._outcome(key, "reused", entry.guid)
-            elif entry.status == "pending" and entry.guid:
-                self._watch_for(key, entry.guid, "reused")
-            elif self.options.retry_failed and not self.options.dry_run:
+            elif entry.status in ("failed", "invalid") and self.options.retry_failed and not self.options.dry_run:
                 self.ledger.forget(api_host=self.api_host, folder_id=entry.folder_id, url_key=key)
                 todo.append(key)
             else:
-                self._outcome(
-                    key, "failed", entry.guid,
-                    (entry.message or f"capture {entry.status} earlier") + "; use --retry-failed to try again",
-                )
+                self._take_entry(key, entry)
         return todo
 
     def _dry_run(self, keys: list[str]) -> None:

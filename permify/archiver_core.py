@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .ledger import Ledger
+from .ledger import Ledger, LedgerEntry
 from .outcomes import ArchiveOptions, Outcome, ProgressCallback, UrlRequest
 from .perma.client import PermaClient
 from .perma.models import CaptureJob, Folder
@@ -89,16 +89,20 @@ class ArchiverCore:
         )
 
     def _take_ledger_entry(self, key: str) -> bool:
+        """Use what the ledger holds for ``key`` in the target folder; False if it holds nothing."""
         entry = self.ledger.get(self.api_host, self.options.folder_id, key)
-        if entry is None:
-            return False
+        if entry is not None:
+            self._take_entry(key, entry)
+        return entry is not None
+
+    def _take_entry(self, key: str, entry: LedgerEntry) -> None:
         if entry.status == "completed":
             self._outcome(key, "reused", entry.guid)
         elif entry.status == "pending" and entry.guid:
             self._watch_for(key, entry.guid, "reused")
         else:
-            self._outcome(key, "failed", entry.guid, entry.message or f"capture {entry.status}")
-        return True
+            message = entry.message or f"capture {entry.status} earlier"
+            self._outcome(key, "failed", entry.guid, message + "; use --retry-failed to try again")
 
     def _take_job(self, key: str, job: CaptureJob, batch_id: int | None) -> None:
         state = job_state(job)

@@ -169,10 +169,6 @@ class UnsafeTransportError(PermaError):
     """Raised before a request that would send the API key over plain http to a non-loopback host."""
 
 
-class CaptureTimeoutError(PermaError):
-    """Raised when a capture job is still pending or in progress after the configured limit."""
-
-
 class InvalidGuidError(PermifyError, ValueError):
     """Raised when a string is not a Perma GUID (``XXXX-XXXX`` in Perma's alphabet)."""
 
