@@ -283,8 +283,13 @@ class StoryScanner:
             return
         if masked:
             return
+        self._link_hit(para, url, "hyperlink", where, start, first, el)
+
+    @staticmethod
+    def _link_hit(para: _Para, url: str, kind: str, where: str, start: int, first: int, el: etree._Element) -> None:
+        """Record a link-like citation (a hyperlink or a simple field) whose display text began at ``first``."""
         para.hits.append(
-            Hit(url, "hyperlink", where, start, para.pos,
+            Hit(url, kind, where, start, para.pos,
                 [Anchor(para.p, para.pos, after=el, fmt=first_run(el), from_link=True)],
                 title=title("".join(para.full[first:]), url))
         )
@@ -302,11 +307,7 @@ class StoryScanner:
         url = hyperlink_field_target(instr)
         if url is None or masked or _open_manager(fields):
             return
-        para.hits.append(
-            Hit(url, "fldSimple", where, start, para.pos,
-                [Anchor(para.p, para.pos, after=el, fmt=first_run(el), from_link=True)],
-                title=title("".join(para.full[first:]), url))
-        )
+        self._link_hit(para, url, "fldSimple", where, start, first, el)
 
     def _run(
         self, r: etree._Element, para: _Para, fields: list[_Frame], where: str, masked: bool
