@@ -107,6 +107,18 @@ def build_docx(
     return out.getvalue()
 
 
+def with_document(document: bytes, hyperlinks: dict[str, str] | None = None) -> bytes:
+    """A package like :func:`build_docx`'s whose ``word/document.xml`` is exactly ``document``
+    (for namespace layouts and encodings the builder does not write)."""
+    base = build_docx(para(run("x")), hyperlinks=hyperlinks)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w") as z:
+        for info in src.infolist():
+            data = document if info.filename == "word/document.xml" else src.read(info.filename)
+            z.writestr(info, data)
+    return out.getvalue()
+
+
 def xlsx_renamed() -> bytes:
     """A zip that is an Excel workbook, not a Word document."""
     out = io.BytesIO()

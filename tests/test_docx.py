@@ -377,6 +377,56 @@ def test_new_relationships_serialise_as_lxml_elements_would(name: str) -> None:
     assert ids == [f"rIdPerma{i}" for i in range(1, 6)]
 
 
+_SEE = '<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">see https://a.example/x now</w:t></w:r>'
+NAMESPACE_LAYOUTS = {
+    # r: declared only on the existing link, so the new links must declare it themselves
+    "r-not-on-root": f'<w:document xmlns:w="{W}"><w:body><w:p>{_SEE}<w:hyperlink xmlns:r="{fx.R_NS}" '
+                     'r:id="rIdH"><w:r><w:t>link</w:t></w:r></w:hyperlink></w:p></w:body></w:document>',
+    "default-namespace": f'<document xmlns="{W}" xmlns:r="{fx.R_NS}"><body><p><r><rPr><b/></rPr>'
+                         '<t xml:space="preserve">see https://a.example/x now</t></r></p></body></document>',
+    "nested-declarations": f'<w:document xmlns:w="{W}" xmlns:r="{fx.R_NS}"><w:body><w:p xmlns:x="urn:x">'
+                           f'{_SEE}</w:p><w:p><w:r><w:t>https://c.example/z</w:t></w:r></w:p></w:body></w:document>',
+    # the same look in two scopes: the text made for one must not be reused in the other
+    "nested-default": f'<w:document xmlns:w="{W}" xmlns:r="{fx.R_NS}"><w:body><p xmlns="{W}"><r>'
+                      '<t xml:space="preserve">see https://a.example/x now</t></r></p><w:p><w:r><w:t>'
+                      'https://c.example/z</w:t></w:r></w:p></w:body></w:document>',
+    "other-prefix": f'<w:document xmlns:w="{W}" xmlns:r="{fx.R_NS}"><w:body><w:p><q:r xmlns:q="{W}">'
+                    '<q:t xml:space="preserve">see https://a.example/x now</q:t></q:r></w:p></w:body></w:document>',
+    "pi-like-ours": f'<w:document xmlns:w="{W}" xmlns:r="{fx.R_NS}"><w:body><w:p><?permify-0 0?>{_SEE}'
+                    '</w:p></w:body></w:document>',
+}
+
+
+@pytest.mark.parametrize("track", [False, True], ids=["plain", "tracked"])
+@pytest.mark.parametrize("encoding", ["UTF-8", "UTF-16"])
+@pytest.mark.parametrize("layout", list(NAMESPACE_LAYOUTS))
+def test_new_links_are_right_in_any_namespace_layout(layout: str, encoding: str, track: bool) -> None:
+    # New content is written as text rendered in the insertion point's namespace scope:
+    # whatever the prefixes, it must parse as the same Word elements in the right places.
+    xml = f'<?xml version="1.0" encoding="{encoding}" standalone="yes"?>\r\n' + NAMESPACE_LAYOUTS[layout]
+    data = fx.with_document(xml.encode(encoding.lower()), {"rIdH": "https://b.example/y"})
+    doc = parse(data)
+    links = {c.index: f"https://perma.cc/{c.index:04d}-QRST" for c in doc.citations}
+    out = doc.rewrite(links, RewriteOptions(track_changes=track, date=DATE))
+    document = part(out, "word/document.xml")
+    assert document.startswith(xml.split("?>")[0].encode(encoding.lower()))
+    root = etree.fromstring(document)
+    rels = etree.fromstring(part(out, "word/_rels/document.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target") for rel in rels}
+    new = [h for h in root.iter(f"{{{W}}}hyperlink") if h.get(f"{{{fx.R_NS}}}id", "").startswith("rIdPerma")]
+    assert sorted(targets[h.get(f"{{{fx.R_NS}}}id")] for h in new) == sorted(links.values())
+    for link in new:
+        text = "".join(t.text for t in link.iter(f"{{{W}}}t"))
+        assert text == targets[link.get(f"{{{fx.R_NS}}}id")]
+        assert [r.tag for r in link.iter(f"{{{W}}}r")] == [f"{{{W}}}r"]
+        assert (link.getparent().tag == f"{{{W}}}p") and (len(list(link.iter(f"{{{W}}}ins"))) == track)
+    text = "".join(root.itertext())
+    assert "see https://a.example/x [https://perma.cc/0000-QRST] now" in text
+    if layout == "pi-like-ours":
+        assert b"<?permify-0 0?>".decode().encode(encoding.lower())[2:] in document
+    docx.Document(io.BytesIO(out))
+
+
 def test_url_split_into_single_character_runs_is_found() -> None:
     url = "https://split.example.com/a"
     body = fx.para(fx.run("No colon in this paragraph")) + fx.para(*(fx.run(ch) for ch in url))

@@ -35,7 +35,6 @@ from .docx_package import (
     open_package,
     parse_xml,
     rels_name,
-    serialize_xml,
     write_package,
 )
 from .docx_scan import Hit, StoryScanner, live_paragraphs
@@ -222,11 +221,11 @@ class DocxDocument(ParsedDocument):
         jobs.sort(key=lambda j: j[1].pos, reverse=True)
         edited: dict[str, _Story] = {}
         for story, anchor, url in jobs:
-            inserter.insert(anchor, url, story.rels)
+            inserter.insert(anchor, url, story.rels, story.root, story.original)
             edited[story.name] = story
         changed: dict[str, bytes] = {}
         for story in edited.values():
-            changed[story.name] = serialize_xml(story.root, story.original)
+            changed[story.name] = inserter.serialize(story.root, story.original)
             changed[rels_name(story.name)] = story.rels.serialize()
         return write_package(self._pkg, changed)
 

@@ -10,6 +10,7 @@ Bad input never escapes as a ``zipfile``/``lxml`` exception: :func:`open_package
 
 from __future__ import annotations
 
+import codecs
 import io
 import posixpath
 import re
@@ -18,6 +19,7 @@ import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import AnyStr
 
 from lxml import etree
 
@@ -89,13 +91,15 @@ def parse_xml(data: bytes, source: str, part: str) -> etree._Element:
     return root
 
 
-def _prolog(data: bytes) -> bytes:
-    """The original bytes before the root element that serialising would lose (the XML
+def _prolog(data: AnyStr) -> AnyStr:
+    """The original text before the root element that serialising would lose (the XML
     declaration, exactly as written, and the white space after it)."""
-    if not data.startswith(b"<?xml"):
-        return b""
-    end = data.index(b"?>") + 2
-    while end < len(data) and data[end : end + 1] in b" \t\r\n":
+    # latin-1 maps bytes one to one, so offsets in the text are offsets in the bytes
+    text = data if isinstance(data, str) else data[:1024].decode("latin-1")
+    if not text.startswith("<?xml") or "?>" not in text:
+        return data[:0]
+    end = text.index("?>") + 2
+    while end < len(text) and text[end] in " \t\r\n":
         end += 1
     return data[:end]
 
@@ -109,7 +113,15 @@ def serialize_xml(root: etree._Element, original: bytes | None) -> bytes:
         )
     encoding = root.getroottree().docinfo.encoding or "UTF-8"
     body = etree.tostring(root.getroottree(), encoding=encoding, xml_declaration=False)
-    return _prolog(original) + body
+    if encoding.upper().replace("-", "") == "UTF8":
+        return _prolog(original) + body
+    # Another encoding (UTF-16, say): find the declaration in the decoded text and write it in
+    # the encoding and byte order lxml chose for the body, its byte-order mark first.
+    prolog = _prolog(original.decode(encoding).lstrip("\ufeff"))
+    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if body.startswith(bom):
+            return bom + prolog.encode(codec) + body[len(bom):]
+    return prolog.encode(encoding) + body
 
 
 def _part_name(name: str) -> str:

@@ -19,12 +19,15 @@ untouched and leaves no dangling style reference.
 from __future__ import annotations
 
 import copy
+import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import AnyStr
 
 from lxml import etree
 
-from .docx_package import R, Rels
+from .docx_package import R, Rels, serialize_xml
 from .docx_scan import _W, W_R, W_T, Anchor
 
 __all__ = ["Inserter"]
@@ -33,6 +36,11 @@ XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 W_RPR, W_INS, W_MOVETO, W_HYPERLINK = _W + "rPr", _W + "ins", _W + "moveTo", _W + "hyperlink"
 W_ID, W_VAL, R_ID = _W + "id", _W + "val", "{" + R + "}id"
 _REVISION_WRAPPERS = (W_INS, W_MOVETO)
+# The new content is rendered once per look with these slots in it, then filled per link.
+# Private-use characters: no template (run properties, author, date) holds them.
+_SLOT_RID, _SLOT_URL = "\ue000rid\ue000", "\ue000url\ue000"
+_SLOT_LINK_ID, _SLOT_OPEN_ID, _SLOT_CLOSE_ID = "\ue000l\ue000", "\ue000o\ue000", "\ue000c\ue000"
+_SLOT_RE = re.compile("(\ue000[a-z]+\ue000)")
 # Character styles and properties that belong to the URL's role, not to the author's text.
 _DROP_STYLES = {"Hyperlink", "FollowedHyperlink", "FootnoteReference", "EndnoteReference",
                 "CommentReference"}
@@ -54,6 +62,8 @@ class Inserter:
     """Makes the edits for one rewrite: fresh revision ids, the tracked-change author and date.
 
     ``next_id`` is the first free ``w:id``, or a function that finds it, called on first use.
+    Call :meth:`insert` for each place (last place of a paragraph first), then :meth:`serialize`
+    for each part edited.
     """
 
     next_id: int | Callable[[], int]
@@ -64,6 +74,13 @@ class Inserter:
     _templates: dict[tuple[bytes, bool], tuple[etree._Element, ...]] = field(
         default_factory=dict, repr=False
     )
+    _texts: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
+    _scopes: dict[int, tuple[tuple[str | None, str], ...] | None] = field(
+        default_factory=dict, repr=False
+    )
+    _filled: list[str] = field(default_factory=list, repr=False)
+    # the placeholders' target: random, so no processing instruction of the input can match it
+    _mark: str = field(default_factory=lambda: f"permify-{secrets.token_hex(8)}", repr=False)
 
     def fresh_id(self) -> str:
         """A ``w:id`` no other annotation in the document uses."""
@@ -72,44 +89,110 @@ class Inserter:
         self.next_id += 1
         return str(self.next_id - 1)
 
-    def insert(self, anchor: Anchor, perma: str, rels: Rels) -> None:
-        """Insert `` [perma]`` at ``anchor``, adding the link's relationship to ``rels``."""
+    def insert(self, anchor: Anchor, perma: str, rels: Rels, root: etree._Element,
+               original: bytes | None) -> None:
+        """Insert `` [perma]`` at ``anchor`` in the part ``root`` (parsed from ``original``),
+        adding the link's relationship to ``rels``.
+
+        The tree gets only a placeholder (a processing instruction); :meth:`serialize` puts
+        the new content's text there. The text is what lxml writes for the new elements in
+        this namespace scope, made once per formatting (see :meth:`_text`), so thousands of
+        links cost a string join each instead of a dozen element operations.
+        """
         after = anchor.after
         if anchor.t is not None:
             after = self._split_run(anchor.t, anchor.offset)
         assert after is not None
         after = self._leave_revision(after)
-        first, middle, last = self._template(anchor)
-        # lxml's __copy__ is a deep copy; calling it skips the copy module's memo bookkeeping
-        opening, link, closing = first.__copy__(), middle.__copy__(), last.__copy__()
-        link.set(R_ID, rels.add_hyperlink(perma))
-        if self.track:  # the templates are already wrapped in w:ins; number them in order
-            link[0][0][-1].text = perma
-            for ins in (link[0], opening, closing):
-                ins.set(W_ID, self.fresh_id())
+        parent = after.getparent()
+        assert parent is not None
+        chunks = self._text(anchor, parent, root, original)
+        rid = rels.add_hyperlink(perma)
+        if self.track:  # numbered as the link's w:ins, the opening's, then the closing's
+            link_id, open_id, close_id = self.fresh_id(), self.fresh_id(), self.fresh_id()
+            values = {_SLOT_RID: rid, _SLOT_URL: _escape(perma), _SLOT_LINK_ID: link_id,
+                      _SLOT_OPEN_ID: open_id, _SLOT_CLOSE_ID: close_id}
         else:
-            link[0][-1].text = perma
-        for node in (closing, link, opening):
-            after.addnext(node)
+            values = {_SLOT_RID: rid, _SLOT_URL: _escape(perma)}
+        self._filled.append("".join(values.get(c, c) for c in chunks))
+        after.addnext(etree.ProcessingInstruction(self._mark, str(len(self._filled) - 1)))
 
-    def _template(self, anchor: Anchor) -> tuple[etree._Element, ...]:
-        """The three new nodes for a URL formatted like ``anchor.fmt`` (built once per look,
-        then copied: a copy is much cheaper than building elements one by one)."""
+    def serialize(self, root: etree._Element, original: bytes | None) -> bytes:
+        """The edited part's bytes (as :func:`serialize_xml` writes them) with each placeholder
+        replaced by its new content."""
+        data = serialize_xml(root, original)
+        encoding = (root.getroottree().docinfo.encoding or "UTF-8") if original is not None else "UTF-8"
+        opening = f"<?{self._mark} "
+        if encoding.upper().replace("-", "") == "UTF8":
+            return _fill(data, opening.encode(), b"?>", [t.encode() for t in self._filled])
+        text = data.decode(encoding)  # rare: a part in UTF-16 or a legacy encoding
+        return _fill(text, opening, "?>", self._filled).encode(encoding, "xmlcharrefreplace")
+
+    def _text(self, anchor: Anchor, parent: etree._Element, root: etree._Element,
+              original: bytes | None) -> list[str]:
+        """The new content for a URL formatted like ``anchor.fmt`` placed in ``parent``, as
+        text chunks and slots (:data:`_SLOTS`) to fill."""
         fmt, rpr = anchor.fmt, None
         if fmt is not None:  # w:rPr is the first child when present; find() is the slow way
             rpr = fmt[0] if len(fmt) and fmt[0].tag == W_RPR else fmt.find(W_RPR)
-        key = (etree.tostring(rpr) if rpr is not None else b"", anchor.from_link)
-        if key not in self._templates:
-            base = _clean_rpr(anchor.fmt, drop_link_look=anchor.from_link)
-            link = etree.Element(W_HYPERLINK)
-            link.set(_W + "history", "1")
-            link.append(self._run("", self._link_rpr(base)))
-            opening, closing = self._run(" [", base), self._run("]", base)
-            if self.track:
-                link.append(self._tracked(link[0]))
-                opening, closing = self._tracked(opening), self._tracked(closing)
-            self._templates[key] = (opening, link, closing)
-        return self._templates[key]
+        look = (etree.tostring(rpr) if rpr is not None else b"", anchor.from_link)
+        scope = self._scope(parent, root, original)
+        key = (look, scope)
+        chunks = self._texts.get(key)
+        if chunks is None:
+            chunks = self._texts[key] = self._render(look, anchor, parent)
+        return chunks
+
+    def _scope(self, parent: etree._Element, root: etree._Element,
+               original: bytes | None) -> tuple[tuple[str | None, str], ...] | None:
+        """The namespace declarations in scope at ``parent``, as a hashable key. When the part
+        declares namespaces only on its root (the usual case, seen by counting ``xmlns`` in
+        its bytes), that is the root's and needs no walk up the tree."""
+        part = id(root)
+        if part not in self._scopes:
+            only_root = original is not None and original.count(b"xmlns") == len(root.nsmap)
+            self._scopes[part] = tuple(sorted(root.nsmap.items(), key=str)) if only_root else None
+        scope = self._scopes[part]
+        if scope is None:
+            return (parent.tag, *sorted(parent.nsmap.items(), key=str))
+        return scope
+
+    def _render(self, look: tuple[bytes, bool], anchor: Anchor,
+                parent: etree._Element) -> list[str]:
+        """Serialise the three new nodes inside an element with ``parent``'s tag and namespace
+        scope, exactly as lxml writes them in the part, and cut the text at the slots."""
+        if look not in self._templates:
+            self._templates[look] = self._build(anchor)
+        opening, link, closing = (node.__copy__() for node in self._templates[look])
+        link.set(R_ID, _SLOT_RID)
+        if self.track:
+            link[0][0][-1].text = _SLOT_URL
+            for ins, slot in ((link[0], _SLOT_LINK_ID), (opening, _SLOT_OPEN_ID),
+                              (closing, _SLOT_CLOSE_ID)):
+                ins.set(W_ID, slot)
+        else:
+            link[0][-1].text = _SLOT_URL
+        scratch = etree.Element(parent.tag, nsmap=parent.nsmap)
+        scratch.append(etree.ProcessingInstruction(self._mark, "start"))
+        for node in (opening, link, closing):
+            scratch.append(node)
+        scratch.append(etree.ProcessingInstruction(self._mark, "end"))
+        text = etree.tostring(scratch, encoding="unicode")
+        start, end = f"<?{self._mark} start?>", f"<?{self._mark} end?>"
+        text = text[text.index(start) + len(start) : text.rindex(end)]
+        return [c for c in _SLOT_RE.split(text) if c]
+
+    def _build(self, anchor: Anchor) -> tuple[etree._Element, ...]:
+        """The three new nodes for a URL formatted like ``anchor.fmt``."""
+        base = _clean_rpr(anchor.fmt, drop_link_look=anchor.from_link)
+        link = etree.Element(W_HYPERLINK)
+        link.set(_W + "history", "1")
+        link.append(self._run("", self._link_rpr(base)))
+        opening, closing = self._run(" [", base), self._run("]", base)
+        if self.track:
+            link.append(self._tracked(link[0]))
+            opening, closing = self._tracked(opening), self._tracked(closing)
+        return opening, link, closing
 
     # ------------------------------------------------------------------ helpers
     def _tracked(self, run: etree._Element) -> etree._Element:
@@ -210,3 +293,19 @@ def _put(rpr: etree._Element, tag: str, attrib: dict[str, str]) -> None:
             rpr.insert(i, new)
             return
     rpr.append(new)
+
+
+def _escape(text: str) -> str:
+    """``text`` as lxml writes element text (the perma link: plain ASCII in practice)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _fill(data: AnyStr, opening: AnyStr, closing: AnyStr, filled: list[AnyStr]) -> AnyStr:
+    """``data`` with each ``<?mark N?>`` (``opening`` N ``closing``) replaced by ``filled[N]``."""
+    pieces = data.split(opening)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        end = piece.index(closing)
+        out.append(filled[int(piece[:end])])
+        out.append(piece[end + len(closing):])
+    return data[:0].join(out)
