@@ -105,10 +105,11 @@ def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
     hits = scanner.scan_story(body, lambda n: f"body paragraph {n}") if body is not None else []
     stories.append(_Story(pkg.main_part, main_root, main_data, main_rels, hits, targets))
 
+    # internal relationships only: a long document has thousands of external hyperlinks
+    internal = [(rtype, t) for (rtype, t, ext) in targets.values() if not ext]
     for suffix, content_type, kind in _STORIES:
         names = sorted(
-            {main_rels.resolve(t) for (rtype, t, ext) in targets.values()
-             if rtype.endswith(suffix) and not ext},
+            {main_rels.resolve(t) for (rtype, t) in internal if rtype.endswith(suffix)},
             key=lambda s: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", s)],
         )
         names = [n for n in names if pkg.has(n) and pkg.content_type(n) == content_type]

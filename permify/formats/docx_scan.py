@@ -250,7 +250,34 @@ class StoryScanner:
         for child in el:
             tag = child.tag
             if tag == W_R:
-                self._run(child, para, fields, where, masked)
+                # A run's text, inlined: runs are most of a story, and a call each adds up.
+                for item in child:
+                    tag = item.tag
+                    if tag == W_T:
+                        text = item.text or ""
+                        start = para.pos
+                        para.pos = start + len(text)
+                        para.full.append(text)
+                        if fields and any(f.separated for f in fields):  # a field result
+                            para.det.append(" " * len(text))
+                            top = fields[-1]
+                            top.result.append(text)
+                            if top.fmt is None:
+                                top.fmt = child
+                        elif masked:
+                            para.det.append(" " * len(text))
+                        else:
+                            para.det.append(text)
+                            para.pieces.append((start, para.pos, item, child))
+                    elif tag == W_RPR:
+                        continue
+                    elif tag == W_INSTRTEXT:
+                        if fields and not fields[-1].separated:
+                            fields[-1].instr.append(item.text or "")
+                    elif tag == W_FLDCHAR:
+                        self._fld_char(item.get(_W_FLDCHARTYPE), child, para, fields, where, masked)
+                    elif tag in _GAPS:  # a tab, break, note mark, drawing...
+                        para.add(" ", True)
             elif tag == W_HYPERLINK:
                 self._hyperlink(child, para, fields, where, masked)
             elif tag == W_FLDSIMPLE:
@@ -308,35 +335,6 @@ class StoryScanner:
         if url is None or masked or _open_manager(fields):
             return
         self._link_hit(para, url, "fldSimple", where, start, first, el)
-
-    def _run(
-        self, r: etree._Element, para: _Para, fields: list[_Frame], where: str, masked: bool
-    ) -> None:
-        for child in r:
-            tag = child.tag
-            if tag == W_RPR:
-                continue  # the most common child, and no text
-            if tag == W_T:
-                text = child.text or ""
-                in_result = bool(fields) and any(f.separated for f in fields)
-                start = para.pos
-                para.full.append(text)
-                para.det.append(" " * len(text) if masked or in_result else text)
-                para.pos = start + len(text)
-                if in_result:
-                    top = fields[-1]
-                    top.result.append(text)
-                    if top.fmt is None:
-                        top.fmt = r
-                elif not masked:
-                    para.pieces.append((start, para.pos, child, r))
-            elif tag == W_INSTRTEXT:
-                if fields and not fields[-1].separated:
-                    fields[-1].instr.append(child.text or "")
-            elif tag == W_FLDCHAR:
-                self._fld_char(child.get(_W_FLDCHARTYPE), r, para, fields, where, masked)
-            elif tag in _GAPS:  # a tab, break, note mark, drawing...
-                para.add(" ", True)
 
     def _fld_char(
         self, kind: str | None, r: etree._Element, para: _Para, fields: list[_Frame],

@@ -39,8 +39,8 @@ _REVISION_WRAPPERS = (W_INS, W_MOVETO)
 # The new content is rendered once per look with these slots in it, then filled per link.
 # Private-use characters: no template (run properties, author, date) holds them.
 _SLOT_RID, _SLOT_URL = "\ue000rid\ue000", "\ue000url\ue000"
-_SLOT_LINK_ID, _SLOT_OPEN_ID, _SLOT_CLOSE_ID = "\ue000l\ue000", "\ue000o\ue000", "\ue000c\ue000"
-_SLOT_RE = re.compile("(\ue000[a-z]+\ue000)")
+_SLOT_LINK_ID, _SLOT_OPEN_ID, _SLOT_CLOSE_ID = "\ue000link\ue000", "\ue000open\ue000", "\ue000close\ue000"
+_SLOT_RE = re.compile("\ue000([a-z]+)\ue000")
 # Character styles and properties that belong to the URL's role, not to the author's text.
 _DROP_STYLES = {"Hyperlink", "FollowedHyperlink", "FootnoteReference", "EndnoteReference",
                 "CommentReference"}
@@ -71,7 +71,7 @@ class Inserter:
     track: bool = False
     author: str = "permify"
     date: str = ""
-    _templates: dict[tuple[bytes, bool], tuple[etree._Element, ...]] = field(
+    _templates: dict[tuple[object, bool], tuple[etree._Element, ...]] = field(
         default_factory=dict, repr=False
     )
     _texts: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
@@ -106,15 +106,15 @@ class Inserter:
         after = self._leave_revision(after)
         parent = after.getparent()
         assert parent is not None
-        chunks = self._text(anchor, parent, root, original)
+        template = self._text(anchor, parent, root, original)
         rid = rels.add_hyperlink(perma)
         if self.track:  # numbered as the link's w:ins, the opening's, then the closing's
             link_id, open_id, close_id = self.fresh_id(), self.fresh_id(), self.fresh_id()
-            values = {_SLOT_RID: rid, _SLOT_URL: _escape(perma), _SLOT_LINK_ID: link_id,
-                      _SLOT_OPEN_ID: open_id, _SLOT_CLOSE_ID: close_id}
+            filled = template.format(rid=rid, url=_escape(perma), link=link_id, open=open_id,
+                                     close=close_id)
         else:
-            values = {_SLOT_RID: rid, _SLOT_URL: _escape(perma)}
-        self._filled.append("".join(values.get(c, c) for c in chunks))
+            filled = template.format(rid=rid, url=_escape(perma))
+        self._filled.append(filled)
         after.addnext(etree.ProcessingInstruction(self._mark, str(len(self._filled) - 1)))
 
     def serialize(self, root: etree._Element, original: bytes | None) -> bytes:
@@ -129,19 +129,20 @@ class Inserter:
         return _fill(text, opening, "?>", self._filled).encode(encoding, "xmlcharrefreplace")
 
     def _text(self, anchor: Anchor, parent: etree._Element, root: etree._Element,
-              original: bytes | None) -> list[str]:
-        """The new content for a URL formatted like ``anchor.fmt`` placed in ``parent``, as
-        text chunks and slots (:data:`_SLOTS`) to fill."""
+              original: bytes | None) -> str:
+        """The new content for a URL formatted like ``anchor.fmt`` placed in ``parent``: a
+        :meth:`str.format` template with the fields ``rid`` and ``url`` (and, tracked, the
+        revision ids ``link``, ``open`` and ``close``)."""
         fmt, rpr = anchor.fmt, None
         if fmt is not None:  # w:rPr is the first child when present; find() is the slow way
             rpr = fmt[0] if len(fmt) and fmt[0].tag == W_RPR else fmt.find(W_RPR)
-        look = (etree.tostring(rpr) if rpr is not None else b"", anchor.from_link)
+        look = (_look(rpr), anchor.from_link)
         scope = self._scope(parent, root, original)
         key = (look, scope)
-        chunks = self._texts.get(key)
-        if chunks is None:
-            chunks = self._texts[key] = self._render(look, anchor, parent)
-        return chunks
+        template = self._texts.get(key)
+        if template is None:
+            template = self._texts[key] = self._render(look, anchor, parent)
+        return template
 
     def _scope(self, parent: etree._Element, root: etree._Element,
                original: bytes | None) -> tuple[tuple[str | None, str], ...] | None:
@@ -157,10 +158,10 @@ class Inserter:
             return (parent.tag, *sorted(parent.nsmap.items(), key=str))
         return scope
 
-    def _render(self, look: tuple[bytes, bool], anchor: Anchor,
-                parent: etree._Element) -> list[str]:
+    def _render(self, look: tuple[object, bool], anchor: Anchor,
+                parent: etree._Element) -> str:
         """Serialise the three new nodes inside an element with ``parent``'s tag and namespace
-        scope, exactly as lxml writes them in the part, and cut the text at the slots."""
+        scope, exactly as lxml writes them in the part, and make the slots format fields."""
         if look not in self._templates:
             self._templates[look] = self._build(anchor)
         opening, link, closing = (node.__copy__() for node in self._templates[look])
@@ -180,7 +181,8 @@ class Inserter:
         text = etree.tostring(scratch, encoding="unicode")
         start, end = f"<?{self._mark} start?>", f"<?{self._mark} end?>"
         text = text[text.index(start) + len(start) : text.rindex(end)]
-        return [c for c in _SLOT_RE.split(text) if c]
+        text = text.replace("{", "{{").replace("}", "}}")
+        return _SLOT_RE.sub(lambda m: "{" + m[1] + "}", text)
 
     def _build(self, anchor: Anchor) -> tuple[etree._Element, ...]:
         """The three new nodes for a URL formatted like ``anchor.fmt``."""
@@ -235,8 +237,8 @@ class Inserter:
         later = list(t.itersiblings())
         if offset >= len(text) and not later:
             return run
-        second = etree.Element(W_R, attrib=dict(run.attrib))
-        rpr = run.find(W_RPR)
+        second = run.makeelement(W_R, run.attrib)  # in the same document: no new one to build
+        rpr = run[0] if run[0].tag == W_RPR else run.find(W_RPR)
         if rpr is not None:
             second.append(rpr.__copy__())
         if offset < len(text):
@@ -264,6 +266,22 @@ class Inserter:
                 clone.append(sib)
             parent.addnext(clone)
         return parent
+
+
+def _look(rpr: etree._Element | None) -> object:
+    """A hashable key equal for run properties that serialise alike (white space included).
+
+    Usually a tuple of the children's tags, attributes and tails, seven times cheaper than
+    serialising them; properties with nested content (a tracked formatting change) are
+    serialised."""
+    if rpr is None:
+        return None
+    key: list[object] = [rpr.text]
+    for child in rpr:
+        if len(child) or child.text:
+            return etree.tostring(rpr)
+        key.append((child.tag, tuple(child.items()), child.tail))
+    return tuple(key)
 
 
 def _clean_rpr(run: etree._Element | None, drop_link_look: bool) -> etree._Element | None:
