@@ -171,6 +171,18 @@ def _decode(data: bytes, source: str) -> tuple[str, bool]:
     return text, bom
 
 
+def _raw(block: model.Block) -> str:
+    """A parsed block's source text (typed Optional by bibtexparser; parsing always sets it)."""
+    assert block.raw is not None
+    return block.raw
+
+
+def _line(block: model.Block) -> int:
+    """A parsed block's 0-based first line (typed Optional by bibtexparser; always set)."""
+    assert block.start_line is not None
+    return block.start_line
+
+
 class _Reader:
     """Fills a :class:`BibtexDocument`'s citations and warnings."""
 
@@ -193,14 +205,14 @@ class _Reader:
             if isinstance(block, model.String):
                 self._define(block)
             else:
-                self._failed(block, reasons.get(block.start_line))
+                self._failed(block, reasons.get(_line(block)))
         self.url_macros = [name for name, value in self.macros.items() if "://" in value]
         locator = Locator(text)
-        for entry, block in blocks.entries:
-            raw, start_line = entry.raw, entry.start_line
-            if block is not entry:
-                previous = block.previous_block  # type: ignore[attr-defined]
-                first = previous.start_line + 1 if previous else "?"
+        for entry, parsed in blocks.entries:
+            raw, start_line = _raw(entry), _line(entry)
+            if parsed is not entry:  # a duplicate key: bibtexparser wrapped the entry
+                previous = parsed.previous_block  # type: ignore[attr-defined]
+                first = _line(previous) + 1 if previous else "?"
                 self.warn(start_line, f"duplicate entry key {entry.key!r} (first used on line "
                           f"{first}); BibTeX keeps only the first, permify handles both")
             offset = locator.find(raw, start_line)
@@ -232,18 +244,18 @@ class _Reader:
         try:
             pieces, _ = scan_value(block.value, 0)
         except (ScanError, IndexError):
-            self.warn(block.start_line, f"@string {block.key!r} could not be read; not resolved")
+            self.warn(_line(block), f"@string {block.key!r} could not be read; not resolved")
             return
         value = resolve(block.value, pieces, self.macros)
         if value is not None:
             self.macros[block.key.lower()] = value
 
     def _failed(self, block: model.ParsingFailedBlock, reason: str | None) -> None:
-        head = re.match(r"\s*@\s*\w+", block.raw)
+        head = re.match(r"\s*@\s*\w+", _raw(block))
         what = f"the {head.group().strip()} block" if head else "a block"
-        n_urls = len(urls_in_text(block.raw))
+        n_urls = len(urls_in_text(_raw(block)))
         lost = f"; its {n_urls} URL(s) are not archived" if n_urls else ""
-        self.warn(block.start_line, f"{what} could not be parsed ({reason or 'syntax error'}) "
+        self.warn(_line(block), f"{what} could not be parsed ({reason or 'syntax error'}) "
                   f"and is left unchanged{lost}")
 
     def _value(self, value: str, missing: str | None = "") -> str | None:
@@ -366,8 +378,8 @@ def strip_perma_fields(text: str) -> str:
     locator = Locator(text)
     edits: list[Edit] = []
     for entry, _block in split_blocks(text, "<text>").entries:
-        raw = entry.raw
-        offset = locator.find(raw, entry.start_line)
+        raw = _raw(entry)
+        offset = locator.find(raw, _line(entry))
         if offset < 0:
             continue
         try:

@@ -191,7 +191,9 @@ def scan_entry(raw: str) -> EntrySpans:
         if simple is not None:
             value_start, value_end = simple.span(3)
             first = raw[value_start]
-            pieces = (Piece(first if first == "{" or first == '"' else "bare", value_start, value_end),)
+            pieces: tuple[Piece, ...] = (
+                Piece(first if first == "{" or first == '"' else "bare", value_start, value_end),
+            )
             pos = simple.end()
             if raw[pos] == ",":
                 fields.append(FieldSpan(simple.group(1), simple.start(), simple.end(1),

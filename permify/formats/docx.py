@@ -127,12 +127,16 @@ def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
                     nid = note.get(_W + "id", "")
                     num = numbers[kind].get(nid)
                     label = f"{kind} {num}" if num is not None else f"{kind} (id {nid})"
-                    hits.extend(scanner.scan_story(note, lambda _n, lab=label: lab))
+                    hits.extend(scanner.scan_story(note, _fixed(label)))
             else:
-                label = kind if len(names) == 1 else f"{kind} {i}"
-                hits = scanner.scan_story(root, lambda _n, lab=label: lab)
+                hits = scanner.scan_story(root, _fixed(kind if len(names) == 1 else f"{kind} {i}"))
             stories.append(_Story(name, root, data, rels, hits, part_targets))
     return stories
+
+
+def _fixed(label: str) -> Callable[[int], str]:
+    """A location function naming every paragraph of a note or header ``label``."""
+    return lambda _n: label
 
 
 def _has_hyperlink_style(pkg: Package, main: _Story) -> bool:

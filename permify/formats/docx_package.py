@@ -346,7 +346,7 @@ def _copy_raw(zf: zipfile.ZipFile, src: bytes, info: zipfile.ZipInfo) -> None:
     zf.fp.write(src[start:end])  # type: ignore[union-attr]
     zf.filelist.append(new)
     zf.NameToInfo[new.filename] = new
-    zf.start_dir = zf.fp.tell()  # type: ignore[union-attr,attr-defined]
+    zf.start_dir = zf.fp.tell()  # type: ignore[union-attr]
     zf._didModify = True  # type: ignore[attr-defined]
 
 

@@ -79,7 +79,7 @@ class Inserter:
     _templates: dict[tuple[object, bool], tuple[etree._Element, ...]] = field(
         default_factory=dict, repr=False
     )
-    _texts: dict[tuple[object, ...], list[str]] = field(default_factory=dict, repr=False)
+    _texts: dict[tuple[object, ...], str] = field(default_factory=dict, repr=False)
     _scopes: dict[int, tuple[tuple[str | None, str], ...] | None] = field(
         default_factory=dict, repr=False
     )

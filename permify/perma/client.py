@@ -8,6 +8,7 @@ real server's ``meta.next`` is never null. Stop early with :func:`itertools.isli
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -98,7 +99,7 @@ class PermaClient:
         """Build a model from an API answer; a 2xx body of the wrong shape is a PermaError."""
         data = self._json(method, path, **kw)
         try:
-            return cls.from_json(data)  # type: ignore[attr-defined,no-any-return]
+            return cls.from_json(data)  # type: ignore[attr-defined]
         except (KeyError, TypeError, ValueError, AttributeError):
             raise PermaError(
                 f"{method} {path}: Perma answered with an unexpected body; is PERMA_API_URL a Perma API?",
@@ -142,12 +143,12 @@ class PermaClient:
     def _download(response: Any, dest: str | Path | BinaryIO) -> int:
         written = 0
         try:
-            if hasattr(dest, "write"):
+            if not isinstance(dest, (str, os.PathLike)):  # an open binary stream
                 for chunk in response.iter_content(65536):
-                    dest.write(chunk)  # type: ignore[union-attr]
+                    dest.write(chunk)
                     written += len(chunk)
                 return written
-            path = Path(dest)  # type: ignore[arg-type]
+            path = Path(dest)
             tmp = path.with_name(path.name + ".part")
             try:
                 with open(tmp, "wb") as out:
