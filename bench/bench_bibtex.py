@@ -27,10 +27,11 @@ import bibtexparser
 
 from permify.formats.base import RewriteOptions
 from permify.formats.bibtex import BibtexAdapter
+from permify.perma.sandbox.state import GUID_ALPHABET
 
 ENTRIES = 3_000
 ROUNDS = 7
-ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+ALPHABET = GUID_ALPHABET  # the sandbox's, which is Perma's
 HOSTS = ("www.supremecourt.gov", "www.congress.gov", "www.nytimes.com", "www.ftc.gov",
          "eur-lex.europa.eu", "www.theguardian.com", "www.law.cornell.edu", "www.reuters.com")
 

@@ -14,10 +14,11 @@ from permify.errors import InputError, InvalidGuidError, UsageError
 from permify.formats.base import RewriteOptions, adapter_for, format_for_path
 from permify.formats.bibtex import BibtexAdapter, BibtexDocument, strip_perma_fields
 from permify.formats.bibtex_values import plain_title, unescape, urls_in_text
+from permify.perma.sandbox.state import GUID_ALPHABET
 from permify.urls import classify, dedupe_key, is_perma_link
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_docs" / "references.bib"
-ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+ALPHABET = GUID_ALPHABET  # the sandbox's, which is Perma's
 MODES = ("note", "addendum", "none")
 
 

@@ -427,6 +427,20 @@ def test_new_links_are_right_in_any_namespace_layout(layout: str, encoding: str,
     docx.Document(io.BytesIO(out))
 
 
+def test_new_runs_copy_the_url_run_properties_white_space_included() -> None:
+    # Properties equal but for white space give two looks: each copy is its source's bytes.
+    spaced, tight = "<w:rPr><w:b/>\n  <w:i/></w:rPr>", "<w:rPr><w:b/><w:i/></w:rPr>"
+    body = "".join(
+        f'<w:p><w:r>{rpr}<w:t xml:space="preserve">see https://{host}.example/x now</w:t></w:r></w:p>'
+        for rpr, host in ((spaced, "a"), (tight, "b"), (spaced, "c"))
+    )
+    doc = parse(fx.build_docx(body))
+    out = doc.rewrite({c.index: f"https://perma.cc/{c.index:04d}-QRST" for c in doc.citations}, RewriteOptions())
+    document = part(out, "word/document.xml").decode()
+    opening = re.findall(r'<w:r>(<w:rPr>(?:(?!<w:r>).)*?</w:rPr>)<w:t xml:space="preserve"> \[</w:t>', document, re.S)
+    assert opening == [spaced, tight, spaced]
+
+
 def test_url_split_into_single_character_runs_is_found() -> None:
     url = "https://split.example.com/a"
     body = fx.para(fx.run("No colon in this paragraph")) + fx.para(*(fx.run(ch) for ch in url))

@@ -31,8 +31,10 @@ __all__ = [
     "NS",
     "Package",
     "Rels",
+    "is_utf8",
     "open_package",
     "parse_xml",
+    "part_encoding",
     "serialize_xml",
     "write_package",
 ]
@@ -104,6 +106,17 @@ def _prolog(data: AnyStr) -> AnyStr:
     return data[:end]
 
 
+def part_encoding(root: etree._Element, original: bytes | None) -> str:
+    """The encoding :func:`serialize_xml` writes ``root``'s part in: the part's own, UTF-8 for
+    a new part."""
+    return (root.getroottree().docinfo.encoding or "UTF-8") if original is not None else "UTF-8"
+
+
+def is_utf8(encoding: str) -> bool:
+    """True for the names of UTF-8 (``UTF-8``, ``utf8``...)."""
+    return encoding.upper().replace("-", "") == "UTF8"
+
+
 def serialize_xml(root: etree._Element, original: bytes | None) -> bytes:
     """Serialise an edited part, keeping the original declaration bytes (quote style,
     ``standalone``) so that only the edited elements differ."""
@@ -111,9 +124,9 @@ def serialize_xml(root: etree._Element, original: bytes | None) -> bytes:
         return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + etree.tostring(
             root, encoding="UTF-8", xml_declaration=False
         )
-    encoding = root.getroottree().docinfo.encoding or "UTF-8"
+    encoding = part_encoding(root, original)
     body = etree.tostring(root.getroottree(), encoding=encoding, xml_declaration=False)
-    if encoding.upper().replace("-", "") == "UTF8":
+    if is_utf8(encoding):
         return _prolog(original) + body
     # Another encoding (UTF-16, say): find the declaration in the decoded text and write it in
     # the encoding and byte order lxml chose for the body, its byte-order mark first.
@@ -199,9 +212,8 @@ class Rels:
     def _can_splice(self) -> bool:
         if self._splice is None:
             root = self.root
-            encoding = root.getroottree().docinfo.encoding if self.original is not None else None
             if (root.tag != _RELATIONSHIPS or root.prefix is not None or root.getnext() is not None
-                    or (encoding or "UTF-8").upper() != "UTF-8"):
+                    or not is_utf8(part_encoding(root, self.original))):
                 self._splice = False
             elif len(root):
                 self._splice = True

@@ -32,7 +32,7 @@ from typing import AnyStr
 
 from lxml import etree
 
-from .docx_package import R, Rels, serialize_xml
+from .docx_package import R, Rels, is_utf8, part_encoding, serialize_xml
 from .docx_scan import _W, W_R, W_T, Anchor
 
 __all__ = ["Inserter"]
@@ -76,9 +76,6 @@ class Inserter:
     track: bool = False
     author: str = "permify"
     date: str = ""
-    _templates: dict[tuple[object, bool], tuple[etree._Element, ...]] = field(
-        default_factory=dict, repr=False
-    )
     _texts: dict[tuple[object, ...], str] = field(default_factory=dict, repr=False)
     _scopes: dict[int, tuple[tuple[str | None, str], ...] | None] = field(
         default_factory=dict, repr=False
@@ -126,9 +123,9 @@ class Inserter:
         """The edited part's bytes (as :func:`serialize_xml` writes them) with each placeholder
         replaced by its new content."""
         data = serialize_xml(root, original)
-        encoding = (root.getroottree().docinfo.encoding or "UTF-8") if original is not None else "UTF-8"
+        encoding = part_encoding(root, original)
         opening = f"<?{self._mark} "
-        if encoding.upper().replace("-", "") == "UTF8":
+        if is_utf8(encoding):
             return _fill(data, opening.encode(), b"?>", [t.encode() for t in self._filled])
         text = data.decode(encoding)  # rare: a part in UTF-16 or a legacy encoding
         return _fill(text, opening, "?>", self._filled).encode(encoding, "xmlcharrefreplace")
@@ -141,12 +138,10 @@ class Inserter:
         fmt, rpr = anchor.fmt, None
         if fmt is not None:  # w:rPr is the first child when present; find() is the slow way
             rpr = fmt[0] if len(fmt) and fmt[0].tag == W_RPR else fmt.find(W_RPR)
-        look = (_look(rpr), anchor.from_link)
-        scope = self._scope(parent, root, original)
-        key = (look, scope)
+        key = (_look(rpr), anchor.from_link, self._scope(parent, root, original))
         template = self._texts.get(key)
         if template is None:
-            template = self._texts[key] = self._render(look, anchor, parent)
+            template = self._texts[key] = self._render(anchor, parent)
         return template
 
     def _scope(self, parent: etree._Element, root: etree._Element,
@@ -159,25 +154,21 @@ class Inserter:
             only_root = original is not None and original.count(b"xmlns") == len(root.nsmap)
             self._scopes[part] = tuple(sorted(root.nsmap.items(), key=str)) if only_root else None
         scope = self._scopes[part]
-        if scope is None:
-            return (parent.tag, *sorted(parent.nsmap.items(), key=str))
-        return scope
+        return scope if scope is not None else tuple(sorted(parent.nsmap.items(), key=str))
 
-    def _render(self, look: tuple[object, bool], anchor: Anchor,
-                parent: etree._Element) -> str:
-        """Serialise the three new nodes inside an element with ``parent``'s tag and namespace
-        scope, exactly as lxml writes them in the part, and make the slots format fields."""
-        if look not in self._templates:
-            self._templates[look] = self._build(anchor)
-        opening, link, closing = (node.__copy__() for node in self._templates[look])
+    def _render(self, anchor: Anchor, parent: etree._Element) -> str:
+        """Build the three new nodes with slots for the values, serialise them inside an
+        element with ``parent``'s tag and namespace scope, exactly as lxml writes them in the
+        part, and make the slots format fields."""
+        base = _clean_rpr(anchor.fmt, drop_link_look=anchor.from_link)
+        link = etree.Element(W_HYPERLINK)
+        link.set(_W + "history", "1")
         link.set(R_ID, _SLOT_RID)
+        link.append(self._run(_SLOT_URL, self._link_rpr(base)))
+        opening, closing = self._run(" [", base), self._run("]", base)
         if self.track:
-            link[0][0][-1].text = _SLOT_URL
-            for ins, slot in ((link[0], _SLOT_LINK_ID), (opening, _SLOT_OPEN_ID),
-                              (closing, _SLOT_CLOSE_ID)):
-                ins.set(W_ID, slot)
-        else:
-            link[0][-1].text = _SLOT_URL
+            link.append(self._tracked(link[0], _SLOT_LINK_ID))
+            opening, closing = self._tracked(opening, _SLOT_OPEN_ID), self._tracked(closing, _SLOT_CLOSE_ID)
         scratch = etree.Element(parent.tag, nsmap=parent.nsmap)
         scratch.append(etree.ProcessingInstruction(self._mark, "start"))
         for node in (opening, link, closing):
@@ -189,23 +180,11 @@ class Inserter:
         text = text.replace("{", "{{").replace("}", "}}")
         return _SLOT_RE.sub(lambda m: "{" + m[1] + "}", text)
 
-    def _build(self, anchor: Anchor) -> tuple[etree._Element, ...]:
-        """The three new nodes for a URL formatted like ``anchor.fmt``."""
-        base = _clean_rpr(anchor.fmt, drop_link_look=anchor.from_link)
-        link = etree.Element(W_HYPERLINK)
-        link.set(_W + "history", "1")
-        link.append(self._run("", self._link_rpr(base)))
-        opening, closing = self._run(" [", base), self._run("]", base)
-        if self.track:
-            link.append(self._tracked(link[0]))
-            opening, closing = self._tracked(opening), self._tracked(closing)
-        return opening, link, closing
-
     # ------------------------------------------------------------------ helpers
-    def _tracked(self, run: etree._Element) -> etree._Element:
-        """``run`` wrapped in a ``w:ins`` whose ``w:id`` each copy sets (kept first, in place)."""
+    def _tracked(self, run: etree._Element, revision_id: str) -> etree._Element:
+        """``run`` wrapped in a ``w:ins`` by this rewrite's author, at its date."""
         ins = etree.Element(W_INS)
-        ins.set(W_ID, "")
+        ins.set(W_ID, revision_id)
         ins.set(_W + "author", self.author)
         ins.set(_W + "date", self.date)
         ins.append(run)
