@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from permify.archiver import Archiver
-from permify.ledger import Ledger
-from permify.outcomes import ArchiveOptions, UrlRequest
+from permify.archiving.archiver import Archiver
+from permify.archiving.ledger import Ledger
+from permify.archiving.outcomes import ArchiveOptions, UrlRequest
 from permify.perma.client import PermaClient
-from permify.perma.sandbox import Sandbox, SandboxConfig
+from permify.sandbox import Sandbox, SandboxConfig
 from permify.urls import dedupe_key
 
 VALIDATION = 0.02

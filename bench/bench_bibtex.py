@@ -26,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import bibtexparser
 
 from permify.formats.base import RewriteOptions
-from permify.formats.bibtex import BibtexAdapter
-from permify.perma.sandbox.state import GUID_ALPHABET
+from permify.formats.bibtex.adapter import BibtexAdapter
+from permify.sandbox.state import GUID_ALPHABET
 
 ENTRIES = 3_000
 ROUNDS = 7

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     import pypandoc
 
     from permify.formats.base import RewriteOptions
-    from permify.formats.docx import DocxAdapter
+    from permify.formats.docx.adapter import DocxAdapter
 
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "big.docx"

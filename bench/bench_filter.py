@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from permify.perma.sandbox import Sandbox, SandboxConfig  # noqa: E402 - after the sys.path line
+from permify.sandbox import Sandbox, SandboxConfig  # noqa: E402 - after the sys.path line
 
 LINKS = 1_000
 WORDS = ("the court held that statute agency regulation appeal record opinion dissent "
@@ -89,7 +89,7 @@ def main() -> None:
         src = tmpdir / "paper.md"
         src.write_text(text, encoding="utf-8")
         permify_filter = _script(tmpdir / "permify-filter",
-                                 "import sys\nfrom permify.pandoc import main\nsys.exit(main())\n")
+                                 "import sys\nfrom permify.pandoc.filter import main\nsys.exit(main())\n")
         noop = _script(tmpdir / "noop-filter",
                        "import panflute as pf\npf.run_filter(lambda elem, doc: None)\n")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PERMA_", "PERMIFY_"))}

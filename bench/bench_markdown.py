@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from permify.formats.markdown import MarkdownAdapter
+from permify.formats.markdown.adapter import MarkdownAdapter
 from permify.urls import classify
 
 LINKS = 5_000

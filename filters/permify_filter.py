@@ -3,7 +3,7 @@
 
 Usage: ``pandoc paper.md --citeproc --filter filters/permify_filter.py -o paper.pdf``
 (the installed console script ``permify-filter`` is the same program). The logic lives in
-:mod:`permify.pandoc`; this file only makes it runnable by path.
+:mod:`permify.pandoc.filter`; this file only makes it runnable by path.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ if TYPE_CHECKING:
     import panflute as pf
 
 try:
-    import permify.pandoc as _filter
+    import permify.pandoc.filter as _filter
 except ImportError:  # run from a source checkout without installing: use the package beside us
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     try:
-        import permify.pandoc as _filter
+        import permify.pandoc.filter as _filter
     except ImportError as error:
         sys.exit(f"permify-filter: cannot import permify ({error}); install it with 'pip install permify' "
                  f"for {sys.executable}")

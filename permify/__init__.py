@@ -25,7 +25,9 @@ from .api import (
     known_archives,
     scan_documents,
 )
-from .archiver import Archiver
+from .archiving.archiver import Archiver
+from .archiving.ledger import Ledger, default_ledger_path
+from .archiving.outcomes import ArchiveOptions, Outcome, UrlRequest
 from .documents import Citation, DocumentScan, scan_document, url_requests
 from .errors import (
     AuthenticationError,
@@ -50,11 +52,9 @@ from .errors import (
     UsageError,
     ValidationError,
 )
-from .folders import folder_tree, resolve_folder
 from .formats.base import CitedUrl, RewriteOptions
-from .ledger import Ledger, default_ledger_path
-from .outcomes import ArchiveOptions, Outcome, UrlRequest
 from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
+from .perma.folders import folder_tree, resolve_folder
 from .report import ReportRow, build_report, write_report
 from .urls import classify, dedupe_key, find_urls
 

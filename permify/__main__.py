@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .cli import entry_point
+from .cli.main import entry_point
 
 entry_point()

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .archiver import Archiver
+from .archiving.archiver import Archiver
+from .archiving.ledger import Ledger, default_ledger_path
+from .archiving.outcomes import ArchiveOptions, Outcome, ProgressCallback, UrlRequest
 from .config import Settings, load_settings
 from .documents import (
     Citation,
@@ -29,11 +31,9 @@ from .documents import (
     url_requests,
 )
 from .errors import ConfigError, UsageError
-from .folders import resolve_folder
 from .formats.base import RewriteOptions
-from .ledger import Ledger, default_ledger_path
-from .outcomes import ArchiveOptions, Outcome, ProgressCallback, UrlRequest
 from .perma.client import PermaClient
+from .perma.folders import resolve_folder
 from .report import ReportRow, build_report, summary_counts
 from .urls import perma_guid
 

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .archiving.outcomes import Outcome, UrlRequest
 from .errors import InputError, OutputError
 from .formats.base import CitedUrl, ParsedDocument, adapter_for, format_for_path
-from .outcomes import Outcome, UrlRequest
 from .urls import Classification, classify, dedupe_key
 
 __all__ = [

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .archiving.outcomes import Outcome
 from .documents import Citation, DocumentScan, atomic_write
 from .errors import UsageError
-from .outcomes import Outcome
 from .urls import perma_guid
 
 __all__ = ["REPORT_FIELDS", "ReportRow", "build_report", "summary_counts", "write_report"]

@@ -22,7 +22,7 @@ import requests
 from sandbox_helpers import FakeClock
 
 from permify.perma import PermaClient, PermaSession, RetryPolicy
-from permify.perma.sandbox import DEMO_API_KEY, OTHER_API_KEY, Sandbox, SandboxConfig
+from permify.sandbox import DEMO_API_KEY, OTHER_API_KEY, Sandbox, SandboxConfig
 
 #: Seconds a new sandbox capture stays pending, then in progress (so completed at 15 s).
 QUEUE_SECONDS = 5.0

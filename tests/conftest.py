@@ -55,7 +55,7 @@ def pandoc_path() -> str:
 @pytest.fixture
 def sandbox():
     """A running Perma sandbox on loopback with fast captures (0.05 s), fresh for each test."""
-    from permify.perma.sandbox import Sandbox, SandboxConfig
+    from permify.sandbox import Sandbox, SandboxConfig
 
     with Sandbox(SandboxConfig(capture_seconds=0.05)) as sb:
         yield sb

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from permify.perma.sandbox import DEMO_API_KEY
+from permify.sandbox import DEMO_API_KEY
 
 _UNSET: Any = object()
 

@@ -109,9 +109,9 @@ class Adapter(ABC):
 
 #: format name -> "module:Class" (imported lazily so one format's dependency never breaks another)
 FORMATS: dict[str, str] = {
-    "markdown": "permify.formats.markdown:MarkdownAdapter",
-    "bibtex": "permify.formats.bibtex:BibtexAdapter",
-    "docx": "permify.formats.docx:DocxAdapter",
+    "markdown": "permify.formats.markdown.adapter:MarkdownAdapter",
+    "bibtex": "permify.formats.bibtex.adapter:BibtexAdapter",
+    "docx": "permify.formats.docx.adapter:DocxAdapter",
 }
 
 #: suffix -> format name

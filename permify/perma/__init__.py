@@ -1,4 +1,4 @@
-"""Everything about the Perma.cc API: the client, its transport session, models and the sandbox."""
+"""The Perma.cc API: the client, its transport session, the models and folder paths."""
 
 from __future__ import annotations
 

@@ -1,0 +1,427 @@
+"""The ledger: a crash-safe, concurrency-safe record of which URL was archived as which GUID.
+
+SQLite in WAL mode with a busy timeout, so that parallel processes (a ``make -j`` of pandoc
+builds, two terminals) share one file safely. Each row is keyed by the API host, the folder
+and the URL's dedupe key. A GUID is written the moment the API returns it, in its own
+transaction, so a process killed at any instant loses nothing that Perma has made.
+
+Before a create request is sent, its *intent* (the URLs, the folder, the time, the owning
+process) is committed. An intent that is still there when its owner is gone means the POST's
+outcome is unknown; the archiver resolves it by reconciling with Perma before it creates
+anything for those URLs again. Intents are also the cross-process claim that keeps two
+concurrent builds from archiving the same URL twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..errors import LedgerError
+
+__all__ = ["Intent", "Ledger", "LedgerEntry", "default_ledger_path"]
+
+SCHEMA_VERSION = 1
+_APP_ID = 0x7065726D  # "perm": marks the file as a permify ledger (PRAGMA application_id)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS archives (
+    api_host   TEXT NOT NULL,
+    folder_id  INTEGER NOT NULL,
+    url_key    TEXT NOT NULL,
+    url        TEXT NOT NULL,
+    guid       TEXT,
+    status     TEXT NOT NULL,      -- pending | completed | failed | invalid
+    message    TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    locations  TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (api_host, folder_id, url_key)
+);
+CREATE INDEX IF NOT EXISTS archives_by_key ON archives (api_host, url_key);
+CREATE TABLE IF NOT EXISTS folders (
+    api_host   TEXT NOT NULL,
+    spec       TEXT NOT NULL,      -- what the user wrote: an id or "A/B/C"
+    folder_id  INTEGER NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (api_host, spec)
+);
+CREATE TABLE IF NOT EXISTS intents (
+    api_host     TEXT NOT NULL,
+    folder_id    INTEGER NOT NULL,
+    url_key      TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    owner        TEXT NOT NULL,     -- host:pid of the claiming process
+    state        TEXT NOT NULL,     -- claimed | sending
+    started_at   REAL NOT NULL,     -- epoch seconds when claimed
+    sent_at      REAL,              -- epoch seconds when the create was sent
+    heartbeat_at REAL NOT NULL,
+    PRIMARY KEY (api_host, folder_id, url_key)
+);
+"""
+
+
+def default_ledger_path() -> Path:
+    """``PERMIFY_LEDGER`` if set, else ``ledger.sqlite3`` in the user cache directory."""
+    env = os.environ.get("PERMIFY_LEDGER")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("permify")) / "ledger.sqlite3"
+
+
+def _now_iso(clock: Callable[[], float]) -> str:
+    return datetime.fromtimestamp(clock(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What the ledger knows of one URL in one folder."""
+
+    api_host: str
+    folder_id: int
+    url_key: str
+    url: str
+    guid: str | None
+    status: str
+    message: str | None
+    created_at: str
+    updated_at: str
+    locations: tuple[str, ...] = ()
+
+    @property
+    def perma_url(self) -> str | None:
+        """``https://perma.cc/GUID`` when there is a GUID."""
+        return f"https://perma.cc/{self.guid}" if self.guid else None
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A claim on one URL: this process is about to create (or has sent a create for) it."""
+
+    api_host: str
+    folder_id: int
+    url_key: str
+    url: str
+    owner: str
+    state: str
+    started_at: float
+    sent_at: float | None
+    heartbeat_at: float
+
+
+class Ledger:
+    """The url -> archive record. Use as a context manager, or call :meth:`close`.
+
+    Parameters: ``path`` of the SQLite file (parents are created), ``clock`` for timestamps
+    (injected in tests), ``busy_timeout`` seconds to wait for another process's write.
+    """
+
+    def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time, busy_timeout: float = 30.0):
+        self.path = Path(path)
+        self.clock = clock
+        self.busy_timeout = busy_timeout
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None)
+            self._db.row_factory = sqlite3.Row
+            self._check_and_migrate()
+        except sqlite3.DatabaseError as error:
+            raise LedgerError(
+                str(self.path),
+                f"not a usable permify ledger ({error}); move it aside or pass another --ledger",
+            ) from None
+        except OSError as error:
+            raise LedgerError(str(self.path), f"cannot open ({error.strerror or error})") from None
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def _check_and_migrate(self) -> None:
+        db = self._db
+        # One immediate transaction for the check and the creation: a parallel process may be
+        # creating this ledger right now, and must be seen either not at all or complete.
+        with self._write():
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if tables and app_id != _APP_ID:
+                raise LedgerError(
+                    str(self.path),
+                    "this SQLite file is not a permify ledger; pass another --ledger or PERMIFY_LEDGER",
+                )
+            for statement in _SCHEMA.strip().split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            db.execute(f"PRAGMA application_id={_APP_ID}")
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None:
+                db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise LedgerError(
+                    str(self.path),
+                    f"written by a newer permify (schema {row[0]}, this one reads {SCHEMA_VERSION}); upgrade permify",
+                )
+        self._use_wal()
+        # FULL: a committed GUID survives power loss, not only a killed process.
+        db.execute("PRAGMA synchronous=FULL")
+
+    def _use_wal(self) -> None:
+        """Switch to WAL, which lets readers and one writer work at once.
+
+        Done outside a transaction and after the check (a foreign file is never converted).
+        The switch needs a moment alone with the file and SQLite does not wait for that, so
+        poll until it succeeds or another process has made the switch, within the busy timeout.
+        """
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                if self._db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                    return
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One immediate transaction: takes the write lock up front, so read-then-write is atomic."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as error:
+            raise LedgerError(str(self.path), f"cannot write ({error})") from None
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ archives
+
+    @staticmethod
+    def _entry(row: sqlite3.Row) -> LedgerEntry:
+        return LedgerEntry(
+            api_host=row["api_host"],
+            folder_id=row["folder_id"],
+            url_key=row["url_key"],
+            url=row["url"],
+            guid=row["guid"],
+            status=row["status"],
+            message=row["message"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            locations=tuple(json.loads(row["locations"] or "[]")),
+        )
+
+    def get(self, api_host: str, folder_id: int | None, url_key: str) -> LedgerEntry | None:
+        """The entry for a URL in a folder; with ``folder_id=None``, the best one in any folder
+        (completed before pending, newest first)."""
+        if folder_id is not None:
+            row = self._db.execute(
+                "SELECT * FROM archives WHERE api_host=? AND folder_id=? AND url_key=?",
+                (api_host, folder_id, url_key),
+            ).fetchone()
+        else:
+            row = self._db.execute(
+                "SELECT * FROM archives WHERE api_host=? AND url_key=? AND guid IS NOT NULL "
+                "ORDER BY status='completed' DESC, updated_at DESC LIMIT 1",
+                (api_host, url_key),
+            ).fetchone()
+        return self._entry(row) if row else None
+
+    def record(
+        self,
+        api_host: str,
+        folder_id: int,
+        url_key: str,
+        url: str,
+        *,
+        guid: str | None,
+        status: str,
+        message: str | None = None,
+        locations: Iterable[str] = (),
+    ) -> None:
+        """Write (or update) what is known of a URL, and drop its intent, in one transaction."""
+        now = _now_iso(self.clock)
+        locs = json.dumps(sorted(set(locations)))
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO archives (api_host, folder_id, url_key, url, guid, status, message,"
+                " created_at, updated_at, locations) VALUES (?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (api_host, folder_id, url_key) DO UPDATE SET"
+                " guid=COALESCE(excluded.guid, archives.guid), status=excluded.status,"
+                " message=excluded.message, updated_at=excluded.updated_at,"
+                " locations=CASE WHEN excluded.locations='[]' THEN archives.locations"
+                " ELSE excluded.locations END",
+                (api_host, folder_id, url_key, url, guid, status, message, now, now, locs),
+            )
+            db.execute(
+                "DELETE FROM intents WHERE api_host=? AND folder_id=? AND url_key=?",
+                (api_host, folder_id, url_key),
+            )
+
+    def entries(self, api_host: str | None = None, folder_id: int | None = None) -> list[LedgerEntry]:
+        """Every entry, optionally for one API host and folder, oldest first."""
+        sql, args = "SELECT * FROM archives WHERE 1=1", list[object]()
+        if api_host is not None:
+            sql += " AND api_host=?"
+            args.append(api_host)
+        if folder_id is not None:
+            sql += " AND folder_id=?"
+            args.append(folder_id)
+        return [self._entry(r) for r in self._db.execute(sql + " ORDER BY created_at, url", args)]
+
+    def forget(
+        self,
+        *,
+        url_key: str | None = None,
+        guid: str | None = None,
+        folder_id: int | None = None,
+        api_host: str | None = None,
+    ) -> int:
+        """Delete entries matching a URL key, a GUID, a folder and/or an API host; returns how many went."""
+        clauses, args = [], []
+        for column, value in (
+            ("url_key", url_key), ("guid", guid), ("folder_id", folder_id), ("api_host", api_host)
+        ):
+            if value is not None:
+                clauses.append(f"{column}=?")
+                args.append(value)
+        if not (url_key or guid or folder_id is not None):
+            raise ValueError("forget needs url_key, guid or folder_id")
+        with self._write() as db:
+            return db.execute(f"DELETE FROM archives WHERE {' AND '.join(clauses)}", args).rowcount
+
+    # ------------------------------------------------------------------ folders
+
+    def folder_id(self, api_host: str, spec: str) -> int | None:
+        """The folder id a ``--folder`` spec resolved to before (so later builds need no API call)."""
+        row = self._db.execute(
+            "SELECT folder_id FROM folders WHERE api_host=? AND spec=?", (api_host, spec)
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    def remember_folder(self, api_host: str, spec: str, folder_id: int) -> None:
+        """Remember what a ``--folder`` spec resolved to."""
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO folders VALUES (?,?,?,?) ON CONFLICT (api_host, spec) DO UPDATE SET"
+                " folder_id=excluded.folder_id, updated_at=excluded.updated_at",
+                (api_host, spec, folder_id, _now_iso(self.clock)),
+            )
+
+    # ------------------------------------------------------------------ intents
+
+    def _owner_alive(self, intent: Intent, stale_after: float) -> bool:
+        if intent.owner == self.owner:
+            return True
+        if self.clock() - intent.heartbeat_at > stale_after:
+            return False
+        host, _, pid = intent.owner.rpartition(":")
+        if host != socket.gethostname():
+            return True  # another machine: only the heartbeat can tell
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except (PermissionError, ValueError):
+            return True
+        return True
+
+    def claim(
+        self, api_host: str, folder_id: int, urls: dict[str, str], *, stale_after: float = 600.0
+    ) -> tuple[list[str], list[Intent], list[str]]:
+        """Atomically claim URLs (``{url_key: url}``) for creation by this process.
+
+        Returns ``(claimed, orphaned, busy)``: keys now claimed by us; intents left by a process
+        that is gone (their outcome is unknown; they are taken over, state kept, so the caller
+        must reconcile them before creating); and keys another live process is working on (wait,
+        then read the ledger). Keys that already have a ledger entry are in none of the lists.
+        """
+        now = self.clock()
+        claimed: list[str] = []
+        orphaned: list[Intent] = []
+        busy: list[str] = []
+        with self._write() as db:
+            for key, url in urls.items():
+                if db.execute(
+                    "SELECT 1 FROM archives WHERE api_host=? AND folder_id=? AND url_key=?",
+                    (api_host, folder_id, key),
+                ).fetchone():
+                    continue
+                row = db.execute(
+                    "SELECT * FROM intents WHERE api_host=? AND folder_id=? AND url_key=?",
+                    (api_host, folder_id, key),
+                ).fetchone()
+                if row is None:
+                    db.execute(
+                        "INSERT INTO intents VALUES (?,?,?,?,?,?,?,?,?)",
+                        (api_host, folder_id, key, url, self.owner, "claimed", now, None, now),
+                    )
+                    claimed.append(key)
+                    continue
+                intent = Intent(**{k: row[k] for k in row.keys()})
+                if intent.owner != self.owner and self._owner_alive(intent, stale_after):
+                    busy.append(key)
+                    continue
+                db.execute(
+                    "UPDATE intents SET owner=?, heartbeat_at=? WHERE api_host=? AND folder_id=? AND url_key=?",
+                    (self.owner, now, api_host, folder_id, key),
+                )
+                if intent.state == "sending":
+                    orphaned.append(intent)
+                else:
+                    claimed.append(key)  # claimed but never sent: nothing can exist
+        return claimed, orphaned, busy
+
+    def mark_sending(self, api_host: str, folder_id: int, url_keys: Iterable[str]) -> None:
+        """Record, before the request goes out, that a create for these URLs is being sent."""
+        now = self.clock()
+        with self._write() as db:
+            db.executemany(
+                "UPDATE intents SET state='sending', sent_at=?, heartbeat_at=? "
+                "WHERE api_host=? AND folder_id=? AND url_key=?",
+                [(now, now, api_host, folder_id, k) for k in url_keys],
+            )
+
+    def heartbeat(self) -> None:
+        """Show other processes that this one is still working on its claims."""
+        with self._write() as db:
+            db.execute("UPDATE intents SET heartbeat_at=? WHERE owner=?", (self.clock(), self.owner))
+
+    def release(self, api_host: str, folder_id: int, url_keys: Iterable[str]) -> None:
+        """Drop claims that were never sent (quota reached, interrupted before sending)."""
+        with self._write() as db:
+            db.executemany(
+                "DELETE FROM intents WHERE api_host=? AND folder_id=? AND url_key=? AND state='claimed'",
+                [(api_host, folder_id, k) for k in url_keys],
+            )
+
+    def intents(self) -> list[Intent]:
+        """Every open intent (for ``permify ledger`` and tests)."""
+        return [Intent(**{k: r[k] for k in r.keys()}) for r in self._db.execute("SELECT * FROM intents")]

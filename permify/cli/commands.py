@@ -1,0 +1,263 @@
+"""The bodies of the ``permify`` subcommands: parse nothing, print results, return exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import difflib
+import json
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..api import RunResult, archive_documents, scan_documents
+from ..archiving.ledger import Ledger, default_ledger_path
+from ..archiving.outcomes import ArchiveOptions
+from ..config import load_settings
+from ..documents import atomic_write, perma_links_for
+from ..errors import UsageError
+from ..formats.base import RewriteOptions
+from ..perma.client import PermaClient
+from ..perma.folders import folder_tree
+from ..report import write_report
+from ..urls import dedupe_key, perma_guid
+from .progress import Progress
+
+__all__ = ["cmd_archive", "cmd_check", "cmd_folders", "cmd_ledger", "cmd_sandbox", "cmd_urls"]
+
+
+@dataclass(frozen=True)
+class _Api:
+    url: str | None
+    key: str | None
+    default_folder: str | None
+    #: a throwaway ledger for a sandbox run (its GUIDs must not enter the real ledger)
+    ledger: Path | None
+
+
+@contextlib.contextmanager
+def _api(args: argparse.Namespace) -> Iterator[_Api]:
+    """The API to talk to: the configured one, or a sandbox started for this command."""
+    if not getattr(args, "sandbox", False):
+        yield _Api(getattr(args, "api_url", None), None, None, None)
+        return
+    from ..sandbox import Sandbox, SandboxConfig
+
+    with Sandbox(SandboxConfig(capture_seconds=1.0)) as sandbox, tempfile.TemporaryDirectory() as tmp:
+        print(f"permify: using the built-in Perma sandbox at {sandbox.base_url}", file=sys.stderr)
+        yield _Api(sandbox.base_url, sandbox.api_key, str(sandbox.org_folder_id), Path(tmp) / "ledger.sqlite3")
+
+
+# ------------------------------------------------------------------ archive
+
+
+def cmd_archive(args: argparse.Namespace) -> int:
+    """``permify archive``: archive, rewrite, report."""
+    if args.no_backup and not args.in_place:
+        raise UsageError("--no-backup goes with --in-place")
+    if args.batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    progress = Progress(verbosity=0 if args.quiet else (2 if args.verbose else 1))
+    with _api(args) as api:
+        options = ArchiveOptions(
+            folder_id=0,
+            private=args.private,
+            titles=args.titles,
+            reuse_any_folder=args.reuse_any_folder,
+            retry_failed=args.retry_failed,
+            dry_run=args.dry_run,
+            batch_size=args.batch_size,
+            capture_timeout=args.capture_timeout,
+            unknown_outcome_wait=args.unknown_outcome_wait,
+        )
+        try:
+            result = archive_documents(
+                args.files,
+                folder=args.folder or api.default_folder,
+                api_key=api.key,
+                api_url=api.url,
+                ledger=args.ledger or api.ledger,
+                output=args.output,
+                in_place=args.in_place,
+                backup=not args.no_backup,
+                create_folder=args.create_folder,
+                options=options,
+                rewrite=RewriteOptions(bib_print=args.bib_print, track_changes=args.track_changes),
+                fmt=args.fmt,
+                archive_doi=args.archive_doi,
+                progress=progress,
+            )
+        finally:
+            progress.close()
+    if args.report:
+        write_report(args.report, result.rows)
+    if args.dry_run:
+        for row in result.rows:
+            if row.status in ("would-archive", "reused"):
+                print(f"{row.status:13} {row.url}" + (f"  {row.perma_url}" if row.perma_url else ""))
+    if args.diff:
+        _print_diffs(result)
+    counts = result.counts
+    parts = [f"{counts.get(k, 0)} {k}" for k in ("archived", "reused", "failed", "skipped")]
+    if args.dry_run:
+        parts.insert(0, f"{counts.get('would-archive', 0)} would be archived")
+    written = ", ".join(v for v in result.outputs.values() if v != "-")
+    print("permify: " + ", ".join(parts) + (f" -> {written}" if written else ""), file=sys.stderr)
+    if not result.ok:
+        if args.quiet:  # otherwise the progress display has shown each failure as it happened
+            for row in result.rows:
+                if row.status == "failed":
+                    print(f"permify: failed: {row.url}: {row.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_diffs(result: RunResult) -> None:
+    """The changed lines of each text output against its input (as read, so --in-place works too)."""
+    for scan in result.scans:
+        target = result.outputs.get(scan.path)
+        if not target or target == "-":
+            continue
+        if scan.format == "docx":
+            inserted = len(perma_links_for(scan, result.outcomes))
+            print(f"{target}: {inserted} Perma links inserted (a Word document: open it to see them)")
+            continue
+        diff = difflib.unified_diff(
+            scan.data.decode("utf-8-sig", "replace").splitlines(),
+            Path(target).read_bytes().decode("utf-8-sig", "replace").splitlines(),
+            scan.path, target, lineterm="", n=0,
+        )
+        for line in diff:
+            print(line)
+
+
+# ------------------------------------------------------------------ urls, check
+
+
+def cmd_urls(args: argparse.Namespace) -> int:
+    """``permify urls``: every cited URL with location, classification and archive link."""
+    rows = []
+    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi):
+        for c in scan.citations:
+            rows.append({
+                "file": scan.path,
+                "location": c.cited.location,
+                "url": c.cited.url,
+                "kind": c.cited.kind,
+                "action": "archived" if c.state == "linked" else c.classification.status,
+                "reason": c.classification.reason or "",
+                "perma_url": c.cited.existing_archive or "",
+            })
+        for warning in scan.parsed.warnings:
+            print(f"permify: {scan.path}: warning: {warning}", file=sys.stderr)
+    if args.output_format == "json":
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif args.output_format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["file"], lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        for r in rows:
+            tail = r["perma_url"] or (f"skip: {r['reason']}" if r["action"] == "skip" else "")
+            print(f"{r['file']}:{r['location']}\t{r['action']}\t{r['url']}" + (f"\t{tail}" if tail else ""))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """``permify check``: exit 1 when a URL that should be archived has no Perma link beside it."""
+    missing = 0
+    total = 0
+    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi):
+        for c in scan.citations:
+            if c.state in ("archive", "linked"):
+                total += 1
+            if c.state == "archive":
+                missing += 1
+                print(f"{scan.path}:{c.cited.location}: no Perma link: {c.cited.url}")
+    if missing:
+        print(f"permify: {missing} of {total} cited URLs have no Perma link", file=sys.stderr)
+        return 1
+    print(f"permify: all {total} cited URLs have a Perma link", file=sys.stderr)
+    return 0
+
+
+# ------------------------------------------------------------------ folders, sandbox, ledger
+
+
+def cmd_folders(args: argparse.Namespace) -> int:
+    """``permify folders``: the folder tree with ids."""
+    with _api(args) as api:
+        settings = load_settings(api_key=api.key, api_url=api.url)
+        with PermaClient(settings.api_key, settings.api_url) as client:
+            for depth, folder in folder_tree(client):
+                notes = []
+                if folder.organization is not None:
+                    notes.append("organization, no quota")
+                elif depth == 0 and folder.is_personal:
+                    notes.append("personal, counts against quota")
+                if folder.read_only:
+                    notes.append("read-only")
+                note = f"  ({', '.join(notes)})" if notes else ""
+                print(f"{folder.id:>8}  {'    ' * depth}{folder.name}{note}")
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    """``permify sandbox``: serve the local Perma-compatible API until Ctrl-C."""
+    from ..sandbox import FaultConfig, SandboxConfig, serve
+
+    if not 0 <= args.fault_rate <= 1:
+        raise UsageError("--fault-rate must be between 0 and 1")
+    config = SandboxConfig(
+        capture_seconds=args.capture_seconds,
+        fail_patterns=("*capture-fails*", *args.fail_pattern),
+        personal_link_limit=None if args.link_limit < 0 else args.link_limit,
+        faults=FaultConfig(rate=args.fault_rate, seed=args.seed),
+        state_path=args.state,
+        seed=args.seed,
+    )
+    try:
+        serve(port=args.port, config=config)
+    except OSError as error:
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}); pass another --port") from None
+    return 0
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    """``permify ledger``: list, export (CSV), forget entries, or print the path."""
+    path = Path(args.ledger) if args.ledger else (load_settings().ledger or default_ledger_path())
+    if args.action == "path":
+        print(path)
+        return 0
+    if not path.exists():
+        raise UsageError(f"no ledger at {path} yet (nothing archived); pass --ledger PATH")
+    with Ledger(path) as ledger:
+        if args.action == "forget":
+            if not args.target:
+                raise UsageError("ledger forget needs a URL or a GUID")
+            guid = perma_guid(args.target) or (args.target.upper() if "://" not in args.target else None)
+            count = ledger.forget(guid=guid) if guid else ledger.forget(url_key=dedupe_key(args.target))
+            print(f"permify: forgot {count} ledger entr{'y' if count == 1 else 'ies'}", file=sys.stderr)
+            return 0
+        entries = ledger.entries()
+        fields = ("url", "guid", "status", "folder_id", "api_host", "updated_at", "message")
+        if args.action == "export":
+            if not args.target:
+                raise UsageError("ledger export needs a CSV path")
+            import io
+
+            buffer = io.StringIO(newline="")
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerow(fields)
+            for e in entries:
+                writer.writerow([getattr(e, f) if getattr(e, f) is not None else "" for f in fields])
+            atomic_write(args.target, buffer.getvalue().encode("utf-8-sig"))
+            print(f"permify: {len(entries)} entries -> {args.target}", file=sys.stderr)
+            return 0
+        for e in entries:
+            link = f"https://perma.cc/{e.guid}" if e.guid else "-"
+            print(f"{e.status:9} {link:28} folder {e.folder_id:<6} {e.url}")
+    return 0

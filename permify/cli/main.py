@@ -1,0 +1,189 @@
+"""The ``permify`` command: a thin skin over the library, one small function per subcommand.
+
+Exit codes: 0 all done; 1 done, but some URLs failed (or ``check`` found unarchived ones);
+2 bad usage, missing key, unreadable or invalid input; 130 interrupted. Errors are one line
+on stderr; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Iterator, Sequence
+
+from .._version import __version__
+from ..errors import Interrupted, PermifyError
+from . import commands
+
+__all__ = ["build_parser", "main"]
+
+_EPILOG = "Exit codes: 0 done, 1 some URLs failed or unarchived, 2 bad input or usage, 130 interrupted."
+
+
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+def _add_common_api(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sandbox", action="store_true", help="run against a built-in local Perma sandbox (no key needed)")
+    p.add_argument("--api-url", metavar="URL", help="Perma API base (default $PERMA_API_URL or https://api.perma.cc/v1)")
+
+
+def _add_input(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", metavar="FILE", help="manuscripts: .md, .bib, .docx (- reads stdin)")
+    p.add_argument("--from", dest="fmt", choices=("markdown", "bibtex", "docx"), help="format, if not by suffix")
+    p.add_argument("--archive-doi", action="store_true", help="also archive doi.org links (skipped by default)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every subcommand (each has ``--help`` with an example)."""
+    parser = argparse.ArgumentParser(
+        prog="permify",
+        description="Archive every URL a manuscript cites with Perma.cc and add the Perma links beside them.",
+        epilog=_EPILOG,
+        formatter_class=_formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"permify {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser(
+        "archive",
+        help="archive cited URLs and write the document with Perma links",
+        formatter_class=_formatter,
+        epilog="example:\n  permify archive article.docx --folder 'Law Review/Vol 12/Smith' --report smith.csv\n"
+        "  permify archive sample_docs/article.md --sandbox --diff\n\n" + _EPILOG,
+    )
+    _add_input(p)
+    p.add_argument("--folder", metavar="ID|PATH", help="Perma folder id or 'A/B/C' path (default $PERMIFY_FOLDER)")
+    p.add_argument("--create-folder", action="store_true", help="create the folders of --folder PATH that are missing")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("-o", "--output", metavar="OUT", help="output file (a folder with several inputs; - for stdout)")
+    out.add_argument("--in-place", action="store_true", help="rewrite the input itself (keeps FILE.orig)")
+    p.add_argument("--no-backup", action="store_true", help="with --in-place: keep no .orig copy")
+    p.add_argument("--dry-run", action="store_true", help="no API writes, no document: show what would be archived")
+    p.add_argument("--report", metavar="PATH", help="write a report, PATH.json or PATH.csv")
+    p.add_argument("--diff", action="store_true", help="print the changed lines of text outputs")
+    p.add_argument("--style", choices=("bluebook",), default="bluebook", help="insertion style (default bluebook)")
+    p.add_argument("--private", action="store_true", help="make the archives private (one request per URL)")
+    p.add_argument("--titles", action="store_true", help="title archives with the link text / BibTeX title")
+    p.add_argument("--retry-failed", action="store_true", help="archive again URLs whose capture failed before")
+    p.add_argument("--reuse-any-folder", action="store_true", help="reuse an archive of the URL from any folder")
+    p.add_argument("--bib-print", choices=("note", "addendum", "none"), default="note",
+                   help="BibTeX: where to print the Perma link besides the perma field (default note)")
+    p.add_argument("--track-changes", action="store_true", help="Word: insert as tracked changes by 'permify'")
+    p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
+    p.add_argument("--batch-size", type=int, default=20, metavar="N", help="URLs per batch request (default 20)")
+    p.add_argument("--capture-timeout", type=float, default=600, metavar="S",
+                   help="give up waiting for one capture after S seconds (default 600)")
+    p.add_argument("--unknown-outcome-wait", type=float, default=90, metavar="S",
+                   help="how long a request whose answer was lost may take to show up at Perma (default 90)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the summary")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every event")
+    _add_common_api(p)
+    p.set_defaults(func=commands.cmd_archive)
+
+    p = sub.add_parser(
+        "urls", help="list cited URLs with their locations (no network)", formatter_class=_formatter,
+        epilog="example:\n  permify urls article.md --format csv > urls.csv",
+    )
+    _add_input(p)
+    p.add_argument("--format", dest="output_format", choices=("text", "json", "csv"), default="text")
+    p.set_defaults(func=commands.cmd_urls)
+
+    p = sub.add_parser(
+        "check", help="exit 1 if a cited URL has no Perma link beside it (for CI)", formatter_class=_formatter,
+        epilog="example:\n  permify check article.perma.docx refs.perma.bib",
+    )
+    _add_input(p)
+    p.set_defaults(func=commands.cmd_check)
+
+    p = sub.add_parser(
+        "folders", help="print the Perma folder tree with ids", formatter_class=_formatter,
+        epilog="example:\n  PERMA_API_KEY=... permify folders\n  permify folders --sandbox",
+    )
+    _add_common_api(p)
+    p.set_defaults(func=commands.cmd_folders)
+
+    p = sub.add_parser(
+        "sandbox", help="serve a local Perma-compatible API on 127.0.0.1", formatter_class=_formatter,
+        epilog="example:\n  permify sandbox --port 8765 --capture-seconds 2\n"
+        "  curl -H 'Authorization: ApiKey KEY' http://127.0.0.1:8765/v1/folders",
+    )
+    p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks one)")
+    p.add_argument("--capture-seconds", type=float, default=1.0, help="how long a capture takes (default 1)")
+    p.add_argument("--fail-pattern", action="append", default=[], metavar="GLOB",
+                   help="URLs matching GLOB end with a failed capture (repeatable)")
+    p.add_argument("--fault-rate", type=float, default=0.0, help="probability of an injected fault per request")
+    p.add_argument("--seed", type=int, default=0, help="random seed for GUIDs and faults")
+    p.add_argument("--link-limit", type=int, default=10, help="personal link quota of the demo user (-1: none)")
+    p.add_argument("--state", metavar="FILE", help="keep the sandbox's data in FILE across restarts")
+    p.set_defaults(func=commands.cmd_sandbox)
+
+    p = sub.add_parser(
+        "ledger", help="list, export or forget what permify has archived", formatter_class=_formatter,
+        epilog="example:\n  permify ledger list\n  permify ledger export ledger.csv\n"
+        "  permify ledger forget https://example.com/page",
+    )
+    p.add_argument("action", choices=("list", "export", "forget", "path"))
+    p.add_argument("target", nargs="?", help="export: the CSV path; forget: a URL or a GUID")
+    p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
+    p.set_defaults(func=commands.cmd_ledger)
+    return parser
+
+
+@contextlib.contextmanager
+def _broken_pipe_safe() -> Iterator[None]:
+    try:
+        yield
+    except BrokenPipeError:  # `permify urls x.md | head`
+        with contextlib.suppress(Exception):
+            sys.stdout = open("/dev/null", "w")
+        raise SystemExit(0) from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        with _broken_pipe_safe():
+            return int(args.func(args) or 0)
+    except Interrupted as error:
+        print(f"\npermify: {error}", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("\npermify: interrupted", file=sys.stderr)
+        return 130
+    except PermifyError as error:
+        if args.debug:
+            raise
+        print(f"permify: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except Exception as error:  # a bug: still one line, unless --debug
+        if args.debug:
+            raise
+        print(
+            f"permify: internal error: {type(error).__name__}: {error} "
+            "(run again with --debug for details, and please report it)",
+            file=sys.stderr,
+        )
+        return 2
+
+
+def entry_point() -> None:
+    """Console-script entry: exit with :func:`main`'s code."""
+    code = main()
+    if code == 130:
+        # Interrupted: the ledger is closed and outputs are written atomically, so nothing is
+        # left to clean up. Leave at once rather than in interpreter finalization, which a
+        # second Ctrl-C could interrupt with a traceback.
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
+

@@ -1,0 +1,66 @@
+"""Progress on stderr: a live status line on a terminal, a quiet line-oriented log otherwise."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+__all__ = ["Progress"]
+
+
+class Progress:
+    """A ``progress(kind, line)`` callback for :class:`~permify.archiving.archiver.Archiver`.
+
+    On a terminal it keeps one status line up to date (found / reused / created / captured /
+    failed) and prints failures above it. Elsewhere (CI logs, files) it prints one line per
+    event that matters: every event with ``verbosity >= 2`` (``-v``), failures and the
+    summary at 1 (default), nothing at 0 (``-q``).
+    """
+
+    def __init__(self, stream: TextIO | None = None, *, verbosity: int = 1, live: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.verbosity = verbosity
+        self.live = self.stream.isatty() if live is None else live
+        self.counts = {"reused": 0, "created": 0, "captured": 0, "failed": 0}
+        self.found = 0
+        self._status_shown = False
+
+    def __call__(self, kind: str, line: str) -> None:
+        if kind == "found" and line.split(maxsplit=1)[0].isdigit():
+            self.found = int(line.split(maxsplit=1)[0])
+        if kind in self.counts:
+            self.counts[kind] += 1
+        if self.verbosity <= 0:
+            return
+        if kind == "failed" or self.verbosity >= 2:
+            self._print(f"{kind}: {line}")
+        elif kind == "found" and not self.live:
+            self._print(line)
+        if self.live:
+            self._status(line if kind == "waiting" else "")
+
+    def _print(self, text: str) -> None:
+        if self._status_shown:
+            self.stream.write("\r\x1b[2K")
+            self._status_shown = False
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def _status(self, note: str) -> None:
+        c = self.counts
+        text = (
+            f"{self.found} found | {c['reused']} reused | {c['created']} created | "
+            f"{c['captured']} captured | {c['failed']} failed"
+        )
+        if note:
+            text += f" | {note}"
+        self.stream.write("\r\x1b[2K" + text[:160])
+        self.stream.flush()
+        self._status_shown = True
+
+    def close(self) -> None:
+        """End the status line so the next output starts on a fresh line."""
+        if self._status_shown:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._status_shown = False

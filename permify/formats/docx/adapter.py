@@ -1,0 +1,247 @@
+"""Word (.docx/.docm) adapter: find every cited URL in every story part and add Perma links.
+
+Works on the package's XML parts with zipfile and lxml (never python-docx, whose save
+rewrites parts it did not need to touch). The story parts are found from the main part's
+relationships and checked against ``[Content_Types].xml``: the document body, footnotes,
+endnotes, comments, headers and footers. Text boxes, tables, content controls and smart tags
+are scanned wherever they sit. See :mod:`permify.formats.docx.scan` for the URL forms and
+:mod:`permify.formats.docx.write` for how links are inserted.
+
+Locations read like ``body paragraph 40``, ``footnote 12``, ``endnote 3``, ``comment 2``,
+``header``, ``footer`` and ``text box in body paragraph 7``. Body paragraphs are counted in
+document order, table cells included, text boxes excluded. A note's number is the number
+the reader sees with automatic numbering: the order of its first reference in the body
+(``footnote (id N)`` for a note the body never references); comments likewise.
+
+Rewriting changes only the edited parts and their ``.rels`` (created when missing); every
+other zip member is copied raw, in the same order with the same ZipInfo. Edited parts keep
+their XML declaration bytes and namespace prefixes. ``.docm`` macros are untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from lxml import etree
+
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from .package import (
+    Package,
+    Rels,
+    W,
+    open_package,
+    parse_xml,
+    rels_name,
+    write_package,
+)
+from .scan import Hit, StoryScanner, live_paragraphs
+from .write import Inserter
+
+__all__ = ["DocxAdapter", "DocxDocument"]
+
+_W = "{" + W + "}"
+_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+# relationship type suffix -> (content type, kind), in the order citations are listed
+_STORIES = (
+    ("/footnotes", _CT + "footnotes+xml", "footnote"),
+    ("/endnotes", _CT + "endnotes+xml", "endnote"),
+    ("/comments", _CT + "comments+xml", "comment"),
+    ("/header", _CT + "header+xml", "header"),
+    ("/footer", _CT + "footer+xml", "footer"),
+)
+_NOTE_TAGS = {"footnote": _W + "footnote", "endnote": _W + "endnote", "comment": _W + "comment"}
+_REF_TAGS = {
+    _W + "footnoteReference": "footnote",
+    _W + "endnoteReference": "endnote",
+    _W + "commentReference": "comment",
+}
+
+
+@dataclass
+class _Story:
+    """One scanned story part: its tree, its relationships and its hits."""
+
+    name: str
+    root: etree._Element
+    original: bytes
+    rels: Rels
+    hits: list[Hit]
+    targets: dict[str, tuple[str, str, bool]]
+
+
+def _numbers(document: etree._Element) -> dict[str, dict[str, int]]:
+    """kind -> note/comment id -> the number a reader sees (order of first reference)."""
+    out: dict[str, dict[str, int]] = {"footnote": {}, "endnote": {}, "comment": {}}
+    for el in document.iter(*_REF_TAGS):
+        kind = _REF_TAGS[el.tag]
+        if el.get(_W + "customMarkFollows") in ("1", "true", "on"):
+            continue  # a custom mark takes no number
+        ids = out[kind]
+        ids.setdefault(el.get(_W + "id", ""), len(ids) + 1)
+    return out
+
+
+def _scanner(targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
+             root: etree._Element, data: bytes) -> StoryScanner:
+    """A scanner for one part that skips what the part cannot hold (see docx_scan)."""
+    boxes = b"txbxContent" in data or b"Fallback" in data
+    return StoryScanner(targets, warn, live_paragraphs(root), boxes)
+
+
+def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
+    """Parse and scan every story part of ``pkg``, body first."""
+    main_rels = pkg.rels(pkg.main_part)
+    main_data = pkg.read(pkg.main_part)
+    main_root = parse_xml(main_data, pkg.source, pkg.main_part)
+    numbers = _numbers(main_root)
+    stories: list[_Story] = []
+
+    targets = main_rels.targets()
+    body = main_root.find(_W + "body")
+    scanner = _scanner(targets, warn, main_root, main_data)
+    hits = scanner.scan_story(body, lambda n: f"body paragraph {n}") if body is not None else []
+    stories.append(_Story(pkg.main_part, main_root, main_data, main_rels, hits, targets))
+
+    # internal relationships only: a long document has thousands of external hyperlinks
+    internal = [(rtype, t) for (rtype, t, ext) in targets.values() if not ext]
+    for suffix, content_type, kind in _STORIES:
+        names = sorted(
+            {main_rels.resolve(t) for (rtype, t) in internal if rtype.endswith(suffix)},
+            key=lambda s: [int(x) if x.isdigit() else x for x in re.split(r"(\d+)", s)],
+        )
+        names = [n for n in names if pkg.has(n) and pkg.content_type(n) == content_type]
+        for i, name in enumerate(names, 1):
+            data = pkg.read(name)
+            root = parse_xml(data, pkg.source, name)
+            rels = pkg.rels(name)
+            part_targets = rels.targets()
+            scanner = _scanner(part_targets, warn, root, data)
+            hits = []
+            if kind in _NOTE_TAGS:
+                for note in root.iter(_NOTE_TAGS[kind]):
+                    if note.get(_W + "type", "normal") != "normal":
+                        continue  # separators and continuation notices
+                    nid = note.get(_W + "id", "")
+                    num = numbers[kind].get(nid)
+                    label = f"{kind} {num}" if num is not None else f"{kind} (id {nid})"
+                    hits.extend(scanner.scan_story(note, _fixed(label)))
+            else:
+                hits = scanner.scan_story(root, _fixed(kind if len(names) == 1 else f"{kind} {i}"))
+            stories.append(_Story(name, root, data, rels, hits, part_targets))
+    return stories
+
+
+def _fixed(label: str) -> Callable[[int], str]:
+    """A location function naming every paragraph of a note or header ``label``."""
+    return lambda _n: label
+
+
+def _has_hyperlink_style(pkg: Package, main: _Story) -> bool:
+    """True if the styles part defines the ``Hyperlink`` character style."""
+    main_rels = main.rels
+    for rtype, target, ext in main.targets.values():
+        if rtype.endswith("/styles") and not ext:
+            name = main_rels.resolve(target)
+            if pkg.has(name):
+                root = parse_xml(pkg.read(name), pkg.source, name)
+                for style in root.iter(_W + "style"):
+                    if style.get(_W + "styleId") == "Hyperlink" and style.get(
+                        _W + "type"
+                    ) == "character":
+                        return True
+    return False
+
+
+_W_IDS = etree.XPath("//@w:id", namespaces={"w": W}, smart_strings=False)
+
+
+def _max_id(stories: list[_Story]) -> int:
+    """The largest numeric ``w:id`` in the story parts (0 if none)."""
+    best = 0
+    for story in stories:
+        for value in _W_IDS(story.root):
+            if value.lstrip("-").isdigit():
+                try:
+                    best = max(best, int(value))
+                except ValueError:  # "--5" or a digit int() refuses ("²"): not a number
+                    continue
+    return best
+
+
+class DocxDocument(ParsedDocument):
+    """A parsed Word package: its citations, warnings, and a byte-preserving rewrite."""
+
+    def __init__(self, data: bytes, source: str) -> None:
+        self._pkg = open_package(data, source)
+        self.warnings: list[str] = []
+        self._stories = _scan(self._pkg, self._warn)
+        self._fresh = True  # the trees above are unedited and can serve one rewrite
+        self._link_style: bool | None = None  # has a Hyperlink style (found on first rewrite)
+        self._hits = [(s, h) for s in self._stories for h in s.hits]
+        self.citations = [
+            CitedUrl(
+                index=i, url=h.url, location=h.location, existing_archive=h.existing,
+                title=h.title, kind=h.kind, written=h.url,
+            )
+            for i, (_s, h) in enumerate(self._hits)
+        ]
+        boxes = sorted({h.location for _s, h in self._hits if h.in_textbox and not h.existing},
+                       key=lambda loc: loc)
+        for loc in boxes:
+            self._warn(
+                f"{loc}: Perma links added inside a text box can overflow a fixed-size box; "
+                "check it in Word after the rewrite"
+            )
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def rewrite(self, perma_links: Mapping[int, str], options: RewriteOptions) -> bytes:
+        """The package with `` [perma]`` after each chosen citation (see the module docs)."""
+        if self._fresh:
+            stories, hits, self._fresh = self._stories, self._hits, False
+        else:
+            stories = _scan(self._pkg, lambda _m: None)
+            hits = [(s, h) for s in stories for h in s.hits]
+        for index in perma_links:
+            if not 0 <= index < len(hits):
+                raise KeyError(index)
+        chosen = [(hits[i][0], hits[i][1], url) for i, url in sorted(perma_links.items())
+                  if not hits[i][1].existing]
+        if not chosen:
+            return self._pkg.data
+        date = options.date or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self._link_style is None:
+            self._link_style = _has_hyperlink_style(self._pkg, stories[0])
+        inserter = Inserter(  # the largest w:id is looked up only if an id is needed (tracked)
+            next_id=lambda: _max_id(stories) + 1, hyperlink_style=self._link_style,
+            track=options.track_changes, author=options.author, date=date,
+        )
+        # Edit each paragraph from its end backwards so earlier offsets stay valid.
+        jobs = [(story, anchor, url) for story, hit, url in chosen for anchor in hit.anchors]
+        jobs.sort(key=lambda j: j[1].pos, reverse=True)
+        edited: dict[str, _Story] = {}
+        for story, anchor, url in jobs:
+            inserter.insert(anchor, url, story.rels, story.root, story.original)
+            edited[story.name] = story
+        changed: dict[str, bytes] = {}
+        for story in edited.values():
+            changed[story.name] = inserter.serialize(story.root, story.original)
+            changed[rels_name(story.name)] = story.rels.serialize()
+        return write_package(self._pkg, changed)
+
+
+class DocxAdapter(Adapter):
+    """Word documents (.docx, and macro-enabled .docm whose macros are kept byte for byte)."""
+
+    name = "docx"
+    suffixes = (".docx", ".docm")
+    textual = False
+
+    def parse(self, data: bytes, source: str = "<input>") -> DocxDocument:
+        """Open and scan ``data``; :class:`~permify.errors.InputError` if it is not a usable .docx."""
+        return DocxDocument(data, source)

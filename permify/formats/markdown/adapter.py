@@ -1,0 +1,133 @@
+"""Markdown: find cited URLs and splice Perma links in beside them, changing nothing else.
+
+The text is edited, never re-rendered: pandoc or markdown-it round-trips would reflow
+paragraphs, inline reference links and escape brackets (formats-notes.md §2.4). Finding the
+URLs is :mod:`permify.formats.markdown.scan`'s job; this module decodes the bytes, turns the
+scanner's hits into :class:`~permify.formats.base.CitedUrl`, and writes the result back in
+the original encoding (BOM and line endings kept).
+
+What is inserted after a citation is `` [<https://perma.cc/GUID>]``: an autolink inside
+literal brackets, a clickable link in CommonMark, GFM and pandoc's ``markdown`` alike, which
+no reference definition can capture. Where the next character is ``(``, ``[`` or ``{`` (it
+would turn the brackets into a link, a reference or a pandoc span), and after a shortcut
+reference ``[Y]`` (pandoc's ``spaced_reference_links`` would pair ``[Y] [...]``), the opening
+bracket is escaped: `` \\[<https://perma.cc/GUID>]``. Both render as ``[link]``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from ...errors import InputError
+from ...urls import PERMA_LINK_RE
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from .scan import Hit, scan
+
+__all__ = ["MarkdownAdapter", "MarkdownDocument", "perma_insertion", "strip_perma_links"]
+
+_BOM = b"\xef\xbb\xbf"
+_SAFE_LINK_RE = re.compile(r"https?://[^\s<>\\]+")
+_INSERTED_RE = re.compile(rf" \\?\[<{PERMA_LINK_RE.pattern}>\]")
+
+
+def perma_insertion(perma_link: str, escape: bool = False) -> str:
+    """The text permify puts after a citation: `` [<LINK>]`` (`` \\[<LINK>]`` if ``escape``)."""
+    if not _SAFE_LINK_RE.fullmatch(perma_link):
+        raise ValueError(f"not a link permify can write into Markdown: {perma_link!r}")
+    opening = "\\[" if escape else "["
+    return f" {opening}<{perma_link}>]"
+
+
+def strip_perma_links(text: str) -> str:
+    """Remove every Perma link in the form permify inserts (`` [<https://perma.cc/G>]``).
+
+    The inverse of :meth:`MarkdownDocument.rewrite` on a document that had none before.
+    """
+    return _INSERTED_RE.sub("", text)
+
+
+class MarkdownDocument(ParsedDocument):
+    """A parsed Markdown text: its citations, warnings, and the original text to splice into."""
+
+    def __init__(self, text: str, bom: bool, hits: list[Hit], citations: list[CitedUrl],
+                 warnings: list[str]) -> None:
+        self.citations = citations
+        self.warnings = warnings
+        self._text = text
+        self._bom = bom
+        self._hits = hits
+
+    def rewrite(self, perma_links: Mapping[int, str], options: RewriteOptions) -> bytes:
+        """The document with `` [<perma link>]`` after each citation in ``perma_links``.
+
+        Citations with an ``existing_archive`` are left alone; every other character,
+        line ending and the BOM are preserved. An index that is not a citation raises
+        ``KeyError``; a link that cannot be written as an autolink raises ``ValueError``.
+        """
+        del options  # nothing to choose for Markdown
+        edits: list[tuple[int, str]] = []
+        for index, link in perma_links.items():
+            if not 0 <= index < len(self._hits):
+                raise KeyError(index)
+            hit = self._hits[index]
+            if hit.existing is None:
+                edits.append((hit.insert_at, perma_insertion(link, hit.escape)))
+        edits.sort(key=lambda e: e[0])
+        pieces: list[str] = []
+        done = 0
+        for at, insertion in edits:
+            pieces += [self._text[done:at], insertion]
+            done = at
+        pieces.append(self._text[done:])
+        return (_BOM if self._bom else b"") + "".join(pieces).encode("utf-8")
+
+
+def _decode(data: bytes, source: str) -> tuple[str, bool]:
+    """The text of ``data`` and whether it had a UTF-8 BOM, or :class:`InputError`."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(source, "is UTF-16 text; save it as UTF-8 and try again")
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise InputError(source, f"contains a NUL byte at offset {nul}; this is not a Markdown "
+                                 "text file (binary data?)")
+    bom = data.startswith(_BOM)
+    body = data[len(_BOM):] if bom else data
+    try:
+        return body.decode("utf-8"), bom
+    except UnicodeDecodeError as e:
+        line = body[: e.start].count(b"\n") + 1
+        raise InputError(source, f"is not valid UTF-8 (bad byte 0x{body[e.start]:02x} on line "
+                                 f"{line}); save it as UTF-8 and try again") from None
+
+
+class MarkdownAdapter(Adapter):
+    """Markdown (CommonMark, GFM and pandoc Markdown): links, references, autolinks, bare URLs.
+
+    Never touched: image sources, code spans and blocks, raw HTML (a warning is given),
+    YAML and TOML front matter, e-mail and ``mailto:`` links, reference definition lines.
+    """
+
+    name = "markdown"
+    suffixes = (".md", ".markdown", ".mdown")
+
+    def parse(self, data: bytes, source: str = "<input>") -> MarkdownDocument:
+        """Parse UTF-8 Markdown bytes; :class:`InputError` for binary or non-UTF-8 input."""
+        text, bom = _decode(data, source)
+        try:
+            result = scan(text)
+        except RecursionError:
+            raise InputError(source, "is nested too deeply to parse as Markdown") from None
+        citations = []
+        for index, hit in enumerate(result.hits):
+            line, col = result.line_col(hit.pos)
+            citations.append(CitedUrl(
+                index=index,
+                url=hit.url,
+                location=f"line {line}, column {col}",
+                existing_archive=hit.existing,
+                title=hit.title,
+                kind=hit.kind,
+                written=hit.written,
+            ))
+        return MarkdownDocument(text, bom, result.hits, citations, result.warnings)

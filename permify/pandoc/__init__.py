@@ -1,0 +1,2 @@
+"""The pandoc filter (`permify-filter`): the panflute filter (:mod:`.filter`) and how its
+options are read (:mod:`.config`)."""

@@ -1,0 +1,371 @@
+"""The pandoc filter: archive every cited URL once, then write `` [https://perma.cc/GUID]`` after it.
+
+Run it after ``--citeproc`` so that the URLs of the rendered bibliography get their Perma
+links too::
+
+    pandoc paper.md --citeproc --filter permify-filter -o paper.pdf
+
+The first build archives the cited URLs through the same archiver and ledger as the
+``permify`` command (exactly once, reconciled with the folder). Every later build finds them
+all in the ledger and makes no HTTP request at all. A build never fails because archiving is
+unavailable (no key, no network, an API error): the filter inserts what the ledger already
+knows, leaves the other links as they are and warns once on stderr, unless ``strict`` is set.
+
+One read-only walk over ``doc.content`` (never the metadata, never inside images) notes which
+inline lists hold links; the archiving happens once for all of them; then the Perma links are
+inserted into those lists in place. Nothing else in the tree is rebuilt, which keeps a warm
+build close to the cost of a filter that does nothing.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+import panflute as pf
+
+from ..api import ensure_archives, known_archives
+from ..archiving.ledger import Ledger, default_ledger_path
+from ..archiving.outcomes import ArchiveOptions, Outcome, UrlRequest
+from ..config import load_settings
+from ..errors import ConfigError, Interrupted, PermifyError, StrictModeError
+from ..perma.client import PermaClient
+from ..perma.session import PermaSession, RetryPolicy
+from ..urls import PERMA_LINK_RE, classify, dedupe_key, is_perma_link
+from .config import (
+    HTML_FORMATS,
+    SUPPORTED_API,
+    FilterConfig,
+    api_version_of,
+    load_filter_config,
+    strict_from_env,
+)
+
+__all__ = ["PROG", "PermifyFilter", "StrictModeError", "main"]
+
+PROG = "permify-filter"
+_LOCATION = ("pandoc",)
+# Inlines between a link and a Perma link that already follows it: "[", "(archived at", ...
+_LOOKAHEAD = 4
+_SPACES = (pf.Space, pf.SoftBreak, pf.LineBreak)
+
+
+def _warn(line: str, stream: TextIO | None = None) -> None:
+    print(f"{PROG}: {line}", file=stream or sys.stderr, flush=True)
+
+
+def _filter_client() -> PermaClient:
+    """A client that gives up quickly when the API is unreachable.
+
+    A build waits on the filter: two retries with a short backoff are enough to ride out a
+    blip, and an offline laptop gets its warning within about a second, not a minute.
+    """
+    settings = load_settings()
+    session = PermaSession(
+        settings.api_key, settings.api_url, connect_timeout=5.0, retry=RetryPolicy(max_retries=2, backoff=0.5)
+    )
+    return PermaClient(session=session)
+
+
+def _find_link_lists(container: pf.ListContainer, found: list[pf.ListContainer]) -> None:
+    """Append to ``found`` every list under ``container`` that directly holds a :class:`pf.Link`.
+
+    Read-only and depth-first in document order. It reads panflute's raw ``.list`` and
+    ``_children`` (what ``Element.walk`` itself uses) instead of walking with an action,
+    because ``walk`` rebuilds every list of the document even when nothing changes: work
+    a warm build would pay for nothing. Images are not entered: a link in alt text is not
+    a cited source.
+    """
+    if any(isinstance(item, pf.Link) for item in container.list):
+        found.append(container)
+    for item in container.list:
+        if not isinstance(item, pf.Image):
+            _scan_children(item, found)
+
+
+def _scan_children(elem: pf.Element, found: list[pf.ListContainer]) -> None:
+    for name in getattr(elem, "_children", ()):
+        child = getattr(elem, name)
+        if isinstance(child, pf.ListContainer):
+            _find_link_lists(child, found)
+        elif isinstance(child, pf.Element):  # a table's head and foot, a caption
+            _scan_children(child, found)
+
+
+def _followed_by_perma(items: Sequence[pf.Element], index: int) -> bool:
+    """True when a Perma link comes right after ``items[index]`` (a document permified by hand)."""
+    seen = 0
+    for item in items[index + 1 : index + 1 + 2 * _LOOKAHEAD]:
+        if isinstance(item, _SPACES):
+            continue
+        if isinstance(item, pf.Link):
+            return is_perma_link(item.url)
+        if isinstance(item, pf.Str) and PERMA_LINK_RE.search(item.text):
+            return True
+        seen += 1
+        if seen >= _LOOKAHEAD:
+            break
+    return False
+
+
+class PermifyFilter:
+    """One run of the filter over one document.
+
+    Settings come from the metadata, ``os.environ`` and the config file; ``stderr`` receives
+    the warnings. ``outcomes`` holds the archiving result per URL key after :meth:`run`.
+    """
+
+    def __init__(self, *, stderr: TextIO | None = None) -> None:
+        self.stderr = stderr
+        self.outcomes: dict[str, Outcome] = {}
+        self._lists: list[pf.ListContainer] = []
+        self._warned: set[str] = set()
+
+    # ------------------------------------------------------------------ public
+
+    def run(self, doc: pf.Doc) -> pf.Doc:
+        """Archive the document's cited URLs and insert their Perma links; return ``doc``.
+
+        Raises :class:`StrictModeError` (or the underlying :class:`PermifyError`) only in
+        strict mode; otherwise problems become one warning each on stderr.
+        """
+        meta = doc.get_metadata("permify", default=None)
+        try:
+            config = load_filter_config(meta)
+        except ConfigError as error:
+            if self._strict_hint(meta):
+                raise
+            self.warn(f"{error}; links left as they are")
+            return doc
+        # The body only: metadata values (a `source: https://...`) are not citations.
+        self._lists = []
+        _find_link_lists(doc.content, self._lists)
+        plan, requests = self._plan(config)
+        self.outcomes = self._archive(config, requests)
+        self._report(config)
+        self._insert(doc, config, plan)
+        return doc
+
+    def warn(self, line: str) -> None:
+        """Print ``line`` on stderr, once per run."""
+        if line not in self._warned:
+            self._warned.add(line)
+            _warn(line, self.stderr)
+
+    # ------------------------------------------------------------------ steps
+
+    def _strict_hint(self, meta: Any) -> bool:
+        value = meta.get("strict") if isinstance(meta, Mapping) else None
+        if value is not None:
+            return str(value).strip().lower() in ("true", "1", "yes", "on")
+        return strict_from_env()
+
+    def _plan(self, config: FilterConfig) -> tuple[list[tuple[Any, list[tuple[int, str]]]], dict[str, UrlRequest]]:
+        plan: list[tuple[Any, list[tuple[int, str]]]] = []
+        requests: dict[str, UrlRequest] = {}
+        verdicts: dict[str, bool] = {}
+        for container in self._lists:
+            items = container.list
+            spots: list[tuple[int, str]] = []
+            for i, item in enumerate(items):
+                if not isinstance(item, pf.Link):
+                    continue
+                url = item.url.strip()
+                ok = verdicts.get(url)
+                if ok is None:
+                    ok = verdicts[url] = classify(url, archive_doi=config.archive_doi).archive
+                if not ok or _followed_by_perma(items, i):
+                    continue
+                key = dedupe_key(url)
+                requests.setdefault(key, UrlRequest(key, url, locations=_LOCATION))
+                spots.append((i, key))
+            if spots:
+                plan.append((container, spots))
+        return plan, requests
+
+    def _archive(self, config: FilterConfig, requests: Mapping[str, UrlRequest]) -> dict[str, Outcome]:
+        if not requests:
+            return {}
+        if not config.folder:
+            return self._unavailable(
+                config, requests,
+                ConfigError("no Perma folder: add 'permify: {folder: ...}' to the metadata or set PERMIFY_FOLDER"),
+            )
+        options = ArchiveOptions(
+            folder_id=0, private=config.private, dry_run=config.dry_run, poll_initial=config.poll_initial
+        )
+        client = None
+        try:
+            client = _filter_client()
+            return ensure_archives(list(requests.values()), folder=config.folder, client=client, options=options)
+        except Interrupted:
+            raise
+        except PermifyError as error:
+            return self._unavailable(config, requests, error)
+        finally:
+            if client is not None:
+                client.close()
+
+    def _unavailable(
+        self, config: FilterConfig, requests: Mapping[str, UrlRequest], error: PermifyError
+    ) -> dict[str, Outcome]:
+        if config.strict:
+            raise StrictModeError(f"strict: archiving is unavailable ({error})")
+        known: dict[str, Outcome] = {}
+        if config.folder:
+            try:
+                known = known_archives(list(requests.values()), folder=config.folder)
+            except PermifyError:
+                known = {}
+        missing = len(requests) - len(known)
+        self.warn(
+            f"archiving unavailable ({error}); {missing} of {len(requests)} cited URLs left without a Perma link"
+            + (f" ({len(known)} inserted from the ledger)" if known else "")
+        )
+        return known
+
+    def _report(self, config: FilterConfig) -> None:
+        outcomes = self.outcomes.values()
+        would = [o for o in outcomes if o.status == "would-archive"]
+        failed = [o for o in outcomes if o.status == "failed"]
+        if config.strict and (would or failed):
+            first = (would or failed)[0]
+            raise StrictModeError(
+                f"strict: {len(would) + len(failed)} cited URLs have no Perma link "
+                f"(first: {first.url}: {first.message or first.status})"
+            )
+        if would:
+            self.warn(f"dry run: would archive {len(would)} URLs in folder {config.folder!r}:\n"
+                      + "\n".join(f"  {o.url}" for o in would))
+        if failed:
+            self.warn(f"{len(failed)} cited URLs could not be archived; their links are left as they are:\n"
+                      + "\n".join(f"  {o.url}: {o.message or 'capture failed'}" for o in failed))
+        archived = sum(1 for o in outcomes if o.status == "archived")
+        if archived:
+            self.warn(f"archived {archived} new URLs in folder {config.folder!r}")
+
+    def _insert(self, doc: pf.Doc, config: FilterConfig, plan: list[tuple[Any, list[tuple[int, str]]]]) -> None:
+        fmt = re.split(r"[+-]", doc.format or "", maxsplit=1)[0].lower()
+        html = fmt in HTML_FORMATS
+        dates = self._capture_dates(config) if html and self.outcomes else {}
+        today = date.today().isoformat()
+        for container, spots in plan:
+            # Right to left, so that each index still points at its link.
+            for i, key in reversed(spots):
+                outcome = self.outcomes.get(key)
+                if outcome is None or not outcome.insertable or outcome.perma_url is None:
+                    continue
+                item = container.list[i]
+                perma = outcome.perma_url
+                link = pf.Link(pf.Str(perma), url=perma)
+                if html:
+                    when = dates.get(key, today)
+                    item.attributes.update(
+                        {"data-versionurl": perma, "data-versiondate": when, "data-originalurl": item.url}
+                    )
+                    link.attributes.update({"data-originalurl": item.url, "data-versiondate": when})
+                for offset, new in enumerate((pf.Space(), pf.Str("["), link, pf.Str("]")), start=1):
+                    container.insert(i + offset, new)
+
+    def _capture_dates(self, config: FilterConfig) -> dict[str, str]:
+        """Dates the ledger recorded each archive (the capture date for archives permify made)."""
+        if not config.folder:
+            return {}
+        try:
+            settings = load_settings(folder=config.folder)
+            path = Path(settings.ledger or default_ledger_path())
+            if not path.exists():
+                return {}
+            host = urlsplit(settings.api_url).netloc
+            spec = config.folder
+            with Ledger(path) as ledger:
+                folder_id = ledger.folder_id(host, spec) or (int(spec) if spec.isdigit() else None)
+                if folder_id is None:
+                    return {}
+                dates = {}
+                for key in self.outcomes:
+                    entry = ledger.get(host, folder_id, key)
+                    if entry is not None and entry.created_at:
+                        dates[key] = entry.created_at[:10]
+                return dates
+        except PermifyError:
+            return {}
+
+
+# ---------------------------------------------------------------------- command line
+
+
+def _run_stdio(argv: Sequence[str]) -> int:
+    """Read pandoc's JSON on stdin, filter it, write JSON on stdout; return the exit status."""
+    # A filter process lives for one document and makes almost no garbage, while panflute
+    # builds a large tree of parent-linked objects that the cyclic collector would scan
+    # over and over: turning it off makes a large warm build noticeably faster.
+    gc.disable()
+    data = sys.stdin.buffer.read()
+    strict = strict_from_env()
+
+    def give_up(reason: str) -> int:
+        if strict:
+            _warn(f"strict: {reason}")
+            return 1
+        _warn(f"{reason}; links left as they are")
+        sys.stdout.buffer.write(data)  # pandoc gets its document back unchanged
+        sys.stdout.buffer.flush()
+        return 0
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return give_up("pandoc's JSON is not UTF-8 (run this program as 'pandoc --filter permify-filter')")
+    api = api_version_of(text)
+    tested = f"panflute {pf.__version__} reads pandoc API 1.22-1.23 (pandoc 2.11.0.4 to 3.x)"
+    if api is not None and api[:2] < SUPPORTED_API[0]:
+        return give_up(f"pandoc API {'.'.join(map(str, api))} is too old: {tested}; upgrade pandoc")
+    if api is not None and api[:2] > SUPPORTED_API[-1]:
+        _warn(f"pandoc API {'.'.join(map(str, api))} is newer than {tested}; if output looks wrong, "
+              "upgrade panflute (pip install -U panflute)")
+    try:
+        doc = pf.load(io.StringIO(text))
+    except Exception as error:  # panflute raises bare TypeError/KeyError/AssertionError on an unknown AST
+        return give_up(f"panflute {pf.__version__} cannot read this pandoc document "
+                       f"({type(error).__name__}: {error}); {tested}")
+    doc.format = argv[0] if argv else "html"
+    try:
+        PermifyFilter().run(doc)
+    except Interrupted:
+        return 130
+    except PermifyError as error:
+        _warn(str(error).splitlines()[0])
+        return error.exit_code if error.exit_code else 1
+    except Exception as error:  # never a traceback in someone's build log
+        return give_up(f"internal error ({type(error).__name__}: {error}); please report it")
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8")
+    pf.dump(doc, out)
+    out.flush()
+    out.detach()
+    return 0
+
+
+def main(doc: pf.Doc | None = None) -> pf.Doc | None:
+    """Entry point: ``main(doc)`` filters an in-memory document and returns it; ``main()``
+    is the ``permify-filter`` program that pandoc runs (JSON on stdin, format in argv[1])."""
+    if doc is not None:
+        return PermifyFilter().run(doc)
+    try:
+        status = _run_stdio(sys.argv[1:])
+    except KeyboardInterrupt:
+        status = 130
+    if status:
+        raise SystemExit(status)
+    return None
+
+
+if __name__ == "__main__":
+    main()
