@@ -2,7 +2,7 @@
 
 Environment: ``PERMA_API_KEY``, ``PERMA_API_URL``, ``PERMIFY_FOLDER``, ``PERMIFY_LEDGER``, and
 ``PERMIFY_CONFIG`` (the config file's path). The config file is INI, in the user config
-directory (``permify config-path`` prints where)::
+directory (see docs/architecture.md#configuration)::
 
     [permify]
     api_key = 0123456789abcdef0123456789abcdef01234567

@@ -16,7 +16,7 @@ from .urls import perma_guid
 
 __all__ = ["REPORT_FIELDS", "ReportRow", "build_report", "summary_counts", "write_report"]
 
-#: The report's columns, in order (the contract in design.md).
+#: The report's columns, in order (the contract in docs/architecture.md#the-report).
 REPORT_FIELDS = ("url", "status", "guid", "perma_url", "locations", "message")
 
 

@@ -1,4 +1,4 @@
-"""JSON shapes of the API objects, exactly as Perma's serializers write them (notes §4)."""
+"""JSON shapes of the API objects, exactly as Perma's serializers write them (docs/perma-api.md)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def ts(t: float | None) -> str | None:
 
 
 def folder_obj(state: State, folder: Folder) -> dict[str, Any]:
-    """The folder object (§4.4): integer ``parent``, ``path`` as a hyphen-joined id chain."""
+    """The folder object: integer ``parent``, ``path`` as a hyphen-joined id chain."""
     return {
         "id": folder.id,
         "name": folder.name,
@@ -41,7 +41,7 @@ def folder_obj(state: State, folder: Folder) -> dict[str, Any]:
 
 
 def org_obj(state: State, org: Organization) -> dict[str, Any]:
-    """The organization object (§4.5), with the registrar's name and the shared folder."""
+    """The organization object, with the registrar's name and the shared folder."""
     return {
         "id": org.id,
         "name": org.name,
@@ -93,7 +93,7 @@ def _captures(state: State, link: Link, status: str) -> list[dict[str, Any]]:
 
 
 def public_archive(state: State, link: Link, base: str, route: str = "public/archives") -> dict:
-    """The 10-key public archive object (§4.1). ``base`` is the absolute ``.../v1`` URL."""
+    """The 10-key public archive object. ``base`` is the absolute ``.../v1`` URL."""
     status, start, end = state.job_status(state.jobs[link.job_id])
     size = warc_size(state, link)
     return {
@@ -111,7 +111,7 @@ def public_archive(state: State, link: Link, base: str, route: str = "public/arc
 
 
 def auth_archive(state: State, link: Link, base: str) -> dict[str, Any]:
-    """The authenticated archive object (§4.2): the public keys plus owner-only ones."""
+    """The authenticated archive object: the public keys plus owner-only ones."""
     out = public_archive(state, link, base, route="archives")
     folder = state.folders.get(link.folder_id)
     org = state.orgs.get(folder.organization) if folder and folder.organization else None
@@ -151,7 +151,7 @@ def _progress(status: str, start: float | None, now: float) -> tuple[float, str 
 
 
 def job_obj(state: State, job: Job, now: float | None = None) -> dict[str, Any]:
-    """The capture job object (§4.6); ``message`` is a JSON-encoded string or null."""
+    """The capture job object; ``message`` is a JSON-encoded string or null."""
     now = state.now() if now is None else now
     status, start, end = state.job_status(job, now)
     link = state.links.get(job.guid) if job.guid else None

@@ -23,7 +23,7 @@ from permify.sandbox.web import (
     paginate,
 )
 
-# PATCH keys that are writable model fields but not updatable (notes §9.2).
+# PATCH keys that are writable model fields but not updatable.
 _FORBIDDEN_PATCH = ("url", "submitted_url", "user_deleted", "archive_timestamp", "warc_size",
                     "submitted_title", "submitted_description", "creation_timestamp")
 _ONLY_UPDATES = ("Only updates on these fields are allowed: submitted_title, submitted_description, "
@@ -103,7 +103,7 @@ def _public(state: State, guid: str) -> Link:
 
 
 def public_list(state: State, req: Request) -> Response:
-    """GET /v1/public/archives: discoverable links, newest first; filters ignored ([N])."""
+    """GET /v1/public/archives: discoverable links, newest first; filters ignored (as newer servers do)."""
     links = [lk for lk in state.live_links() if not lk.is_private and not lk.is_unlisted]
     return paginate(req, links, lambda lk: public_archive(state, lk, req.base),
                     max_pages=API_MAX_PAGES)

@@ -1,7 +1,7 @@
 """A small, valid, deterministic gzipped WARC for a sandbox archive.
 
 Perma streams a fresh ``warcinfo`` record followed by the stored WARC, each a gzip member
-(notes §3.5). The "stored" part here is one ``response`` record whose payload is a tiny HTML
+(docs/perma-api.md#warc-download). The "stored" part here is one ``response`` record whose payload is a tiny HTML
 page; its compressed size is the archive's ``warc_size``.
 """
 

@@ -1,4 +1,4 @@
-"""The sandbox behaves like Perma.cc's API (perma-api-notes.md), over real loopback HTTP."""
+"""The sandbox behaves like Perma.cc's API (docs/perma-api.md), over real loopback HTTP."""
 
 from __future__ import annotations
 
