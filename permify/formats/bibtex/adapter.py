@@ -41,7 +41,7 @@ from operator import itemgetter
 from bibtexparser import model
 
 from ...errors import InputError, InvalidGuidError, UsageError
-from ...urls import PERMA_LINK_RE, dedupe_key, is_perma_link
+from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
 from .layout import Edit, insertion_edits, removal_edits
 from .locate import Locator, failure_reasons, split_blocks, warning_line
@@ -311,7 +311,7 @@ class _Reader:
             delimited = "#" not in title and title[:1] in _DELIMITERS
             title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
         existing = _existing(perma, [item[3] for item in found]) if perma is not None else None
-        if perma is not None and not PERMA_LINK_RE.search(perma):
+        if perma is not None and not PERMA_URL_RE.search(perma):
             self.warn(fields[0].start_line, f"entry {key!r} has a perma field without a Perma "
                       "link; left unchanged")
         doc = self.doc

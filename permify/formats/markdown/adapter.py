@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 
 from ...errors import InputError
-from ...urls import PERMA_LINK_RE
+from ...urls import PERMA_URL_RE
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
 from .scan import Hit, scan
 
@@ -28,7 +28,7 @@ __all__ = ["MarkdownAdapter", "MarkdownDocument", "perma_insertion", "strip_perm
 
 _BOM = b"\xef\xbb\xbf"
 _SAFE_LINK_RE = re.compile(r"https?://[^\s<>\\]+")
-_INSERTED_RE = re.compile(rf" \\?\[<{PERMA_LINK_RE.pattern}>\]")
+_INSERTED_RE = re.compile(rf" \\?\[<{PERMA_URL_RE.pattern}>\]")
 
 
 def perma_insertion(perma_link: str, escape: bool = False) -> str:
