@@ -40,9 +40,10 @@ from operator import itemgetter
 
 from bibtexparser import model
 
-from ...errors import InputError, InvalidGuidError, UsageError
+from ...errors import InvalidGuidError, UsageError
 from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from ..text import TextErrors, decode_text, encode_text
 from .layout import Edit, insertion_edits, removal_edits
 from .locate import Locator, failure_reasons, split_blocks, warning_line
 from .scan import HEAD_RE, Piece, ScanError, scan_entry, scan_value
@@ -57,7 +58,13 @@ _ROLES = {"url": _URL, "howpublished": _TEXT, "note": _TEXT, "addendum": _TEXT, 
 _PRINT_FIELDS = frozenset(("note", "addendum"))
 _DELIMITERS = ("{", '"')  # a value's first character, when it is one delimited piece
 _PRINT_MODES = ("note", "addendum", "none")
-_BOM = b"\xef\xbb\xbf"
+#: what a .bib file that is not UTF-8 text is told (see :class:`~permify.formats.text.TextErrors`)
+_NOT_TEXT = TextErrors(
+    utf16="is UTF-16 text; save the .bib file as UTF-8 and try again",
+    binary="is binary data (NUL bytes), not a BibTeX file; pass a .bib text file",
+    invalid="is not valid UTF-8 (byte 0x{byte:02x} on line {line}, offset {offset}); "
+            "convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and try again",
+)
 _EDIT_ORDER = itemgetter(0, 1)  # (start, end); the sort is stable, so ties keep their order
 
 
@@ -119,7 +126,7 @@ class BibtexDocument(ParsedDocument):
             except ScanError:  # the entry's text is not what bibtexparser reported: leave it be
                 continue
         out = _apply(self.text, edits)
-        return (_BOM if self.bom else b"") + out.encode("utf-8")
+        return encode_text(out, self.bom)
 
 
 def _apply(text: str, edits: list[Edit]) -> str:
@@ -144,31 +151,10 @@ class BibtexAdapter(Adapter):
 
     def parse(self, data: bytes, source: str = "<input>") -> BibtexDocument:
         """Parse ``data``; raise :class:`~permify.errors.InputError` naming ``source`` if it is not text."""
-        text, bom = _decode(data, source)
+        text, bom = decode_text(data, source, _NOT_TEXT)
         doc = BibtexDocument(text, bom)
         _Reader(doc, source).read()
         return doc
-
-
-def _decode(data: bytes, source: str) -> tuple[str, bool]:
-    """UTF-8 text (without its BOM) and whether it had one, or InputError with what to do."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(source, "is UTF-16 text; save the .bib file as UTF-8 and try again")
-    if b"\x00" in data:
-        raise InputError(source, "is binary data (NUL bytes), not a BibTeX file; pass a .bib text file")
-    bom = data.startswith(_BOM)
-    try:
-        text = data[len(_BOM) if bom else 0 :].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        at = exc.start + (len(_BOM) if bom else 0)
-        line = data.count(b"\n", 0, at) + 1
-        raise InputError(
-            source,
-            f"is not valid UTF-8 (byte 0x{data[at]:02x} on line {line}, "
-            f"offset {at}); "
-            "convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and try again",
-        ) from None
-    return text, bom
 
 
 def _raw(block: model.Block) -> str:
