@@ -44,6 +44,7 @@ from ...errors import InvalidGuidError, UsageError
 from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
 from ..text import TextErrors, decode_text, encode_text
+from . import NAME, SUFFIXES
 from .layout import Edit, insertion_edits, removal_edits
 from .locate import Locator, failure_reasons, split_blocks, warning_line
 from .scan import HEAD_RE, Piece, ScanError, scan_entry, scan_value
@@ -146,8 +147,8 @@ def _apply(text: str, edits: list[Edit]) -> str:
 class BibtexAdapter(Adapter):
     """Reads .bib files (BibTeX and biblatex); see the module docstring for what it writes."""
 
-    name = "bibtex"
-    suffixes = (".bib",)
+    name = NAME
+    suffixes = SUFFIXES
 
     def parse(self, data: bytes, source: str = "<input>") -> BibtexDocument:
         """Parse ``data``; raise :class:`~permify.errors.InputError` naming ``source`` if it is not text."""

@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from lxml import etree
 
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from . import NAME, SUFFIXES
 from .package import (
     Package,
     Rels,
@@ -238,8 +239,8 @@ class DocxDocument(ParsedDocument):
 class DocxAdapter(Adapter):
     """Word documents (.docx, and macro-enabled .docm whose macros are kept byte for byte)."""
 
-    name = "docx"
-    suffixes = (".docx", ".docm")
+    name = NAME
+    suffixes = SUFFIXES
     textual = False
 
     def parse(self, data: bytes, source: str = "<input>") -> DocxDocument:

@@ -23,6 +23,7 @@ from ...errors import InputError
 from ...urls import PERMA_URL_RE
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
 from ..text import TextErrors, decode_text, encode_text
+from . import NAME, SUFFIXES
 from .scan import Hit, scan
 
 __all__ = ["MarkdownAdapter", "MarkdownDocument", "perma_insertion", "strip_perma_links"]
@@ -98,8 +99,8 @@ class MarkdownAdapter(Adapter):
     YAML and TOML front matter, e-mail and ``mailto:`` links, reference definition lines.
     """
 
-    name = "markdown"
-    suffixes = (".md", ".markdown", ".mdown")
+    name = NAME
+    suffixes = SUFFIXES
 
     def parse(self, data: bytes, source: str = "<input>") -> MarkdownDocument:
         """Parse UTF-8 Markdown bytes; :class:`InputError` for binary or non-UTF-8 input."""
