@@ -7,13 +7,16 @@ round-trips byte for byte.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 
 from ..errors import InputError
 
-__all__ = ["TextErrors", "decode_text", "encode_text"]
+__all__ = ["TextErrors", "decode_text", "encode_text", "splice"]
 
 _BOM = b"\xef\xbb\xbf"
+_EDIT_ORDER = itemgetter(0, 1)  # (start, end); the sort is stable, so ties keep their order
 
 
 @dataclass(frozen=True)
@@ -55,3 +58,21 @@ def decode_text(data: bytes, source: str, errors: TextErrors) -> tuple[str, bool
 def encode_text(text: str, bom: bool) -> bytes:
     """``text`` as UTF-8, after a BOM when the input had one."""
     return (_BOM if bom else b"") + text.encode("utf-8")
+
+
+def splice(text: str, edits: Iterable[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, new)`` edit's span replaced by ``new``, in one pass.
+
+    Edits must not overlap; they are applied in offset order, and edits at the same place in
+    the order given (so two insertions at one offset keep their order).
+    """
+    parts: list[str] = []
+    last = 0
+    for start, end, new in sorted(edits, key=_EDIT_ORDER):
+        parts.append(text[last:start])
+        parts.append(new)
+        last = end
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)

@@ -36,14 +36,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from operator import itemgetter
 
 from bibtexparser import model
 
 from ...errors import InvalidGuidError, UsageError
 from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
-from ..text import TextErrors, decode_text, encode_text
+from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .layout import Edit, insertion_edits, removal_edits
 from .locate import Locator, failure_reasons, split_blocks, warning_line
@@ -66,7 +65,6 @@ _NOT_TEXT = TextErrors(
     invalid="is not valid UTF-8 (byte 0x{byte:02x} on line {line}, offset {offset}); "
             "convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and try again",
 )
-_EDIT_ORDER = itemgetter(0, 1)  # (start, end); the sort is stable, so ties keep their order
 
 
 # One located entry that cites something: where its raw text starts, the text, and the raw
@@ -126,22 +124,8 @@ class BibtexDocument(ParsedDocument):
                 edits.extend(insertion_edits(raw, pairs, print_field, print_value, offset))
             except ScanError:  # the entry's text is not what bibtexparser reported: leave it be
                 continue
-        out = _apply(self.text, edits)
+        out = splice(self.text, edits)
         return encode_text(out, self.bom)
-
-
-def _apply(text: str, edits: list[Edit]) -> str:
-    """``text`` with non-overlapping edits applied (in one pass, in offset order)."""
-    if not edits:
-        return text
-    parts: list[str] = []
-    last = 0
-    for start, end, new in sorted(edits, key=_EDIT_ORDER):
-        parts.append(text[last:start])
-        parts.append(new)
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
 
 
 class BibtexAdapter(Adapter):
@@ -374,4 +358,4 @@ def strip_perma_fields(text: str) -> str:
         except ScanError:
             continue
         edits.extend(Edit(offset + e.start, offset + e.end, e.new) for e in removal_edits(raw, spans))
-    return _apply(text, edits)
+    return splice(text, edits)

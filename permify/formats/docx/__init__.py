@@ -1,5 +1,6 @@
-"""Word (.docx, .docm): the zip package (:mod:`.package`), tag names (:mod:`.xml`), URLs in a
-story (:mod:`.scan`, :mod:`.fields`), and insertion (:mod:`.write`) behind the adapter."""
+"""Word (.docx, .docm): the zip package (:mod:`.package`), Word's XML names (:mod:`.xml`),
+which paragraphs may cite (:mod:`.paragraphs`), URLs in a story (:mod:`.scan`, :mod:`.fields`),
+and insertion (:mod:`.write`) behind the adapter."""
 
 #: the format's name, as ``--from`` takes it
 NAME = "docx"

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from ...errors import InputError
 from ...urls import PERMA_URL_RE
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
-from ..text import TextErrors, decode_text, encode_text
+from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .scan import Hit, scan
 
@@ -67,21 +67,14 @@ class MarkdownDocument(ParsedDocument):
         ``KeyError``; a link that cannot be written as an autolink raises ``ValueError``.
         """
         del options  # nothing to choose for Markdown
-        edits: list[tuple[int, str]] = []
+        edits: list[tuple[int, int, str]] = []
         for index, link in perma_links.items():
             if not 0 <= index < len(self._hits):
                 raise KeyError(index)
             hit = self._hits[index]
             if hit.existing is None:
-                edits.append((hit.insert_at, perma_insertion(link, hit.escape)))
-        edits.sort(key=lambda e: e[0])
-        pieces: list[str] = []
-        done = 0
-        for at, insertion in edits:
-            pieces += [self._text[done:at], insertion]
-            done = at
-        pieces.append(self._text[done:])
-        return encode_text("".join(pieces), self._bom)
+                edits.append((hit.insert_at, hit.insert_at, perma_insertion(link, hit.escape)))
+        return encode_text(splice(self._text, edits), self._bom)
 
 
 #: what a Markdown file that is not UTF-8 text is told (see :class:`~permify.formats.text.TextErrors`)
