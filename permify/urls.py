@@ -121,7 +121,8 @@ def perma_url(guid: str) -> str:
 
 def is_perma_link(url: str) -> bool:
     """True for a ``https://perma.cc/GUID`` link (the kind permify inserts)."""
-    return PERMA_URL_RE.fullmatch(url.rstrip("/")) is not None
+    # Every match contains "perma.cc/": the substring test keeps the regex off most URLs.
+    return "perma.cc/" in url and PERMA_URL_RE.fullmatch(url.rstrip("/")) is not None
 
 
 def perma_guid(url: str) -> str | None:

@@ -271,7 +271,7 @@ class _Reader:
                 line = f.start_line
                 # a Perma link in a note is a printed copy (maybe ours), not a cited source
                 found.extend((name, line, u.written, u.url) for u in urls_in_text(text)
-                             if "perma.cc/" not in u.url or not is_perma_link(u.url))
+                             if not is_perma_link(u.url))
             elif role is _PERMA:
                 perma = self._value(f.value) or ""
             else:

@@ -220,8 +220,7 @@ class StoryScanner:
             return hits
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
-        # "perma.cc/" is in every Perma link: the regex runs only on likely ones
-        perma = [("perma.cc/" in h.url and is_perma_link(h.url)) for h in hits]
+        perma = [is_perma_link(h.url) for h in hits]
         if any(perma):
             full = "".join(para.full)
             last = len(hits) - 1
