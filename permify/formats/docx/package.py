@@ -2,7 +2,7 @@
 
 Everything here works on the raw OPC package (a zip of XML parts) so that permify can change
 a few parts and copy every other member *byte for byte*: python-docx re-serialises ten parts
-and reorders the zip on a no-op save (formats-notes §1.2), which is why it is not used.
+and reorders the zip on a no-op save (docs/word.md), which is why it is not used.
 
 Bad input never escapes as a ``zipfile``/``lxml`` exception: :func:`open_package` raises
 :class:`~permify.errors.InputError` with one line saying what is wrong and what to do.

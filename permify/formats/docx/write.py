@@ -5,7 +5,7 @@ the ``w:fldSimple``, the run holding the field's ``end`` mark, or the split poin
 
     <w:r>" ["</w:r>  <w:hyperlink r:id="rIdPermaN"><w:r>perma link</w:r></w:hyperlink>  <w:r>"]"</w:r>
 
-Rules Word enforces and LibreOffice does not (formats-notes §1.3): a ``w:hyperlink`` may not sit
+Rules Word enforces and LibreOffice does not (docs/word.md): a ``w:hyperlink`` may not sit
 inside ``w:ins``/``w:moveTo`` (the revision is split around the new content instead),
 ``w:rStyle`` is the first child of ``w:rPr``, and a new ``w:t`` keeps its spaces only with
 ``xml:space="preserve"``. The new runs copy the formatting of the URL's first run (font, size,

@@ -1,7 +1,7 @@
 """Markdown: find cited URLs and splice Perma links in beside them, changing nothing else.
 
 The text is edited, never re-rendered: pandoc or markdown-it round-trips would reflow
-paragraphs, inline reference links and escape brackets (formats-notes.md §2.4). Finding the
+paragraphs, inline reference links and escape brackets (docs/markdown.md). Finding the
 URLs is :mod:`permify.formats.markdown.scan`'s job; this module decodes the bytes, turns the
 scanner's hits into :class:`~permify.formats.base.CitedUrl`, and writes the result back in
 the original encoding (BOM and line endings kept).
