@@ -13,6 +13,11 @@ It then lists every miss (expected ``archive``, permify does not archive it, wit
 did instead) and every false positive (permify archives it, the ground truth says ``skip`` or
 ``linked`` with a reason, or does not list it), each with its location.
 
+``--filter`` measures the pandoc filter instead, on the Markdown files: a default
+``pandoc FILE -t html5 --filter permify-filter`` (no reader extension), in dry-run mode against
+the local sandbox on loopback, with a fresh ledger; the URLs it says it would archive are
+compared with the same ground truth (no locations: the filter reports URLs only).
+
 Ground-truth format, one URL a line, tab-separated, ``#`` starts a comment line::
 
     URL <TAB> archive|skip|linked <TAB> reason (skip, linked) <TAB> where (for people)
@@ -28,7 +33,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import permify
+from permify.sandbox import Sandbox, SandboxConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "real"
@@ -143,6 +152,65 @@ def measure(document: Path) -> FileScore:
     return score
 
 
+def measure_filter(document: Path, env: dict[str, str]) -> FileScore:
+    """Compare the URLs the pandoc filter would archive in ``document`` with its ground truth.
+
+    ``env`` points the filter at a Perma API (the sandbox), a folder and a ledger, in dry-run
+    mode; the filter's "would archive" warning lists the URLs.
+    """
+    import pypandoc  # type: ignore[import-untyped]
+
+    expected = read_expected(document.with_name(document.name + ".expected.tsv"))
+    truth: dict[str, list[Expected]] = {}
+    for row in expected:
+        truth.setdefault(permify.dedupe_key(row.url), []).append(row)
+    want = {key for key, rows in truth.items() if any(r.state == "archive" for r in rows)}
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp) / "permify-filter"
+        script.write_text(f"#!{sys.executable}\nimport sys\nfrom permify.pandoc.filter import main\nsys.exit(main())\n")
+        script.chmod(0o755)
+        run_env = {**env, "PERMIFY_LEDGER": str(Path(tmp) / "ledger.sqlite3"), "PERMIFY_DRY_RUN": "true"}
+        proc = subprocess.run(
+            [pypandoc.get_pandoc_path(), str(document), "-t", "html5", "--filter", str(script), "-o", os.devnull],
+            env=run_env, capture_output=True, text=True, timeout=300, check=False,
+        )
+    if proc.returncode != 0:
+        raise RuntimeError(f"pandoc failed on {document.name}: {proc.stderr.strip()}")
+    urls: dict[str, str] = {}
+    listing = False
+    for line in proc.stderr.splitlines():
+        if "dry run: would archive" in line:
+            listing = True
+        elif listing and line.startswith("  "):
+            urls.setdefault(permify.dedupe_key(line.strip()), line.strip())
+        else:
+            listing = False
+    got = set(urls)
+    score = FileScore(document.name, len(want), len(got), len(want & got))
+    for key in sorted(want - got, key=lambda k: _first(truth[k]).where):
+        row = _first(truth[key])
+        score.misses.append(Finding(row.url, row.where, "permify-filter: not archived"))
+    for key in sorted(got - want):
+        rows = truth.get(key)
+        why = f"expected {rows[0].state}: {rows[0].reason}" if rows else "not in the ground truth"
+        score.false_positives.append(Finding(urls[key], "pandoc filter", why))
+    score.agreements = sorted(urls[k] for k in want & got)
+    return score
+
+
+def sandbox_env(sandbox: Sandbox) -> dict[str, str]:
+    """The environment that points the filter at ``sandbox`` (a running :class:`Sandbox`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PERMA_", "PERMIFY_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PERMA_API_URL=sandbox.base_url,
+        PERMA_API_KEY=sandbox.api_key,
+        PERMIFY_FOLDER=str(sandbox.org_folder_id),
+        PERMIFY_CONFIG=os.devnull,
+    )
+    return env
+
+
 def _decision(citation: permify.Citation) -> str:
     """What permify decided for one citation, for people: ``skip: reason at location``."""
     if citation.state == "skip":
@@ -189,8 +257,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("files", nargs="*", type=Path, help="documents (default: the whole corpus)")
     parser.add_argument("-v", "--verbose", action="store_true", help="also list the URLs that agree")
     parser.add_argument("--json", action="store_true", help="print per-file figures as JSON")
+    parser.add_argument("--filter", action="store_true",
+                        help="measure the pandoc filter on the Markdown files (starts the local sandbox)")
     args = parser.parse_args(argv)
-    scores = [measure(p) for p in (args.files or corpus_files())]
+    files = args.files or corpus_files()
+    if args.filter:
+        with Sandbox(SandboxConfig(capture_seconds=0.05)) as sandbox:
+            env = sandbox_env(sandbox)
+            scores = [measure_filter(p, env) for p in files if p.suffix == ".md"]
+    else:
+        scores = [measure(p) for p in files]
     if args.json:
         print(json.dumps({s.name: {"recall": round(s.recall, 4), "precision": round(s.precision, 4),
                                    "expected": s.expected_archive, "permify": s.permify_archive,

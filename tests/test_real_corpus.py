@@ -4,7 +4,9 @@ The corpus, its sources and its hand-judged ground truth live in ``tests/data/re
 ``SOURCES.md`` there); ``bench/real_recall.py`` does the comparison and lists every miss and
 false positive (run it to see them). Each file's recall and precision must stay at least at
 the figures in :data:`MINIMUMS`, measured when the corpus was added. Whoever fixes a class of
-input raises the file's figures; the goal is 1.0 everywhere.
+input raises the file's figures; the goal is 1.0 everywhere. :data:`FILTER_MINIMUMS` does the
+same for the pandoc filter on the Markdown files (a default ``pandoc FILE --filter
+permify-filter``, dry run against the local sandbox).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
+from permify.sandbox import Sandbox, SandboxConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "real"
@@ -63,6 +67,17 @@ MINIMUMS: dict[str, tuple[float, float]] = {
     "repro-refmanager-fields.docx": (0.0, 0.0),
 }
 
+#: Markdown file -> (minimum recall, minimum precision) of the pandoc filter, as measured today.
+FILTER_MINIMUMS: dict[str, tuple[float, float]] = {
+    "citeproc-README.md": (1.0, 1.0),
+    "luafilters-diagram-sample.md": (1.0, 1.0),
+    "luafilters-doi2cite-README.md": (0.5, 1.0),
+    "luafilters-math2svg-README.md": (1.0, 1.0),
+    "luafilters-pandoc-quotes-README.md": (1.0, 1.0),
+    "mammoth-README.md": (0.928, 0.928),
+    "repro-markdown-essay.md": (0.166, 1.0),
+}
+
 
 def _explain(score: Any) -> str:
     lines = [f"  miss {f.where}: {f.url} ({f.detail})" for f in score.misses]
@@ -73,6 +88,7 @@ def _explain(score: Any) -> str:
 def test_every_corpus_file_has_ground_truth_a_minimum_and_a_source() -> None:
     names = [p.name for p in bench.corpus_files(CORPUS)]
     assert sorted(names) == sorted(MINIMUMS), "add new corpus files to MINIMUMS (and old ones removed)"
+    assert sorted(FILTER_MINIMUMS) == sorted(n for n in names if n.endswith(".md"))
     sources = (CORPUS / "SOURCES.md").read_text(encoding="utf-8")
     for name in names:
         assert (CORPUS / f"{name}.expected.tsv").is_file(), f"{name} has no ground truth"
@@ -125,5 +141,22 @@ def test_recall_and_precision_do_not_regress(name: str) -> None:
     min_recall, min_precision = MINIMUMS[name]
     assert score.recall >= min_recall and score.precision >= min_precision, (
         f"{name}: recall {score.recall:.3f} (minimum {min_recall}), "
+        f"precision {score.precision:.3f} (minimum {min_precision})\n{_explain(score)}"
+    )
+
+
+@pytest.fixture(scope="module")
+def filter_env() -> Any:
+    """One sandbox on loopback for all the filter measurements of this module."""
+    with Sandbox(SandboxConfig(capture_seconds=0.05)) as sb:
+        yield bench.sandbox_env(sb)
+
+
+@pytest.mark.parametrize("name", sorted(FILTER_MINIMUMS))
+def test_filter_recall_and_precision_do_not_regress(name: str, filter_env: dict[str, str]) -> None:
+    score = bench.measure_filter(CORPUS / name, filter_env)
+    min_recall, min_precision = FILTER_MINIMUMS[name]
+    assert score.recall >= min_recall and score.precision >= min_precision, (
+        f"{name} (pandoc filter): recall {score.recall:.3f} (minimum {min_recall}), "
         f"precision {score.precision:.3f} (minimum {min_precision})\n{_explain(score)}"
     )
