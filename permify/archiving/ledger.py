@@ -24,10 +24,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Literal, NamedTuple, cast
 
 from ..errors import LedgerError
 
-__all__ = ["Intent", "Ledger", "LedgerEntry", "default_ledger_path"]
+__all__ = [
+    "Claims",
+    "FolderLedger",
+    "Intent",
+    "IntentState",
+    "Ledger",
+    "LedgerEntry",
+    "LedgerStatus",
+    "default_ledger_path",
+]
+
+#: What the ledger knows of a URL's archive: its capture is ``pending``, ``completed`` or
+#: ``failed``, or Perma rejected the URL (``invalid``, no GUID).
+LedgerStatus = Literal["pending", "completed", "failed", "invalid"]
+
+#: An intent is ``claimed`` (nothing sent yet) or ``sending`` (a create may have reached Perma).
+IntentState = Literal["claimed", "sending"]
 
 SCHEMA_VERSION = 1
 _APP_ID = 0x7065726D  # "perm": marks the file as a permify ledger (PRAGMA application_id)
@@ -93,7 +110,7 @@ class LedgerEntry:
     url_key: str
     url: str
     guid: str | None
-    status: str
+    status: LedgerStatus
     message: str | None
     created_at: str
     updated_at: str
@@ -114,7 +131,7 @@ class Intent:
     url_key: str
     url: str
     owner: str
-    state: str
+    state: IntentState
     started_at: float
     sent_at: float | None
     heartbeat_at: float
@@ -231,7 +248,7 @@ class Ledger:
             url_key=row["url_key"],
             url=row["url"],
             guid=row["guid"],
-            status=row["status"],
+            status=cast(LedgerStatus, row["status"]),
             message=row["message"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
@@ -262,7 +279,7 @@ class Ledger:
         url: str,
         *,
         guid: str | None,
-        status: str,
+        status: LedgerStatus,
         message: str | None = None,
         locations: Iterable[str] = (),
     ) -> None:
@@ -355,10 +372,10 @@ class Ledger:
 
     def claim(
         self, api_host: str, folder_id: int, urls: dict[str, str], *, stale_after: float = 600.0
-    ) -> tuple[list[str], list[Intent], list[str]]:
+    ) -> Claims:
         """Atomically claim URLs (``{url_key: url}``) for creation by this process.
 
-        Returns ``(claimed, orphaned, busy)``: keys now claimed by us; intents left by a process
+        Returns :class:`Claims` ``(claimed, orphaned, busy)``: keys now claimed by us; intents left by a process
         that is gone (their outcome is unknown; they are taken over, state kept, so the caller
         must reconcile them before creating); and keys another live process is working on (wait,
         then read the ledger). Keys that already have a ledger entry are in none of the lists.
@@ -397,7 +414,7 @@ class Ledger:
                     orphaned.append(intent)
                 else:
                     claimed.append(key)  # claimed but never sent: nothing can exist
-        return claimed, orphaned, busy
+        return Claims(claimed, orphaned, busy)
 
     def mark_sending(self, api_host: str, folder_id: int, url_keys: Iterable[str]) -> None:
         """Record, before the request goes out, that a create for these URLs is being sent."""
@@ -425,3 +442,81 @@ class Ledger:
     def intents(self) -> list[Intent]:
         """Every open intent (for ``permify ledger`` and tests)."""
         return [Intent(**{k: r[k] for k in r.keys()}) for r in self._db.execute("SELECT * FROM intents")]
+
+    def scoped(self, api_host: str, folder_id: int) -> FolderLedger:
+        """A view of this ledger for one API host and folder (what one archiving run works on)."""
+        return FolderLedger(self, api_host, folder_id)
+
+
+class Claims(NamedTuple):
+    """What :meth:`Ledger.claim` got, each list in the order the URLs were given.
+
+    ``claimed``: keys now claimed by this process (nothing was sent for them); ``orphaned``:
+    intents of a process that is gone, taken over with their state (a create may have
+    reached Perma: settle before creating); ``busy``: keys another live process is working on.
+    """
+
+    claimed: list[str]
+    orphaned: list[Intent]
+    busy: list[str]
+
+
+class FolderLedger:
+    """The ledger seen from one API host and one folder, so callers need not pass the pair.
+
+    Every method is the :class:`Ledger` method of the same name for ``api_host`` and
+    ``folder_id``; ``ledger`` is the whole ledger.
+    """
+
+    def __init__(self, ledger: Ledger, api_host: str, folder_id: int) -> None:
+        self.ledger = ledger
+        self.api_host = api_host
+        self.folder_id = folder_id
+
+    def get(self, url_key: str) -> LedgerEntry | None:
+        """The entry for a URL in this folder."""
+        return self.ledger.get(self.api_host, self.folder_id, url_key)
+
+    def get_any_folder(self, url_key: str) -> LedgerEntry | None:
+        """The best entry with a GUID for a URL in any folder of this API host."""
+        return self.ledger.get(self.api_host, None, url_key)
+
+    def record(
+        self,
+        url_key: str,
+        url: str,
+        *,
+        guid: str | None,
+        status: LedgerStatus,
+        message: str | None = None,
+        locations: Iterable[str] = (),
+    ) -> None:
+        """Write what is known of a URL in this folder and drop its intent (one transaction)."""
+        self.ledger.record(
+            self.api_host, self.folder_id, url_key, url,
+            guid=guid, status=status, message=message, locations=locations,
+        )
+
+    def forget(self, entry: LedgerEntry) -> int:
+        """Delete ``entry`` (which may be in another folder of this API host)."""
+        return self.ledger.forget(api_host=self.api_host, folder_id=entry.folder_id, url_key=entry.url_key)
+
+    def entries(self) -> list[LedgerEntry]:
+        """Every entry of this folder, oldest first."""
+        return self.ledger.entries(self.api_host, self.folder_id)
+
+    def claim(self, urls: dict[str, str], *, stale_after: float = 600.0) -> Claims:
+        """Claim URLs (``{url_key: url}``) in this folder: see :meth:`Ledger.claim`."""
+        return self.ledger.claim(self.api_host, self.folder_id, urls, stale_after=stale_after)
+
+    def mark_sending(self, url_keys: Iterable[str]) -> None:
+        """Record, before the request goes out, that a create for these URLs is being sent."""
+        self.ledger.mark_sending(self.api_host, self.folder_id, url_keys)
+
+    def release(self, url_keys: Iterable[str]) -> None:
+        """Drop claims that were never sent."""
+        self.ledger.release(self.api_host, self.folder_id, url_keys)
+
+    def heartbeat(self) -> None:
+        """Show other processes that this one is still working on its claims."""
+        self.ledger.heartbeat()

@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..api import RunResult, archive_documents, scan_documents
-from ..archiving.ledger import Ledger, default_ledger_path
+from ..archiving.ledger import Ledger
 from ..archiving.outcomes import ArchiveOptions
-from ..config import load_settings
 from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
 from ..formats.base import RewriteOptions
-from ..perma.client import PermaClient
 from ..perma.folders import folder_tree
 from ..report import write_report
+from ..site import ArchiveSite
 from ..urls import dedupe_key, perma_guid
 from .progress import Progress
 
@@ -73,17 +72,20 @@ def cmd_archive(args: argparse.Namespace) -> int:
             capture_timeout=args.capture_timeout,
             unknown_outcome_wait=args.unknown_outcome_wait,
         )
+        site = ArchiveSite(
+            folder=args.folder or api.default_folder,
+            api_key=api.key,
+            api_url=api.url,
+            ledger=args.ledger or api.ledger,
+            create_folder=args.create_folder,
+        )
         try:
             result = archive_documents(
                 args.files,
-                folder=args.folder or api.default_folder,
-                api_key=api.key,
-                api_url=api.url,
-                ledger=args.ledger or api.ledger,
+                site=site,
                 output=args.output,
                 in_place=args.in_place,
                 backup=not args.no_backup,
-                create_folder=args.create_folder,
                 options=options,
                 rewrite=RewriteOptions(bib_print=args.bib_print, track_changes=args.track_changes),
                 fmt=args.fmt,
@@ -92,6 +94,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
             )
         finally:
             progress.close()
+            site.close()
     if args.report:
         write_report(args.report, result.rows)
     if args.dry_run:
@@ -189,19 +192,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_folders(args: argparse.Namespace) -> int:
     """``permify folders``: the folder tree with ids."""
-    with _api(args) as api:
-        settings = load_settings(api_key=api.key, api_url=api.url)
-        with PermaClient(settings.api_key, settings.api_url) as client:
-            for depth, folder in folder_tree(client):
-                notes = []
-                if folder.organization is not None:
-                    notes.append("organization, no quota")
-                elif depth == 0 and folder.is_personal:
-                    notes.append("personal, counts against quota")
-                if folder.read_only:
-                    notes.append("read-only")
-                note = f"  ({', '.join(notes)})" if notes else ""
-                print(f"{folder.id:>8}  {'    ' * depth}{folder.name}{note}")
+    with _api(args) as api, ArchiveSite(api_key=api.key, api_url=api.url) as site:
+        for depth, folder in folder_tree(site.client):
+            notes = []
+            if folder.organization is not None:
+                notes.append("organization, no quota")
+            elif depth == 0 and folder.is_personal:
+                notes.append("personal, counts against quota")
+            if folder.read_only:
+                notes.append("read-only")
+            note = f"  ({', '.join(notes)})" if notes else ""
+            print(f"{folder.id:>8}  {'    ' * depth}{folder.name}{note}")
     return 0
 
 
@@ -228,7 +229,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 def cmd_ledger(args: argparse.Namespace) -> int:
     """``permify ledger``: list, export (CSV), forget entries, or print the path."""
-    path = Path(args.ledger) if args.ledger else (load_settings().ledger or default_ledger_path())
+    path = ArchiveSite(ledger=args.ledger).ledger_path
     if args.action == "path":
         print(path)
         return 0
