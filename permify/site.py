@@ -21,7 +21,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .archiving.archiver import Archiver
-from .archiving.ledger import FolderLedger, Ledger, default_ledger_path
+from .archiving.folder_ledger import FolderLedger
+from .archiving.ledger import Ledger, default_ledger_path
 from .archiving.outcomes import ArchiveOptions, ProgressCallback
 from .config import Settings, load_settings
 from .errors import ConfigError

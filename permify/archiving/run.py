@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from ..perma.client import PermaClient
 from ..perma.models import CaptureJob, Folder
 from ..perma.session import is_quota_message
-from .ledger import FolderLedger, LedgerEntry, LedgerStatus
+from .folder_ledger import FolderLedger
+from .ledger import LedgerEntry, LedgerStatus
 from .outcomes import ArchiveOptions, Outcome, OutcomeStatus, ProgressCallback, ProgressEvent, ProgressKind, UrlRequest
 from .reconcile import job_state
 

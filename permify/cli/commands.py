@@ -18,6 +18,7 @@ from ..archiving.ledger import Ledger
 from ..archiving.outcomes import ArchiveOptions
 from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
+from ..exit_status import ExitStatus
 from ..formats.base import RewriteOptions
 from ..perma.folders import folder_tree
 from ..report import write_report
@@ -53,7 +54,7 @@ def _api(args: argparse.Namespace) -> Iterator[_Api]:
 # ------------------------------------------------------------------ archive
 
 
-def cmd_archive(args: argparse.Namespace) -> int:
+def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     """``permify archive``: archive, rewrite, report."""
     if args.no_backup and not args.in_place:
         raise UsageError("--no-backup goes with --in-place")
@@ -114,8 +115,8 @@ def cmd_archive(args: argparse.Namespace) -> int:
             for row in result.rows:
                 if row.status == "failed":
                     print(f"permify: failed: {row.url}: {row.message}", file=sys.stderr)
-        return 1
-    return 0
+        return ExitStatus.FAILED
+    return ExitStatus.OK
 
 
 def _print_diffs(result: RunResult) -> None:
@@ -140,7 +141,7 @@ def _print_diffs(result: RunResult) -> None:
 # ------------------------------------------------------------------ urls, check
 
 
-def cmd_urls(args: argparse.Namespace) -> int:
+def cmd_urls(args: argparse.Namespace) -> ExitStatus:
     """``permify urls``: every cited URL with location, classification and archive link."""
     rows = []
     for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi):
@@ -166,10 +167,10 @@ def cmd_urls(args: argparse.Namespace) -> int:
         for r in rows:
             tail = r["perma_url"] or (f"skip: {r['reason']}" if r["action"] == "skip" else "")
             print(f"{r['file']}:{r['location']}\t{r['action']}\t{r['url']}" + (f"\t{tail}" if tail else ""))
-    return 0
+    return ExitStatus.OK
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def cmd_check(args: argparse.Namespace) -> ExitStatus:
     """``permify check``: exit 1 when a URL that should be archived has no Perma link beside it."""
     missing = 0
     total = 0
@@ -182,15 +183,15 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(f"{scan.path}:{c.cited.location}: no Perma link: {c.cited.url}")
     if missing:
         print(f"permify: {missing} of {total} cited URLs have no Perma link", file=sys.stderr)
-        return 1
+        return ExitStatus.FAILED
     print(f"permify: all {total} cited URLs have a Perma link", file=sys.stderr)
-    return 0
+    return ExitStatus.OK
 
 
 # ------------------------------------------------------------------ folders, sandbox, ledger
 
 
-def cmd_folders(args: argparse.Namespace) -> int:
+def cmd_folders(args: argparse.Namespace) -> ExitStatus:
     """``permify folders``: the folder tree with ids."""
     with _api(args) as api, ArchiveSite(api_key=api.key, api_url=api.url) as site:
         for depth, folder in folder_tree(site.client):
@@ -203,10 +204,10 @@ def cmd_folders(args: argparse.Namespace) -> int:
                 notes.append("read-only")
             note = f"  ({', '.join(notes)})" if notes else ""
             print(f"{folder.id:>8}  {'    ' * depth}{folder.name}{note}")
-    return 0
+    return ExitStatus.OK
 
 
-def cmd_sandbox(args: argparse.Namespace) -> int:
+def cmd_sandbox(args: argparse.Namespace) -> ExitStatus:
     """``permify sandbox``: serve the local Perma-compatible API until Ctrl-C."""
     from ..sandbox import FaultConfig, SandboxConfig, serve
 
@@ -224,15 +225,15 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         serve(port=args.port, config=config)
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}); pass another --port") from None
-    return 0
+    return ExitStatus.OK
 
 
-def cmd_ledger(args: argparse.Namespace) -> int:
+def cmd_ledger(args: argparse.Namespace) -> ExitStatus:
     """``permify ledger``: list, export (CSV), forget entries, or print the path."""
     path = ArchiveSite(ledger=args.ledger).ledger_path
     if args.action == "path":
         print(path)
-        return 0
+        return ExitStatus.OK
     if not path.exists():
         raise UsageError(f"no ledger at {path} yet (nothing archived); pass --ledger PATH")
     with Ledger(path) as ledger:
@@ -242,7 +243,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             guid = perma_guid(args.target) or (args.target.upper() if "://" not in args.target else None)
             count = ledger.forget(guid=guid) if guid else ledger.forget(url_key=dedupe_key(args.target))
             print(f"permify: forgot {count} ledger entr{'y' if count == 1 else 'ies'}", file=sys.stderr)
-            return 0
+            return ExitStatus.OK
         entries = ledger.entries()
         fields = ("url", "guid", "status", "folder_id", "api_host", "updated_at", "message")
         if args.action == "export":
@@ -257,8 +258,8 @@ def cmd_ledger(args: argparse.Namespace) -> int:
                 writer.writerow([getattr(e, f) if getattr(e, f) is not None else "" for f in fields])
             atomic_write(args.target, buffer.getvalue().encode("utf-8-sig"))
             print(f"permify: {len(entries)} entries -> {args.target}", file=sys.stderr)
-            return 0
+            return ExitStatus.OK
         for e in entries:
             link = f"https://perma.cc/{e.guid}" if e.guid else "-"
             print(f"{e.status:9} {link:28} folder {e.folder_id:<6} {e.url}")
-    return 0
+    return ExitStatus.OK

@@ -32,6 +32,7 @@ import panflute as pf
 from ..api import ensure_archives, known_archives
 from ..archiving.outcomes import ArchiveOptions, Outcome, UrlRequest
 from ..errors import ConfigError, Interrupted, PermifyError, StrictModeError
+from ..exit_status import ExitStatus
 from ..perma.session import RetryPolicy
 from ..site import ArchiveSite
 from ..urls import PERMA_LINK_RE, classify, dedupe_key, is_perma_link
@@ -301,11 +302,11 @@ def _run_stdio(argv: Sequence[str]) -> int:
     def give_up(reason: str) -> int:
         if strict:
             _warn(f"strict: {reason}")
-            return 1
+            return ExitStatus.FAILED
         _warn(f"{reason}; links left as they are")
         sys.stdout.buffer.write(data)  # pandoc gets its document back unchanged
         sys.stdout.buffer.flush()
-        return 0
+        return ExitStatus.OK
 
     try:
         text = data.decode("utf-8")
@@ -327,17 +328,17 @@ def _run_stdio(argv: Sequence[str]) -> int:
     try:
         PermifyFilter().run(doc)
     except Interrupted:
-        return 130
+        return ExitStatus.INTERRUPTED
     except PermifyError as error:
         _warn(str(error).splitlines()[0])
-        return error.exit_code if error.exit_code else 1
+        return error.exit_code if error.exit_code else ExitStatus.FAILED
     except Exception as error:  # never a traceback in someone's build log
         return give_up(f"internal error ({type(error).__name__}: {error}); please report it")
     out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8")
     pf.dump(doc, out)
     out.flush()
     out.detach()
-    return 0
+    return ExitStatus.OK
 
 
 def main(doc: pf.Doc | None = None) -> pf.Doc | None:
@@ -348,7 +349,7 @@ def main(doc: pf.Doc | None = None) -> pf.Doc | None:
     try:
         status = _run_stdio(sys.argv[1:])
     except KeyboardInterrupt:
-        status = 130
+        status = ExitStatus.INTERRUPTED
     if status:
         raise SystemExit(status)
     return None
