@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 from ..errors import LedgerError
+from ..urls import perma_url
 
 if TYPE_CHECKING:
     from .folder_ledger import FolderLedger
@@ -121,7 +122,7 @@ class LedgerEntry:
     @property
     def perma_url(self) -> str | None:
         """``https://perma.cc/GUID`` when there is a GUID."""
-        return f"https://perma.cc/{self.guid}" if self.guid else None
+        return perma_url(self.guid) if self.guid else None
 
 
 @dataclass(frozen=True)

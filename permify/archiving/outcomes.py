@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from ..urls import perma_url
+
 __all__ = [
     "ArchiveOptions",
     "Outcome",
@@ -79,7 +81,7 @@ class Outcome:
     @property
     def perma_url(self) -> str | None:
         """``https://perma.cc/GUID`` when there is a GUID."""
-        return f"https://perma.cc/{self.guid}" if self.guid else None
+        return perma_url(self.guid) if self.guid else None
 
     @property
     def insertable(self) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ..perma.client import PermaClient
 from ..perma.models import CaptureJob, Folder
 from ..perma.session import is_quota_message
+from ..urls import perma_url
 from .folder_ledger import FolderLedger
 from .ledger import LedgerEntry, LedgerStatus
 from .outcomes import ArchiveOptions, Outcome, OutcomeStatus, ProgressCallback, ProgressEvent, ProgressKind, UrlRequest
@@ -71,13 +72,13 @@ class Run:
         """Settle ``key``'s outcome and report it."""
         req = self.requests[key]
         self.results[key] = Outcome(key, req.url, status, guid, message, req.locations)
-        line = f"{req.url} -> https://perma.cc/{guid}" if guid and status != "failed" else req.url
+        line = f"{req.url} -> {perma_url(guid)}" if guid and status != "failed" else req.url
         self.progress(ProgressEvent(_KIND[status], line + (f" ({message})" if message else ""), url=req.url, guid=guid))
 
     def created(self, key: str, guid: str) -> None:
         """Report that Perma answered a create for ``key`` with ``guid``."""
         url = self.requests[key].url
-        self.progress(ProgressEvent("created", f"{url} -> https://perma.cc/{guid}", url=url, guid=guid))
+        self.progress(ProgressEvent("created", f"{url} -> {perma_url(guid)}", url=url, guid=guid))
 
     def record(self, key: str, guid: str | None, status: LedgerStatus, message: str | None = None) -> None:
         """Write what is known of ``key`` to the ledger (which drops its claim)."""

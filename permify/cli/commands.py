@@ -23,7 +23,7 @@ from ..formats.base import RewriteOptions
 from ..perma.folders import folder_tree
 from ..report import write_report
 from ..site import ArchiveSite
-from ..urls import dedupe_key, perma_guid
+from ..urls import dedupe_key, perma_guid, perma_url
 from .progress import Progress
 
 __all__ = ["cmd_archive", "cmd_check", "cmd_folders", "cmd_ledger", "cmd_sandbox", "cmd_urls"]
@@ -260,6 +260,6 @@ def cmd_ledger(args: argparse.Namespace) -> ExitStatus:
             print(f"permify: {len(entries)} entries -> {args.target}", file=sys.stderr)
             return ExitStatus.OK
         for e in entries:
-            link = f"https://perma.cc/{e.guid}" if e.guid else "-"
+            link = perma_url(e.guid) if e.guid else "-"
             print(f"{e.status:9} {link:28} folder {e.folder_id:<6} {e.url}")
     return ExitStatus.OK

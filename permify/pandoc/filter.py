@@ -35,7 +35,7 @@ from ..errors import ConfigError, Interrupted, PermifyError, StrictModeError
 from ..exit_status import ExitStatus
 from ..perma.session import RetryPolicy
 from ..site import ArchiveSite
-from ..urls import PERMA_LINK_RE, classify, dedupe_key, is_perma_link
+from ..urls import PERMA_URL_RE, classify, dedupe_key, is_perma_link
 from .config import (
     HTML_FORMATS,
     SUPPORTED_API,
@@ -101,7 +101,7 @@ def _followed_by_perma(items: Sequence[pf.Element], index: int) -> bool:
             continue
         if isinstance(item, pf.Link):
             return is_perma_link(item.url)
-        if isinstance(item, pf.Str) and PERMA_LINK_RE.search(item.text):
+        if isinstance(item, pf.Str) and PERMA_URL_RE.search(item.text):
             return True
         seen += 1
         if seen >= _LOOKAHEAD:
