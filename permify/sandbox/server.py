@@ -275,6 +275,21 @@ class Sandbox:
                 raise KeyError(f"no sandbox user {user!r}")
             self.state.link_limits[found.id] = limit
 
+    def upload_file(self, guid: str, content_type: str = "application/pdf") -> None:
+        """Act out a user uploading a file to an archive ("Upload file" in Perma's record details).
+
+        From now on the archive's ``captures`` is one primary capture with ``user_upload: true``
+        and status ``success``, as Perma shows after a replacement. Raises KeyError for an
+        unknown or deleted GUID.
+        """
+        with self.state.lock:
+            link = self.state.links.get(guid)
+            if link is None or link.deleted:
+                raise KeyError(f"no live sandbox archive {guid!r}")
+            link.upload_content_type = content_type
+            if self.config.state_path:
+                self.state.save(self.config.state_path)
+
     def inject_fault(self, kind: str, *, method: str | None = None,
                      path_contains: str | None = None, times: int = 1) -> None:
         """Give the next ``times`` matching requests fault ``kind`` (see :class:`FaultConfig`)."""
