@@ -129,7 +129,8 @@ def review_archive(client: PermaClient, guid: str, *, expected_title: str | None
     if decided is not None:
         return decided
     warc = download_warc(client, guid, public=public, cap=download_cap, budget=download_budget)
-    return review_capture(archive, warc, expected_title, body_cap=body_cap)
+    complete = warc is None or len(warc) < download_cap  # a full sink means the cap cut it
+    return review_capture(archive, warc, expected_title, body_cap=body_cap, complete=complete)
 
 
 def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: int = 4,

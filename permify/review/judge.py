@@ -57,12 +57,14 @@ def precheck(archive: Archive) -> Verdict | None:
 
 
 def review_capture(archive: Archive, warc_bytes: bytes | None, expected_title: str | None = None, *,
-                   body_cap: int = BODY_CAP) -> Verdict:
+                   body_cap: int = BODY_CAP, complete: bool = True) -> Verdict:
     """Judge ``archive`` from its record and the bytes of its WARC download (None: no WARC).
 
     ``expected_title`` is what the document calls the page (link text, BibTeX title); it only
     matters when the captured title looks like an error (see the ``title-mismatch`` rule).
     Never raises on bad input: an empty, non-gzip or truncated WARC is a ``suspect`` verdict.
+    ``complete=False`` says the bytes are a capped prefix of the download, so a WARC that
+    breaks off at the end is expected and not held against the capture.
     """
     decided = precheck(archive)
     if decided is not None:
@@ -75,6 +77,9 @@ def review_capture(archive: Archive, warc_bytes: bytes | None, expected_title: s
         response = read_primary(warc_bytes, url, body_cap=body_cap, guid=archive.guid)
     except ReviewError as error:
         return _check("warc-unreadable", archive, problem=error.problem)
+    if response.damaged and complete:
+        return _check("warc-unreadable", archive,
+                      problem=f"the WARC is damaged or truncated ({response.damaged})")
     content_type = response.content_type
     if not content_type and response.body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
         content_type = "text/html"

@@ -147,7 +147,8 @@ class Rule:
 
     def explain(self, facts: Facts) -> str:
         """The reason for ``facts``, prefixed with the origin's status when it was not 2xx."""
-        reason = self.reason.format(words=facts.words, size=facts.size, title=facts.title,
+        words = f"{facts.words} word" + ("" if facts.words == 1 else "s")
+        reason = self.reason.format(words=words, size=facts.size, title=facts.title,
                                     content_type=facts.content_type or "unknown type")
         status = facts.http_status
         if status is not None and not 200 <= status < 300:
@@ -222,7 +223,7 @@ RULES: tuple[Rule, ...] = (
          text=(r"(accept|agree to|allow) (all )?cookies", r"cookie (settings|preferences|consent)",
                r"we (and our (partners|vendors) )?use cookies", r"we value your privacy",
                r"consent to (the use of )?cookies")),
-    Rule("near-empty", "suspect", "almost no text ({words} words)", max_words=20,
+    Rule("near-empty", "suspect", "almost no text ({words})", max_words=20,
          # An app shell (scripts that build the page in the browser) is not flagged: the WARC
          # holds the scripts too, and Perma's playback runs them.
          unless_markup=(r"<script[^>]+\bsrc\s*=",)),

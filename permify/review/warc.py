@@ -10,7 +10,7 @@ up to ``body_cap`` bytes: a huge page cannot exhaust memory, and 5 MB is plenty 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -33,6 +33,8 @@ class PrimaryResponse:
     body: bytes
     truncated: bool
     location: str | None = None
+    #: the damage met further on in the WARC (an exception name), or None when it read cleanly
+    damaged: str | None = None
 
 
 def _key(url: str) -> str:
@@ -59,6 +61,9 @@ def _responses(warc: bytes, body_cap: int) -> tuple[list[PrimaryResponse], str |
             headers = record.http_headers
             raw_type = headers.get_header("Content-Type") or ""
             body = record.content_stream().read(body_cap + 1)
+            # warcio hands back a short block when the data ends early; its length reader then
+            # still expects bytes. (Not when our own cap stopped the read.)
+            short = len(body) <= body_cap and getattr(record.raw_stream, "limit", 0) > 0
             found.append(PrimaryResponse(
                 url=record.rec_headers.get_header("WARC-Target-URI") or "",
                 status=_status(headers.get_statuscode()),
@@ -67,6 +72,7 @@ def _responses(warc: bytes, body_cap: int) -> tuple[list[PrimaryResponse], str |
                 body=body[:body_cap],
                 truncated=len(body) > body_cap,
                 location=headers.get_header("Location"),
+                damaged="the record ends early" if short else None,
             ))
     # warcio reports damaged input with many exception types (ArchiveLoadFailed, EOFError,
     # zlib and brotli errors, ValueError on bad lengths): any of them means "damaged here".
@@ -98,7 +104,8 @@ def read_primary(warc: bytes, url: str, *, body_cap: int = BODY_CAP, guid: str |
         # The archived URL's own record is missing (renamed by a redirect upstream): take the
         # first HTML response, else the first response.
         html = [r for r in responses if r.content_type in ("text/html", "application/xhtml+xml")]
-        return (html or responses)[0]
+        first = (html or responses)[0]
+        return replace(first, damaged=first.damaged or damage)
     for _ in range(_MAX_REDIRECTS):
         if current.status not in (301, 302, 303, 307, 308) or not current.location:
             break
@@ -106,4 +113,4 @@ def read_primary(warc: bytes, url: str, *, body_cap: int = BODY_CAP, guid: str |
         if target is None:
             break
         current = target
-    return current
+    return replace(current, damaged=current.damaged or damage)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from permify.sandbox import pages
+from permify.sandbox.urlcheck import ascii_url
 from permify.sandbox.warc import stored_warc, warcinfo_member
 
 #: Size of the incompressible filler in a ``warc-huge`` page (more than the review reads).
@@ -85,7 +86,8 @@ def page_title(url: str) -> str:
 def stored(guid: str, url: str, captured_at: float) -> bytes:
     """The stored WARC of the archive of ``url`` (its compressed size is ``warc_size``)."""
     kind = kind_of(url)
-    return stored_warc(guid, url, captured_at, kind.status, kind.content_type,
+    # WARC and HTTP header lines are ASCII: the record carries the URL as Perma sends it.
+    return stored_warc(guid, ascii_url(url), captured_at, kind.status, kind.content_type,
                        page_body(kind, url, page_title(url)))
 
 

@@ -41,6 +41,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     sandbox: Sandbox
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet when a client hangs up mid-answer (a capped WARC download does that)."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
