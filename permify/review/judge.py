@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from ..perma.models import Archive, Capture
@@ -10,6 +12,16 @@ from .page import read_page
 from .rules import CAPTURE_CHECKS, HTML_TYPES, Facts, first_match
 from .verdict import Verdict
 from .warc import BODY_CAP, read_primary
+
+#: Perma's ARCHIVE_DELAY: after this long an archive's contents can no longer be replaced.
+_REPLACEABLE_FOR = timedelta(hours=24)
+
+
+def _stamp(verdict: Verdict, archive: Archive) -> Verdict:
+    """Add the archive's URL and the time its contents become permanent."""
+    permanent = archive.archive_timestamp or (
+        archive.creation_timestamp + _REPLACEABLE_FOR if archive.creation_timestamp else None)
+    return replace(verdict, url=archive.url or None, permanent_at=permanent.isoformat() if permanent else None)
 
 
 def _check(name: str, archive: Archive | None = None, *, guid: str | None = None, problem: str = "",
@@ -41,6 +53,11 @@ def precheck(archive: Archive) -> Verdict | None:
     A file the user uploaded (``user_upload`` with status ``success``) stands for the capture:
     ok. A failed primary capture is ``failed``; a pending one ``suspect`` (not finished).
     """
+    verdict = _precheck(archive)
+    return _stamp(verdict, archive) if verdict is not None else None
+
+
+def _precheck(archive: Archive) -> Verdict | None:
     upload = _upload(archive)
     if upload is not None:
         kind = upload.content_type or "a file"
@@ -66,7 +83,12 @@ def review_capture(archive: Archive, warc_bytes: bytes | None, expected_title: s
     ``complete=False`` says the bytes are a capped prefix of the download, so a WARC that
     breaks off at the end is expected and not held against the capture.
     """
-    decided = precheck(archive)
+    return _stamp(_review(archive, warc_bytes, expected_title, body_cap, complete), archive)
+
+
+def _review(archive: Archive, warc_bytes: bytes | None, expected_title: str | None, body_cap: int,
+            complete: bool) -> Verdict:
+    decided = _precheck(archive)
     if decided is not None:
         return decided
     if warc_bytes is None:

@@ -197,7 +197,7 @@ RULES: tuple[Rule, ...] = (
     Rule("redirect", "suspect", "a redirect whose target was not captured", http=tuple(range(300, 400)),
          html=None),
     # --- pages served with 200 that are not the page ---
-    Rule("access-denied-page", "suspect", "access denied page",
+    Rule("access-denied-page", "suspect", "access denied page", max_words=300,
          title=(r"^\s*(error )?403\b", r"^\s*access denied\b", r"^\s*forbidden\b", r"^\s*unauthori[sz]ed\b")),
     Rule("login-page", "suspect", "login page",
          title=(rf"(^|{_SEP})\s*(sign ?in|log ?in|login|sign on)\b\s*({_SEP}|$|to\b)",),

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 from typing import Any, Literal
 
 VerdictStatus = Literal["ok", "suspect", "failed"]
 
-#: What to do about a suspect or failed capture (Perma links cannot be deleted after 24 hours,
-#: but a file can be uploaded to the record within that time, and a rerun then inserts the link).
+#: What to do about a suspect or failed capture. Within 24 hours of its creation a file can be
+#: uploaded to the record in place of the capture, and a rerun then inserts the link.
 ADVICE = (
     "open {link} and look at the capture; if it is not the page, upload a PDF or screenshot "
     "of the page there (\"Upload file\" in the record details), then rerun"
+)
+#: After 24 hours Perma no longer lets anyone replace an archive's contents.
+ADVICE_PERMANENT = (
+    "open {link} and look at the capture; its contents can no longer be replaced (it is over "
+    "24 hours old), so if it is not the page, make a new Perma link for the page (or upload a PDF "
+    "or screenshot of it as a new archive) and cite that instead"
 )
 
 
@@ -30,7 +37,9 @@ class Verdict:
     The facts it was judged from: the origin's ``http_status``, the ``content_type`` (MIME type
     only), ``size`` (body bytes read, at most the read cap; ``truncated`` when the cap cut it),
     the page ``title`` and its ``words`` of visible text; plus ``user_upload`` (a file the user
-    uploaded stands for the capture) and ``is_private`` (None when unknown).
+    uploaded stands for the capture) and ``is_private`` (None when unknown). ``url`` is the URL
+    the archive was made of (compare it with the URL the document cites) and ``permanent_at``
+    the ISO time after which Perma no longer lets its contents be replaced.
     """
 
     status: VerdictStatus
@@ -46,6 +55,8 @@ class Verdict:
     user_upload: bool = False
     is_private: bool | None = None
     checked: bool = True
+    url: str | None = None
+    permanent_at: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -57,14 +68,31 @@ class Verdict:
         """``https://perma.cc/GUID``, when the GUID is known."""
         return f"https://perma.cc/{self.guid}" if self.guid else None
 
+    def replaceable(self, now: datetime | None = None) -> bool | None:
+        """True while a file may still be uploaded in place of the capture (None: unknown)."""
+        if not self.permanent_at:
+            return None
+        try:
+            moment = datetime.fromisoformat(self.permanent_at)
+        except ValueError:
+            return None
+        return (now or datetime.now(timezone.utc)) < moment
+
     @property
     def advice(self) -> str:
-        """What a person should do next ('' when ok)."""
+        """What a person should do next ('' when ok), judged at the current time."""
+        return self.advice_at(None)
+
+    def advice_at(self, now: datetime | None) -> str:
+        """What a person should do next ('' when ok), judged at ``now`` (None: the current time)."""
         if self.ok:
             return ""
         if not self.checked:
             return "rerun to check this archive again"
-        return ADVICE.format(link=self.perma_url or "the Perma link")
+        link = self.perma_url or "the Perma link"
+        if self.rule in ("not-found", "not-public", "not-a-guid"):
+            return f"{link} cannot be cited: make a new Perma link for the page and cite that instead"
+        return (ADVICE_PERMANENT if self.replaceable(now) is False else ADVICE).format(link=link)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (for reports and the ledger)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,9 @@ def test_upload_turns_a_suspect_capture_ok_without_a_download(client: PermaClien
     [guid] = _archive(client, sb, clock, "https://www.example.com/gains-upload/statute")
     first = review_archive(client, guid)
     assert (first.status, first.rule) == ("suspect", "cloudflare-title")
-    assert "Upload file" in first.advice and f"https://perma.cc/{guid}" in first.advice
+    now = datetime.fromtimestamp(clock(), timezone.utc)
+    assert first.url == "https://www.example.com/gains-upload/statute" and first.replaceable(now) is True
+    assert "Upload file" in first.advice_at(now) and f"https://perma.cc/{guid}" in first.advice_at(now)
     sb.upload_file(guid)
     sb.reset_log()
     again = review_archive(client, guid)
@@ -126,6 +129,7 @@ def test_missing_deleted_private_and_malformed(client: PermaClient, sb: Sandbox,
     gone = review_archive(client, deleted)
     assert (gone.status, gone.rule) == ("failed", "not-found")
     assert gone.reason == "no such archive (deleted, or the GUID does not exist)"
+    assert gone.advice.endswith("make a new Perma link for the page and cite that instead")
     assert review_archive(client, "ZZ2Z-2ZZZ").rule == "not-found"
     bad = review_archive(client, "not a guid!")
     assert (bad.status, bad.rule, bad.reason) == ("failed", "not-a-guid", "not a Perma GUID")

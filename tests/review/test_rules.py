@@ -145,3 +145,14 @@ def test_every_rule_is_exercised_by_a_test() -> None:
     for name, fact in facts.items():
         matched = first_match(fact)
         assert matched is not None and matched.name == name, (name, matched)
+
+
+def test_advice_depends_on_whether_the_archive_can_still_be_replaced() -> None:
+    fresh = review_capture(archive(creation_timestamp="2999-01-01T00:00:00Z"), warc(page("login.html")))
+    assert fresh.url == "https://www.example.com/articles/smith-v-jones"
+    assert fresh.permanent_at == "2999-01-02T00:00:00+00:00" and fresh.replaceable() is True
+    assert "Upload file" in fresh.advice
+    old = review_capture(archive(archive_timestamp="2020-01-02T00:00:00Z"), warc(page("login.html")))
+    assert old.replaceable() is False and "can no longer be replaced" in old.advice
+    unknown = review_capture(archive(), warc(page("login.html")))
+    assert unknown.permanent_at is None and unknown.replaceable() is None and "Upload file" in unknown.advice
