@@ -75,7 +75,7 @@ _UPLOAD_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg"
 
 def _captures(state: State, link: Link, status: str) -> list[dict[str, Any]]:
     if link.upload_content_type:
-        # A file the user uploaded replaces the capture (notes §9.3, §4.3).
+        # A file the user uploaded replaces the capture: one primary ``resource`` capture.
         ext = _UPLOAD_EXTENSIONS.get(link.upload_content_type, "pdf")
         return [{
             "role": "primary",

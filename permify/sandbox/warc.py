@@ -1,7 +1,7 @@
 """Gzipped WARCs for sandbox archives, written with warcio's :class:`WARCWriter`.
 
-Perma streams a fresh ``warcinfo`` record followed by the stored WARC, each a gzip member
-(notes §3.5). The stored part here is the primary page's ``request`` and ``response`` records;
+Perma streams a fresh ``warcinfo`` record followed by the stored WARC, each a gzip member.
+The stored part here is the primary page's ``request`` and ``response`` records;
 its compressed size is the archive's ``warc_size``. Record ids and dates are derived from the
 GUID and the capture time, so the bytes are the same from run to run.
 """
