@@ -78,7 +78,8 @@ class _Entry(NamedTuple):
 
 class _Slot(NamedTuple):
     """Where one citation's archive is recorded: its entry, field (name as written, raw value),
-    role (``url``, ``text``; ``skip`` for a citation never written) and 1-based position in the field."""
+    role (``url``, ``text``; ``same`` for a URL field repeating an earlier URL of the entry,
+    whose record it shares; ``skip`` for a citation never written) and 1-based position in the field."""
 
     entry: int
     field: str
@@ -323,7 +324,11 @@ class _Reader:
             delimited = "#" not in title and title[:1] in _DELIMITERS
             title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
         primary = _primary(found)
+        same = _repeated(found, primary)
         existing = self._existing(found, primary, perma, archives, key, fields[0].start_line)
+        for n, first in same.items():  # a URL field repeating another's URL shares its record
+            existing[n] = existing[first]
+            found[n] = found[n]._replace(role="same")
         doc = self.doc
         entry_index = len(doc._entries)
         citations = doc.citations
@@ -431,6 +436,28 @@ def _primary(found: list[_Found]) -> int | None:
         elif item.role == "text" and text is None:
             text = n
     return fallback if fallback is not None else text
+
+
+def _repeated(found: list[_Found], primary: int | None) -> dict[int, int]:
+    """URL-field URLs that repeat an earlier one of the entry (the primary first): index -> that one's.
+
+    BibDesk copies ``url`` into ``Bdsk-Url-1``; its archive is recorded once.
+    """
+    urls = [n for n, item in enumerate(found) if item.role == "url"]
+    if len(urls) < 2:
+        return {}
+    if primary is not None and primary in urls:
+        urls.remove(primary)
+        urls.insert(0, primary)
+    seen: dict[str, int] = {}
+    same: dict[int, int] = {}
+    for n in urls:
+        key = dedupe_key(found[n].url)
+        if key in seen:
+            same[n] = seen[key]
+        else:
+            seen[key] = n
+    return same
 
 
 def _legacy(perma: str, urls: list[str]) -> list[str | None]:
