@@ -55,15 +55,16 @@ MAX_URL_LENGTH = 2100
 # with the practical pattern clients use. 2013-2014 GUIDs ran from 6 to 11 characters
 # (#-#### to ###########): capitals and digits with at most one inner hyphen. Either way a
 # GUID is safe to put in a path, a link and a document.
-_GUID_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
-_LEGACY_GUID_RE = re.compile(r"^(?=[0-9A-Z-]{6,11}$)[0-9A-Z]+(?:-[0-9A-Z]+)?$")
+# (\Z, not $: "$" would accept a trailing newline.)
+_GUID_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}\Z")
+_LEGACY_GUID_RE = re.compile(r"^(?=[0-9A-Z-]{6,11}\Z)[0-9A-Z]+(?:-[0-9A-Z]+)?\Z")
 # Limits for strings kept from the server: URLs a little over Perma's own limit (so a match
 # still works), titles at Perma's title limit, messages and names shorter.
 _URL_LIMIT = 4096
 _TITLE_LIMIT = MAX_URL_LENGTH
 _TEXT_LIMIT = 1000
 _NAME_LIMIT = 500
-_STATUS_RE = re.compile(r"^[a-z_]{1,40}$")
+_STATUS_RE = re.compile(r"^[a-z_]{1,40}\Z")
 _MAX_MESSAGES = 20
 
 

@@ -69,8 +69,9 @@ USER_AGENT = f"permify/{__version__} (+https://perma.cc; citation archiving)"
 
 #: Seconds one attempt of a request may take, all included (the ``--timeout`` option).
 DEFAULT_TIMEOUT = 120.0
-#: A POST may take this many times ``timeout``: Perma validates each URL of a batch before answering.
-POST_TIMEOUT_FACTOR = 5
+#: A POST may take this many times ``timeout`` (300 s by default): Perma validates each URL of a
+#: batch before it answers, up to about a minute each.
+POST_TIMEOUT_FACTOR = 2.5
 #: Redirect hops followed for one GET or HEAD.
 MAX_REDIRECTS = 5
 #: The largest answer body read (a full page of 300 archives is well under 1 MB).
@@ -288,6 +289,11 @@ class PermaSession:
             try:
                 with deadline:
                     response = self._exchange(method, path, params, json, headers, deadline, stream)
+                if deadline.expired:
+                    # The timer cut the exchange: whatever came back (headers cut short can
+                    # still parse as a response) is incomplete and must not be used.
+                    response.close()
+                    raise requests.ReadTimeout(f"no complete answer within {deadline.seconds:g} s")
             except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
                 timed_out = deadline.expired or isinstance(error, requests.Timeout)
                 if not (method in _IDEMPOTENT or _never_connected(error)):
