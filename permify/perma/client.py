@@ -8,7 +8,8 @@ real server's ``meta.next`` is never null. Stop early with :func:`itertools.isli
 Listings are bounded against a server that never ends them: paging stops with a
 :class:`~permify.errors.ProtocolError` when a page repeats an earlier one, when more items
 arrive than the page's ``count`` announced, or after ``max_pages`` pages. A model that fails
-validation (an archive whose GUID is not a Perma GUID) is a ``ProtocolError`` too; in a batch,
+validation (an archive whose GUID is not a Perma GUID) is a ``ProtocolError`` too; in a
+listing, such an item is skipped and noted in :attr:`PermaClient.protocol_problems`; in a batch,
 one bad capture job is marked as a protocol failure and the others stay usable.
 :func:`check_url_for_perma` refuses, before sending, a URL that Perma would refuse.
 """
@@ -35,6 +36,7 @@ __all__ = ["DEFAULT_MAX_PAGES", "PermaClient", "check_url_for_perma", "normalize
 
 #: Pages read from one listing at most (300 items each: 300,000 items, far beyond any folder).
 DEFAULT_MAX_PAGES = 1000
+_MAX_PROBLEMS = 100
 
 _M = TypeVar("_M")
 
@@ -105,6 +107,8 @@ class PermaClient:
         self.session = session or PermaSession(api_key, base_url)
         self.page_size = page_size
         self.max_pages = max_pages
+        #: list items skipped because they broke the API's contract (at most 100 kept), for a report
+        self.protocol_problems: list[ProtocolError] = []
 
     def close(self) -> None:
         """Close the session."""
@@ -150,7 +154,11 @@ class PermaClient:
             try:
                 yield cls.from_json(obj)  # type: ignore[attr-defined]
             except ProtocolError as error:
-                raise _located(error, "GET", path) from None
+                # One bad item (an archive with an invalid GUID) must not hide the others, nor
+                # block every later run in its folder: it is skipped and noted.
+                if len(self.protocol_problems) < _MAX_PROBLEMS:
+                    self.protocol_problems.append(_located(error, "GET", path))
+                continue
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise PermaError(f"GET {path}: Perma answered with an unexpected list item", path=path) from None
 

@@ -82,7 +82,7 @@ def check_guid(value: Any, what: str = "archive") -> str:
         return str(value)
     shown = safe_text(repr(value) if isinstance(value, str) else type(value).__name__, 60)
     raise ProtocolError(
-        f"Perma answered with an invalid GUID for an {what} ({shown}); nothing was recorded. "
+        f"Perma answered with an invalid GUID for an {what} ({shown}); it was not used. "
         "Is PERMA_API_URL a Perma API?",
         field="guid",
         value=shown,
@@ -360,7 +360,7 @@ class CaptureJob:
             problem = "invalid status " + safe_text(repr(status), 60)
         if problem is not None:
             guid, status = None, PROTOCOL_ERROR
-            errors = (f"Perma answered with an {problem} for this URL; nothing was recorded",)
+            errors = (f"Perma answered with an {problem} for this URL; it was not used",)
         return cls(
             guid=guid,
             status=status or "",

@@ -160,12 +160,16 @@ def test_a_hostile_status_is_a_protocol_failure() -> None:
     assert job.status == PROTOCOL_ERROR and job.guid is None
 
 
-def test_a_listing_with_one_bad_guid_is_a_protocol_error() -> None:
-    page = {"meta": {"limit": 300}, "objects": [archive_json("ABCD-2345"), archive_json("../x")]}
+def test_a_listing_skips_and_notes_an_item_with_a_bad_guid() -> None:
+    objects = [archive_json("ABCD-2345"), archive_json("../x"), archive_json("EFGH-2345")]
+    page = {"meta": {"limit": 300}, "objects": objects}
     with HostileServer(answering(200, page)) as server:
-        with pytest.raises(ProtocolError) as info:
-            list(client_for(server).list_archives(folder=25))
-    assert_clean(info.value)
+        client = client_for(server)
+        archives = list(client.list_archives(folder=25))
+    assert [a.guid for a in archives] == ["ABCD-2345", "EFGH-2345"]
+    (problem,) = client.protocol_problems
+    assert problem.field == "guid" and problem.path == "/folders/25/archives"
+    assert_clean(problem)
 
 
 def test_server_strings_are_made_safe_and_capped() -> None:
