@@ -19,18 +19,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 import requests
 
-from ..errors import InvalidGuidError, NetworkError, PermaError, ProtocolError
-from ..text import safe_text
-from .models import MAX_URL_LENGTH, Archive, Batch, CaptureJob, Folder, Organization, User
+from ..errors import NetworkError, PermaError, ProtocolError
+from .models import Archive, Batch, CaptureJob, Folder, Organization, User
 from .session import DEFAULT_BASE_URL, PermaSession
+from .validate import check_url_for_perma, normalize_guid
 
 __all__ = ["DEFAULT_MAX_PAGES", "PermaClient", "check_url_for_perma", "normalize_guid"]
 
@@ -39,43 +37,6 @@ DEFAULT_MAX_PAGES = 1000
 _MAX_PROBLEMS = 100
 
 _M = TypeVar("_M")
-
-_GUID_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
-# 2013-2014 GUIDs ran from 6 to 11 characters; the server routes accept these.
-_LEGACY_GUID_RE = re.compile(r"^[A-Z0-9-]{6,11}$")
-
-
-def normalize_guid(guid: str) -> str:
-    """Upper-case and validate a GUID (``XXXX-XXXX``, or a legacy 6-11 character id).
-
-    Accepts a full Perma link too (``https://perma.cc/abcd-2345``). API lookups are
-    case-sensitive, so a lower-case GUID would 404 without this.
-    """
-    text = str(guid).strip().rstrip("/")
-    if "/" in text:
-        text = text.rsplit("/", 1)[1]
-    text = text.upper()
-    if _GUID_RE.match(text) or _LEGACY_GUID_RE.match(text):
-        return text
-    raise InvalidGuidError(f"not a Perma GUID: {safe_text(repr(guid), 80)} (expected XXXX-XXXX)")
-
-
-def check_url_for_perma(url: str) -> str | None:
-    """Why Perma would refuse to archive ``url``, or None when it may be sent.
-
-    Checked before sending, so the reason is known without spending a request (and a batch is
-    not refused as a whole): empty, longer than Perma's 2,100 characters, holding control
-    characters (Perma answers "Unicode error"), or not an absolute http(s) URL.
-    """
-    if not isinstance(url, str) or not url.strip():
-        return "the URL is empty"
-    if len(url) > MAX_URL_LENGTH:
-        return f"the URL is {len(url):,} characters long; Perma accepts at most {MAX_URL_LENGTH:,}"
-    if any(unicodedata.category(ch).startswith("C") for ch in url):
-        return "the URL contains control or invisible characters, which Perma refuses"
-    if not re.match(r"^https?://[^/?#\s]", url, re.IGNORECASE):
-        return "not an absolute http(s) URL; Perma archives only web pages"
-    return None
 
 
 class PermaClient:

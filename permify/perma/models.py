@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from ..errors import ProtocolError
 from ..text import safe_text
+from .validate import GUID_ALPHABET, MAX_URL_LENGTH, check_guid, is_perma_guid
 
 __all__ = [
     "GUID_ALPHABET",
@@ -45,19 +45,6 @@ __all__ = [
 TRANSITIONAL_STATUSES = frozenset({"pending", "in_progress"})
 #: The status given to a capture job whose answer broke the API's contract (e.g. a bad GUID).
 PROTOCOL_ERROR = "protocol_error"
-#: The 32 symbols of Perma's GUIDs: digits and capitals without 0, 1, I and O.
-GUID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-#: Perma refuses a submitted URL longer than this (the ``url`` field's limit).
-MAX_URL_LENGTH = 2100
-
-# Today's GUIDs are XXXX-XXXX drawn from GUID_ALPHABET, but the API also serves ids the
-# generator could never draw (Perma's own fixtures use ABCD-0001), so the shape is checked
-# with the practical pattern clients use. 2013-2014 GUIDs ran from 6 to 11 characters
-# (#-#### to ###########): capitals and digits with at most one inner hyphen. Either way a
-# GUID is safe to put in a path, a link and a document.
-# (\Z, not $: "$" would accept a trailing newline.)
-_GUID_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}\Z")
-_LEGACY_GUID_RE = re.compile(r"^(?=[0-9A-Z-]{6,11}\Z)[0-9A-Z]+(?:-[0-9A-Z]+)?\Z")
 # Limits for strings kept from the server: URLs a little over Perma's own limit (so a match
 # still works), titles at Perma's title limit, messages and names shorter.
 _URL_LIMIT = 4096
@@ -66,27 +53,6 @@ _TEXT_LIMIT = 1000
 _NAME_LIMIT = 500
 _STATUS_RE = re.compile(r"^[a-z_]{1,40}\Z")
 _MAX_MESSAGES = 20
-
-
-def is_perma_guid(value: Any) -> bool:
-    """True when ``value`` is a Perma GUID as the API sends it: ``XXXX-XXXX`` in capitals and
-    digits (new ones use :data:`GUID_ALPHABET`), or a legacy 6-11 character id of capitals,
-    digits and at most one inner hyphen. Nothing else: no lower case, space, slash or markup."""
-    return isinstance(value, str) and bool(_GUID_RE.match(value) or _LEGACY_GUID_RE.match(value))
-
-
-def check_guid(value: Any, what: str = "archive") -> str:
-    """``value`` if it is a Perma GUID; otherwise raise :class:`~permify.errors.ProtocolError`
-    (``field="guid"``, ``value`` made safe to show)."""
-    if is_perma_guid(value):
-        return str(value)
-    shown = safe_text(repr(value) if isinstance(value, str) else type(value).__name__, 60)
-    raise ProtocolError(
-        f"Perma answered with an invalid GUID for an {what} ({shown}); it was not used. "
-        "Is PERMA_API_URL a Perma API?",
-        field="guid",
-        value=shown,
-    )
 
 
 def parse_timestamp(value: Any) -> datetime | None:

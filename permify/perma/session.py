@@ -26,12 +26,9 @@ be sent again) and is an :class:`~permify.errors.UnknownOutcomeError`. Bodies ar
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
-import random
 import time
 from collections.abc import Callable, Mapping
-from datetime import timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -51,6 +48,7 @@ from ..errors import (
 from ..text import safe_text
 from .answers import error_for_status, is_quota_message
 from .deadline import Deadline, DeadlineAdapter
+from .retry import RetryPolicy, retry_after_seconds
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -89,57 +87,6 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 class _TooLarge(Exception):
     """The body went past the byte cap."""
-
-
-class RetryPolicy:
-    """How often and how long to retry. Subclass and override to change the rules.
-
-    Parameters: ``max_retries`` (retries after the first attempt), ``backoff`` (seconds before
-    the second retry; the first retry waits ``backoff`` too), ``max_delay`` (cap on one wait,
-    also applied to ``Retry-After``), ``random`` (jitter source, injectable for tests), and
-    ``total`` (seconds for one request, attempts and waits together: no retry starts, and no
-    retry runs, past it; so a silent server costs at most about ``total`` per run).
-    """
-
-    def __init__(
-        self,
-        max_retries: int = 4,
-        backoff: float = 1.0,
-        max_delay: float = 60.0,
-        random: Callable[[], float] = random.random,
-        total: float = 180.0,
-    ) -> None:
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_delay = max_delay
-        self.random = random
-        self.total = total
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait before retry number ``attempt`` (1-based)."""
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_delay)
-        base = min(self.backoff * (2 ** (attempt - 1)), self.max_delay)
-        # Full jitter between half and all of the exponential delay: spreads a crowd of
-        # clients (a `make -j` of pandoc builds) without ever retrying instantly.
-        return base * (0.5 + 0.5 * self.random())
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):  # Python 3.10+ raises on garbage; fall back to the backoff
-        return None
-    if parsed.tzinfo is None:  # "-0000" gives a naive datetime; HTTP dates are always GMT
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return max(0.0, parsed.timestamp() - time.time())
 
 
 def _is_loopback(host: str) -> bool:
@@ -318,7 +265,7 @@ class PermaSession:
                 return response
             retryable = status in _RETRY_STATUSES and (method in _IDEMPOTENT or status == 429)
             if retryable:
-                wait = self.retry.delay(attempt, _retry_after(response))
+                wait = self.retry.delay(attempt, retry_after_seconds(response))
                 if self._may_retry(attempt, started, wait):
                     response.close()
                     self.sleep(wait)
@@ -475,6 +422,6 @@ def error_from_response(
         response.headers.get("Content-Type"),
         method,
         path,
-        retry_after=_retry_after(response),
+        retry_after=retry_after_seconds(response),
         secrets=secrets,
     )
