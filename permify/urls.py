@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
-    "PERMA_LINK_RE",
     "PERMA_URL_RE",
     "Classification",
     "UrlMatch",
@@ -42,8 +41,6 @@ _OPENERS = {"(": ")", "[": "]"}
 PERMA_URL_RE = re.compile(
     r"https?://(?:www\.)?perma\.cc/([A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])"
 )
-#: The former name of :data:`PERMA_URL_RE`, kept only until permify.pandoc.filter imports the new one.
-PERMA_LINK_RE = PERMA_URL_RE
 
 #: Where a Perma archive is shown to readers; every Perma link permify writes starts with it.
 _PERMA_SITE = "https://perma.cc/"
