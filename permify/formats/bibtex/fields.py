@@ -110,7 +110,7 @@ class FieldRules:
     def skip_reason(self, name: str) -> str:
         """Why the URLs in field ``name`` (lower-cased; role ``other``) are not archived."""
         if name in self.skip_fields:
-            return f"field {name} skipped by --bib-skip-field"
+            return f"field {name} skipped (--bib-skip-field or bib_skip_fields)"
         if name.startswith("_"):
             return f"disabled field {name}"
         if name in _PROVENANCE:
