@@ -4,28 +4,40 @@ The same precedence serves the command line (:func:`load_settings`) and the pand
 (where the document's ``permify:`` metadata plays the part of the flags): both pick each value
 with :meth:`SettingSources.pick`.
 
-Environment: ``PERMA_API_KEY``, ``PERMA_API_URL``, ``PERMIFY_FOLDER``, ``PERMIFY_LEDGER``, and
-``PERMIFY_CONFIG`` (the config file's path). The config file is INI, in the user config
-directory (see docs/architecture.md#configuration)::
+Environment: ``PERMA_API_KEY``, ``PERMA_API_URL``, ``PERMIFY_FOLDER``, ``PERMIFY_LEDGER``,
+``PERMIFY_BIB_URL_FIELDS``, ``PERMIFY_BIB_SKIP_FIELDS``, and ``PERMIFY_CONFIG`` (the config
+file's path). The config file is INI, in the user config directory (see
+docs/architecture.md#configuration)::
 
     [permify]
     api_key = 0123456789abcdef0123456789abcdef01234567
     folder = Law Review/Vol 12
     ledger = ~/permify-ledger.sqlite3
+    bib_url_fields = projecturl, slides
+    bib_skip_fields = pdfurl
 """
 
 from __future__ import annotations
 
 import configparser
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
+from .formats.base import ScanOptions
 from .perma.session import DEFAULT_BASE_URL
 
-__all__ = ["SettingSources", "Settings", "default_config_path", "load_settings", "read_config_file"]
+__all__ = [
+    "SettingSources",
+    "Settings",
+    "default_config_path",
+    "load_scan_options",
+    "load_settings",
+    "read_config_file",
+]
 
 
 def default_config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -121,4 +133,43 @@ def load_settings(
         folder=pick(folder, "PERMIFY_FOLDER", "folder"),
         ledger=Path(ledger_value).expanduser() if ledger_value else None,
         config_path=sources.config_path,
+    )
+
+
+_FIELD_NAME_RE = re.compile(r"[^\s=,{}()\"#%]+")
+
+
+def load_scan_options(
+    *,
+    bib_url_fields: Sequence[str] = (),
+    bib_skip_fields: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> ScanOptions:
+    """Which URLs documents are read for: the BibTeX field names of the environment
+    (``PERMIFY_BIB_URL_FIELDS``, ``PERMIFY_BIB_SKIP_FIELDS``) or else the config file
+    (``bib_url_fields``, ``bib_skip_fields``), comma-separated, plus the names given here
+    (``--bib-url-field``, ``--bib-skip-field``; each may also be a comma-separated list).
+
+    Raises :class:`~permify.errors.UsageError` for a name that cannot be a BibTeX field name.
+    """
+    sources = SettingSources(env, config_path)
+
+    def names(given: Sequence[str], env_name: str, key: str, flag: str) -> tuple[str, ...]:
+        configured = str(sources.pick(None, env_name, key) or "")
+        found: list[str] = []
+        for where, text in [(f"{key} (config file or ${env_name})", configured)] + [(flag, g) for g in given]:
+            for name in text.split(","):
+                name = name.strip()
+                if not name:
+                    continue
+                if not _FIELD_NAME_RE.fullmatch(name):
+                    raise UsageError(f"{where}: {name!r} is not a BibTeX field name; give names like pdfurl, "
+                                     "comma-separated")
+                found.append(name.lower())
+        return tuple(dict.fromkeys(found))
+
+    return ScanOptions(
+        bib_url_fields=names(bib_url_fields, "PERMIFY_BIB_URL_FIELDS", "bib_url_fields", "--bib-url-field"),
+        bib_skip_fields=names(bib_skip_fields, "PERMIFY_BIB_SKIP_FIELDS", "bib_skip_fields", "--bib-skip-field"),
     )

@@ -16,10 +16,11 @@ from pathlib import Path
 from ..api import RunResult, archive_documents, scan_documents
 from ..archiving.ledger import Ledger
 from ..archiving.outcomes import ArchiveOptions
+from ..config import load_scan_options
 from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
 from ..exit_status import ExitStatus
-from ..formats.base import RewriteOptions
+from ..formats.base import RewriteOptions, ScanOptions
 from ..perma.folders import folder_tree
 from ..report import write_report
 from ..site import ArchiveSite
@@ -92,6 +93,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
                 fmt=args.fmt,
                 archive_doi=args.archive_doi,
                 progress=progress,
+                scan_options=_scan_options(args),
             )
         finally:
             progress.close()
@@ -141,10 +143,16 @@ def _print_diffs(result: RunResult) -> None:
 # ------------------------------------------------------------------ urls, check
 
 
+def _scan_options(args: argparse.Namespace) -> ScanOptions:
+    """``--bib-url-field``/``--bib-skip-field`` added to the configured field names."""
+    return load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field)
+
+
 def cmd_urls(args: argparse.Namespace) -> ExitStatus:
     """``permify urls``: every cited URL with location, classification and archive link."""
     rows = []
-    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi):
+    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi,
+                               scan_options=_scan_options(args)):
         for c in scan.citations:
             rows.append({
                 "file": scan.path,
@@ -174,7 +182,8 @@ def cmd_check(args: argparse.Namespace) -> ExitStatus:
     """``permify check``: exit 1 when a URL that should be archived has no Perma link beside it."""
     missing = 0
     total = 0
-    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi):
+    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi,
+                               scan_options=_scan_options(args)):
         for c in scan.citations:
             if c.state in ("archive", "linked"):
                 total += 1

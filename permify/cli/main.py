@@ -37,6 +37,10 @@ def _add_input(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="manuscripts: .md, .bib, .docx (- reads stdin)")
     p.add_argument("--from", dest="fmt", choices=("markdown", "bibtex", "docx"), help="format, if not by suffix")
     p.add_argument("--archive-doi", action="store_true", help="also archive doi.org links (skipped by default)")
+    p.add_argument("--bib-url-field", action="append", default=[], metavar="NAME",
+                   help="BibTeX: also read field NAME as a link to the cited work (repeatable; a,b works)")
+    p.add_argument("--bib-skip-field", action="append", default=[], metavar="NAME",
+                   help="BibTeX: never read field NAME; its URLs are listed as skipped (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -24,6 +24,7 @@ __all__ = [
     "CitedUrl",
     "ParsedDocument",
     "RewriteOptions",
+    "ScanOptions",
     "adapter_for",
     "format_for_path",
     "supported_suffixes",
@@ -46,6 +47,8 @@ class CitedUrl:
         kind: how it is cited (``link``, ``reference``, ``autolink``, ``bare``, ``field``,
             ``hyperlink``, ``fldSimple``, ``field-code``, ``text``); informational.
         written: the URL exactly as written in the document (before decoding escapes).
+        skip_reason: why the format itself says this URL is not to be archived (a BibTeX
+            provenance field, say), or None; such a citation is listed, never archived.
     """
 
     index: int
@@ -55,6 +58,22 @@ class CitedUrl:
     title: str | None = None
     kind: str = "bare"
     written: str | None = None
+    skip_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Which URLs a document is read for. Adapters ignore the options that do not apply to them.
+
+    Attributes:
+        bib_url_fields: BibTeX only: more field names to read as URL fields
+            (``--bib-url-field``; see docs/bibtex.md).
+        bib_skip_fields: BibTeX only: field names never read (``--bib-skip-field``); their
+            URLs are listed as skipped.
+    """
+
+    bib_url_fields: tuple[str, ...] = ()
+    bib_skip_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +125,10 @@ class Adapter(ABC):
     @abstractmethod
     def parse(self, data: bytes, source: str = "<input>") -> ParsedDocument:
         """Parse ``data``; raise :class:`~permify.errors.InputError` naming ``source`` if it is invalid."""
+
+    def parse_with(self, data: bytes, source: str, options: ScanOptions) -> ParsedDocument:
+        """:meth:`parse` with scan options; a format with no options of its own ignores them."""
+        return self.parse(data, source)
 
 
 #: The format subpackages of :mod:`permify.formats`. Each ``__init__`` declares ``NAME``,

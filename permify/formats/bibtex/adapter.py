@@ -1,32 +1,30 @@
-"""BibTeX (.bib) adapter: find the URLs each entry cites and add its Perma links as new fields.
+"""BibTeX (.bib) adapter: find the URLs each entry cites and record its Perma links beside them.
 
 bibtexparser 2.x is used only to *locate* blocks (``parse_string(src, parse_stack=[])``:
 ``Entry.raw`` and its 0-based ``start_line``); its writer reformats the whole file, so the new
 text is spliced into the original and every other byte stays as it was.
 
-What is read, per entry:
+What is read, per entry (:mod:`.fields`; docs/bibtex.md has the rules):
 
-- ``url`` (the whole value), and ``\\url{...}``, ``\\href{...}{...}`` and bare http(s) URLs in
-  ``howpublished``, ``note``, ``addendum`` and ``annote``; never ``doi``, ``eprint``, ``file``
-  or ``urldate``; Perma links in text fields are printed copies, not sources. ``@string``
-  macros and ``#`` concatenation are resolved for reading only.
-  LaTeX escapes (``\\_ \\% \\& \\# \\~{}``...) are undone in the URL that is archived
-  (``CitedUrl.url``); the file keeps its spelling (``CitedUrl.written``).
-- An entry that already has a ``perma`` field is reported with ``existing_archive`` set and is
-  never edited, so running permify again changes nothing.
+- URL fields (``url`` and every name ending in ``url``: ``pdfurl``, ``www_pdf_url``,
+  ``Bdsk-Url-1``...), their value unwrapped from extra braces, ``\\url{}`` or ``\\href{}{}``;
+  several space-separated URLs are several citations;
+- ``\\url{...}``, ``\\href{...}{...}`` and bare http(s) URLs in the text fields (``howpublished``,
+  ``note``, ``addendum``, ``annote``, ``annotation``);
+- the URLs of every other field are listed as skipped, with the reason (``CitedUrl.skip_reason``:
+  provenance field, ``doi``, ``eprint``, ``file``, a disabled ``_field``...).
 
-What is written, per entry that gets at least one link:
+``@string`` macros and ``#`` concatenation are resolved for reading only. LaTeX escapes
+(``\\_ \\% \\& \\# \\~{}``...) are undone in the URL that is archived (``CitedUrl.url``); the
+file keeps its spelling (``CitedUrl.written``).
 
-- ``perma = {https://perma.cc/GUID}``, after the last field, with the entry's indentation,
-  ``=`` alignment, trailing-comma style and line ending. When an entry's URLs were archived
-  under several *different* links, each link follows its URL:
-  ``perma = {https://u1 https://perma.cc/AAAA-2222; https://u2 https://perma.cc/BBBB-3333}``
-  (in the order the URLs appear in the entry; the same link is written once).
-- A printed copy (``RewriteOptions.bib_print``): ``note`` (default) or ``addendum`` gets
-  ``{\\url{https://perma.cc/GUID}}`` when the entry has no such field, and
-  `` [\\url{https://perma.cc/GUID}]`` appended inside its braces or quotes when it has one
-  (`` # { [\\url{...}]}`` after a macro or concatenated value); ``none`` writes no copy.
-  Several links print as ``\\url{A}, \\url{B}``.
+What is written (:mod:`.write`): ``perma`` holds the Perma link of the entry's primary URL
+(the ``url`` field's, else the first URL field's, else the first URL of a text field); every
+other URL of a URL field ``F`` gets ``F-perma`` (``F-perma-2``... for its later URLs) right
+after ``F``; a URL inside a text field gets `` [\\url{https://perma.cc/GUID}]`` right after it;
+the ``url`` field's link is also printed as ``[\\url{...}]`` at the start of ``note`` or
+``addendum`` (``RewriteOptions.bib_print``). A URL whose archive is recorded already is left
+alone, so running permify again changes nothing and a half-done entry gets only what it lacks.
 
 Blocks bibtexparser cannot parse, comments, ``@string``, ``@preamble`` and ``@comment`` are left
 byte-identical; a failed block is reported in ``warnings`` with its line number.
@@ -36,26 +34,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from bibtexparser import model
 
 from ...errors import InvalidGuidError, UsageError
 from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
-from .layout import Edit, insertion_edits, removal_edits
+from .fields import PRINT_FIELDS, FieldRules, archive_field_of
+from .layout import Edit, removal_edits
 from .locate import Locator, failure_reasons, split_blocks, warning_line
-from .scan import HEAD_RE, Piece, ScanError, scan_entry, scan_value
-from .values import MONTH_MACROS, plain_title, resolve, unescape, urls_in_text
+from .scan import HEAD_RE, Piece, ScanError, match_brace, scan_entry, scan_value
+from .values import MONTH_MACROS, TextUrl, plain_title, resolve, unescape, urls_in_text
+from .write import EntryLinks, entry_edits
 
 __all__ = ["BibtexAdapter", "BibtexDocument", "strip_perma_fields"]
 
-# What a field is read for, by lower-case name; every other field is skipped.
-_URL, _TEXT, _PERMA, _TITLE = "url", "text", "perma", "title"
-_ROLES = {"url": _URL, "howpublished": _TEXT, "note": _TEXT, "addendum": _TEXT, "annote": _TEXT,
-          "perma": _PERMA, "title": _TITLE}
-_PRINT_FIELDS = frozenset(("note", "addendum"))
 _DELIMITERS = ("{", '"')  # a value's first character, when it is one delimited piece
 _PRINT_MODES = ("note", "addendum", "none")
 #: what a .bib file that is not UTF-8 text is told (see :class:`~permify.formats.text.TextErrors`)
@@ -65,16 +61,50 @@ _NOT_TEXT = TextErrors(
     invalid="is not valid UTF-8 (byte 0x{byte:02x} on line {line}, offset {offset}); "
             "convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and try again",
 )
+# A Perma link printed right after a URL in a text field: " [\url{LINK}]", " (LINK)"...
+_PERMA_AFTER_RE = re.compile(r"\s*[\[(]?\s*(?:\\(?:url|href)\s*\{\s*)?(" + PERMA_URL_RE.pattern + ")")
+_SCHEME_RE = re.compile(r"https?://", re.IGNORECASE)
 
 
-# One located entry that cites something: where its raw text starts, the text, and the raw
-# value of its first ``note`` and ``addendum`` field (by lower-case name; None when it has
-# neither), where a printed copy may go. A plain tuple: there is one per entry.
-_Entry = tuple[int, str, "dict[str, str] | None"]
+class _Entry(NamedTuple):
+    """One located entry that cites something: where its raw text starts, the text, the raw
+    value of its first ``note`` and ``addendum`` (by lower-case name), and its primary citation."""
+
+    offset: int
+    raw: str
+    prints: dict[str, str]
+    primary: int | None
+
+
+class _Slot(NamedTuple):
+    """Where one citation's archive is recorded: its entry, field (name as written, raw value),
+    role (``url``, ``text``; ``same`` for a URL field repeating an earlier URL of the entry,
+    whose record it shares; ``skip`` for a citation never written) and 1-based position in the field."""
+
+    entry: int
+    field: str
+    value: str
+    role: str
+    position: int
+    written: str
+
+
+class _Found(NamedTuple):
+    """A URL read from an entry, before it becomes a :class:`CitedUrl`."""
+
+    field: str
+    value: str
+    role: str
+    position: int
+    line: int
+    written: str
+    url: str
+    existing: str | None = None
+    skip: str | None = None
 
 
 class BibtexDocument(ParsedDocument):
-    """A parsed .bib file; :meth:`rewrite` splices ``perma`` fields into the original text."""
+    """A parsed .bib file; :meth:`rewrite` splices Perma links into the original text."""
 
     def __init__(self, text: str, bom: bool) -> None:
         self.text = text
@@ -82,22 +112,22 @@ class BibtexDocument(ParsedDocument):
         self.citations: list[CitedUrl] = []
         self.warnings: list[str] = []
         self._entries: list[_Entry] = []
-        self._entry_of: list[int] = []  # citation index -> index in _entries
+        self._slots: list[_Slot] = []  # by citation index
 
     def rewrite(self, perma_links: Mapping[int, str], options: RewriteOptions) -> bytes:
-        """The file with ``perma`` (and the printed copy) added to each entry that gets links.
+        """The file with each entry's new Perma links recorded (see the module docstring).
 
         ``perma_links`` maps citation index -> ``https://perma.cc/GUID``. Citations with an
-        ``existing_archive`` are skipped. An unknown index raises ``KeyError``, a value that
-        is not a Perma link :class:`~permify.errors.InvalidGuidError`, and a ``bib_print`` other
-        than ``note``/``addendum``/``none`` :class:`~permify.errors.UsageError`.
+        ``existing_archive`` or a ``skip_reason`` are skipped. An unknown index raises
+        ``KeyError``, a value that is not a Perma link :class:`~permify.errors.InvalidGuidError`,
+        and a ``bib_print`` other than ``note``/``addendum``/``none`` :class:`~permify.errors.UsageError`.
         """
         if options.bib_print not in _PRINT_MODES:
             raise UsageError(
                 f"unknown BibTeX print field {options.bib_print!r}; use one of {', '.join(_PRINT_MODES)}"
             )
         print_field = None if options.bib_print == "none" else options.bib_print
-        citations, entry_of, count = self.citations, self._entry_of, len(self.citations)
+        citations, slots, count = self.citations, self._slots, len(self.citations)
         chosen: dict[int, list[tuple[int, str]]] = {}
         for index, link in perma_links.items():
             if not isinstance(index, int) or not 0 <= index < count:
@@ -105,27 +135,36 @@ class BibtexDocument(ParsedDocument):
             link = link.strip()
             if not is_perma_link(link):
                 raise InvalidGuidError(f"not a Perma link: {link!r}")
-            if citations[index].existing_archive is None:
-                chosen.setdefault(entry_of[index], []).append((index, link))
+            cited = citations[index]
+            if cited.existing_archive is None and cited.skip_reason is None:
+                chosen.setdefault(slots[index].entry, []).append((index, link))
         edits: list[Edit] = []
-        entries = self._entries
         for entry_index, links in chosen.items():
-            offset, raw, prints = entries[entry_index]
-            if len(links) == 1:
-                index, link = links[0]
-                pairs = [(citations[index].url.replace(" ", "%20"), link)]
-            else:
-                pairs = []
-                for index, link in sorted(links):
-                    if all(link != seen for _, seen in pairs):
-                        pairs.append((citations[index].url.replace(" ", "%20"), link))
-            print_value = prints.get(print_field) if prints and print_field is not None else None
+            entry = self._entries[entry_index]
             try:
-                edits.extend(insertion_edits(raw, pairs, print_field, print_value, offset))
+                plan = self._plan(entry, sorted(links), print_field)
+                edits.extend(entry_edits(entry.raw, plan, entry.offset))
             except ScanError:  # the entry's text is not what bibtexparser reported: leave it be
                 continue
-        out = splice(self.text, edits)
-        return encode_text(out, self.bom)
+        return encode_text(splice(self.text, edits), self.bom)
+
+    def _plan(self, entry: _Entry, links: list[tuple[int, str]], print_field: str | None) -> EntryLinks:
+        primary: str | None = None
+        printed_in: str | None = None
+        fields: list[tuple[str, str, int, str]] = []
+        inline: list[tuple[str, str, int, str, str]] = []
+        for index, link in links:
+            slot = self._slots[index]
+            if slot.role == "text":
+                inline.append((slot.field, slot.value, slot.position, slot.written, link))
+            if index == entry.primary:
+                primary = link
+                if slot.role == "url" and slot.field.lower() == "url":
+                    printed_in = print_field
+            elif slot.role == "url":
+                fields.append((slot.field, slot.value, slot.position, link))
+        print_value = entry.prints.get(printed_in) if printed_in else None
+        return EntryLinks(primary, printed_in, print_value, fields, inline)
 
 
 class BibtexAdapter(Adapter):
@@ -136,9 +175,14 @@ class BibtexAdapter(Adapter):
 
     def parse(self, data: bytes, source: str = "<input>") -> BibtexDocument:
         """Parse ``data``; raise :class:`~permify.errors.InputError` naming ``source`` if it is not text."""
+        return self.parse_with(data, source, ScanOptions())
+
+    def parse_with(self, data: bytes, source: str, options: ScanOptions) -> BibtexDocument:
+        """:meth:`parse` with ``options.bib_url_fields`` read as URL fields and
+        ``options.bib_skip_fields`` never read."""
         text, bom = decode_text(data, source, _NOT_TEXT)
         doc = BibtexDocument(text, bom)
-        _Reader(doc, source).read()
+        _Reader(doc, source, FieldRules(options.bib_url_fields, options.bib_skip_fields)).read()
         return doc
 
 
@@ -157,9 +201,10 @@ def _line(block: model.Block) -> int:
 class _Reader:
     """Fills a :class:`BibtexDocument`'s citations and warnings."""
 
-    def __init__(self, doc: BibtexDocument, source: str) -> None:
+    def __init__(self, doc: BibtexDocument, source: str, rules: FieldRules) -> None:
         self.doc = doc
         self.source = source
+        self.rules = rules
         self.macros: dict[str, str] = dict(MONTH_MACROS)
         self.url_macros: list[str] = []  # the macros whose value holds '://' (once all are read)
 
@@ -244,78 +289,182 @@ class _Reader:
         return resolve(value, pieces, self.macros, missing)
 
     def _entry(self, offset: int, raw: str, key: str, fields: list[model.Field]) -> None:
-        found: list[tuple[str, int, str, str]] = []  # (field name, its line, written, url)
+        found: list[_Found] = []
         perma: str | None = None
         title: str | None = None  # the raw value of the last title field
-        prints: dict[str, str] | None = None
+        prints: dict[str, str] = {}
+        archives: dict[tuple[str, int], str] = {}  # (field, position) -> its archive field's link
+        role_of = self.rules.role
         for f in fields:
             name = f.key.lower()
-            role = _ROLES.get(name)
-            if role is None:
-                continue
-            if role is _URL:
-                found.extend(self._url_field(f, name, key))
-            elif role is _TEXT:
-                value = f.value
-                if name in _PRINT_FIELDS:
-                    if prints is None:
-                        prints = {name: value}
-                    elif name not in prints:
-                        prints[name] = value
-                if "#" not in value and value[:1] in _DELIMITERS:
-                    if "://" not in value:  # reads as itself: no URL (skips most notes cheaply)
-                        continue
-                    text = value[1:-1]  # what _value() gives, without the call
-                else:
-                    text = self._value(value) or ""
-                line = f.start_line
-                # a Perma link in a note is a printed copy (maybe ours), not a cited source
-                found.extend((name, line, u.written, u.url) for u in urls_in_text(text)
-                             if not is_perma_link(u.url))
-            elif role is _PERMA:
-                perma = self._value(f.value) or ""
-            else:
-                title = f.value
+            value = f.value
+            if name == "title":
+                title = value
+            role = role_of(name)
+            if role == "url":
+                found.extend(self._url_field(f, key))
+            elif role == "text":
+                if name in PRINT_FIELDS and name not in prints:
+                    prints[name] = value
+                found.extend(self._text_field(f))
+            elif role == "perma":
+                perma = self._value(value) or ""
+            elif "://" in value:
+                of = archive_field_of(name)
+                link = PERMA_URL_RE.search(value) if of is not None else None
+                if of is not None and link is not None:
+                    archives[of] = link.group(0)
+                    continue
+                reason = self.rules.skip_reason(name)
+                found.extend(_Found(f.key, value, "skip", n, f.start_line, u.written, u.url, skip=reason)
+                             for n, u in enumerate(self._urls_of(value), 1) if not is_perma_link(u.url))
         if not found:
             return
         if title is not None:
             delimited = "#" not in title and title[:1] in _DELIMITERS
             title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
-        existing = _existing(perma, [item[3] for item in found]) if perma is not None else None
-        if perma is not None and not PERMA_URL_RE.search(perma):
-            self.warn(fields[0].start_line, f"entry {key!r} has a perma field without a Perma "
-                      "link; left unchanged")
+        primary = _primary(found)
+        same = _repeated(found, primary)
+        existing = self._existing(found, primary, perma, archives, key, fields[0].start_line)
+        for n, first in same.items():  # a URL field repeating another's URL shares its record
+            existing[n] = existing[first]
+            found[n] = found[n]._replace(role="same")
         doc = self.doc
         entry_index = len(doc._entries)
-        doc._entries.append((offset, raw, prints))
         citations = doc.citations
-        for n, (name, line, written, url) in enumerate(found):
-            # positional: CitedUrl(index, url, location, existing_archive, title, kind, written)
-            citations.append(CitedUrl(len(citations), url, f"entry {key}, field {name} (line {line + 1})",
-                                      existing[n] if existing else None, title, "field", written))
-        doc._entry_of.extend([entry_index] * len(found))
+        first = len(citations)
+        for n, item in enumerate(found):
+            # positional: CitedUrl(index, url, location, existing_archive, title, kind, written, skip_reason)
+            where = f"entry {key}, field {item.field} (line {item.line + 1})"
+            citations.append(CitedUrl(len(citations), item.url, where, existing[n], title, "field",
+                                      item.written, item.skip))
+            doc._slots.append(_Slot(entry_index, item.field, item.value, item.role, item.position, item.written))
+        doc._entries.append(_Entry(offset, raw, prints, None if primary is None else first + primary))
 
-    def _url_field(self, f: model.Field, name: str, key: str) -> list[tuple[str, int, str, str]]:
+    def _existing(self, found: list[_Found], primary: int | None, perma: str | None,
+                  archives: dict[tuple[str, int], str], key: str, line: int) -> list[str | None]:
+        """The archive already recorded for each URL found (None: it has none yet)."""
+        existing = [item.existing for item in found]
+        for n, item in enumerate(found):
+            if item.role == "url" and n != primary:
+                existing[n] = archives.get((item.field.lower(), item.position))
+        if perma is None:
+            return existing
+        if not PERMA_URL_RE.search(perma):
+            self.warn(line, f"entry {key!r} has a perma field without a Perma link; left unchanged")
+            return [perma.strip() or "perma field"] * len(found)
+        if _LEGACY_TOKEN_RE.search(perma):  # "url link; url link", as earlier versions wrote it
+            return _legacy(perma, [item.url for item in found])
+        if primary is not None and existing[primary] is None:
+            existing[primary] = PERMA_URL_RE.search(perma).group(0)  # type: ignore[union-attr]
+        return existing
+
+    def _urls_of(self, raw_value: str) -> list[TextUrl]:
+        single = "#" not in raw_value and raw_value[:1] in _DELIMITERS
+        return urls_in_text(raw_value[1:-1] if single else self._value(raw_value) or "")
+
+    def _text_field(self, f: model.Field) -> list[_Found]:
+        value = f.value
+        if "#" not in value and value[:1] in _DELIMITERS:
+            if "://" not in value:  # reads as itself: no URL (skips most notes cheaply)
+                return []
+            text = value[1:-1]  # what _value() gives, without the call
+        else:
+            text = self._value(value) or ""
+        out: list[_Found] = []
+        position = 0
+        for u in urls_in_text(text):
+            # a Perma link in a note is a printed copy (maybe ours), not a cited source
+            if "perma.cc/" in u.url and is_perma_link(u.url):
+                continue
+            position += 1
+            after = _PERMA_AFTER_RE.match(text, u.end)
+            out.append(_Found(f.key, value, "text", position, f.start_line, u.written, u.url,
+                              after.group(1) if after else None))
+        return out
+
+    def _url_field(self, f: model.Field, key: str) -> list[_Found]:
         raw_value = f.value
         single = "#" not in raw_value and raw_value[:1] in _DELIMITERS
         value = raw_value[1:-1] if single else self._value(raw_value, None)
+        line = f.start_line
         if value is None:
-            self.warn(f.start_line, f"entry {key!r}: url uses an undefined @string macro; skipped")
+            self.warn(line, f"entry {key!r}: {f.key} uses an undefined @string macro; skipped")
             return []
+        value = _unwrap(value)
+        pairs: list[tuple[str, str]]
         if "\\url" in value or "\\href" in value:
-            line = f.start_line
-            return [(name, line, u.written, u.url) for u in urls_in_text(value)]
-        url = unescape(value).strip()
-        if not url:
-            return []
-        return [(name, f.start_line, value.strip() if single else raw_value, url)]
+            pairs = [(u.written, u.url) for u in urls_in_text(value)]
+        else:
+            tokens = value.split()
+            if len(tokens) > 1 and all(_SCHEME_RE.match(t) for t in tokens):
+                pairs = [(t, unescape(t)) for t in tokens]  # several URLs, space-separated
+            elif not tokens:
+                pairs = []
+            elif not _SCHEME_RE.match(value) and "://" in value:  # prose around the URL
+                pairs = [(u.written, u.url) for u in urls_in_text(value)]
+            else:
+                pairs = [(value if single else raw_value, unescape(value))]
+        return [_Found(f.key, raw_value, "url", n, line, written, url)
+                for n, (written, url) in enumerate(pairs, 1)]
 
 
-def _existing(perma: str, urls: list[str]) -> list[str]:
-    """The existing archive of each URL in an entry that has a ``perma`` field.
+def _unwrap(value: str) -> str:
+    """A URL field's value without the extra braces around it: ``{{https://x}}`` -> ``https://x``."""
+    value = value.strip()
+    while value[:1] == "{" and value[-1:] == "}":
+        try:
+            if match_brace(value, 0) != len(value):
+                break
+        except ScanError:
+            break
+        value = value[1:-1].strip()
+    return value
 
-    ``url link; url link`` pairs are matched by URL; a plain list of links with one per URL
-    is matched in order; otherwise every URL gets the first link (the entry counts as done).
+
+def _primary(found: list[_Found]) -> int | None:
+    """Index of the entry's primary URL: the ``url`` field's first, else the first URL field's,
+    else the first in a text field."""
+    fallback: int | None = None
+    text: int | None = None
+    for n, item in enumerate(found):
+        if item.role == "url":
+            if item.field.lower() == "url":
+                return n
+            if fallback is None:
+                fallback = n
+        elif item.role == "text" and text is None:
+            text = n
+    return fallback if fallback is not None else text
+
+
+def _repeated(found: list[_Found], primary: int | None) -> dict[int, int]:
+    """URL-field URLs that repeat an earlier one of the entry (the primary first): index -> that one's.
+
+    BibDesk copies ``url`` into ``Bdsk-Url-1``; its archive is recorded once.
+    """
+    urls = [n for n, item in enumerate(found) if item.role == "url"]
+    if len(urls) < 2:
+        return {}
+    if primary is not None and primary in urls:
+        urls.remove(primary)
+        urls.insert(0, primary)
+    seen: dict[str, int] = {}
+    same: dict[int, int] = {}
+    for n in urls:
+        key = dedupe_key(found[n].url)
+        if key in seen:
+            same[n] = seen[key]
+        else:
+            seen[key] = n
+    return same
+
+
+def _legacy(perma: str, urls: list[str]) -> list[str | None]:
+    """Each URL's archive in a ``perma`` field written as ``url link; url link``.
+
+    Pairs are matched by URL; an entry written that way counts as done, so a URL with no
+    pair gets the first link.
     """
     links: list[str] = []
     by_url: dict[str, str] = {}
@@ -330,21 +479,17 @@ def _existing(perma: str, urls: list[str]) -> list[str]:
             previous = None
         else:
             previous = token
-    if not links:
-        return [perma.strip() or "perma field"] * len(urls)
-    if not by_url and len(links) == len(urls):
-        return links
     return [by_url.get(dedupe_key(url), links[0]) for url in urls]
 
 
 _PERMA_TOKEN_RE = re.compile(r"[\s;{}]+|\\url")
+_LEGACY_TOKEN_RE = re.compile(r"(?:^|[\s{])(?!https?://(?:www\.)?perma\.cc/)\S+://")
 
 
 def strip_perma_fields(text: str) -> str:
-    """Remove exactly what :meth:`BibtexDocument.rewrite` inserted: ``perma`` and printed copies.
+    """Remove exactly what :meth:`BibtexDocument.rewrite` inserted (see :func:`.layout.removal_edits`).
 
-    A ``perma`` field is removed only in the form and place permify writes it (last in the
-    entry, or just before the printed copy it added); a hand-written one elsewhere stays.
+    On a file that had no Perma links, stripping the output gives the input back, byte for byte.
     """
     locator = Locator(text)
     edits: list[Edit] = []

@@ -147,10 +147,17 @@ _COMMAND_RE = re.compile(r"\\(url|href)\s*(?=\{)")
 
 
 class TextUrl(NamedTuple):
-    """A URL in a text field: as written, and decoded for archiving."""
+    """A URL in a text field: as written, decoded for archiving, and where it is.
+
+    ``start`` is where its command (``\\url``, ``\\href``) or the bare URL starts in the text,
+    ``end`` where it ends (after the closing brace, the ``\\href`` text included): a Perma
+    link printed for this URL goes at ``end``.
+    """
 
     written: str
     url: str
+    start: int = 0
+    end: int = 0
 
 
 def urls_in_text(text: str) -> list[TextUrl]:
@@ -179,7 +186,7 @@ def urls_in_text(text: str) -> list[TextUrl]:
                     except ScanError:
                         pass
             if written:
-                found.append((m.start(), TextUrl(written, unescape(written).strip())))
+                found.append((m.start(), TextUrl(written, unescape(written).strip(), m.start(), end)))
             # blank the command so the bare-URL pass does not find it again (same length keeps offsets)
             blanked = blanked[: m.start()] + " " * (end - m.start()) + blanked[end:]
     if "://" in blanked:
@@ -190,9 +197,9 @@ def urls_in_text(text: str) -> list[TextUrl]:
                 written = text[start:end]
                 if written.endswith("\\"):  # "\_" cut after the backslash by trimming
                     written = written[:-1]
-                found.append((start, TextUrl(written, um.url)))
+                found.append((start, TextUrl(written, um.url, start, start + len(written))))
         else:  # nothing to decode: offsets are the text's own
-            found.extend((um.start, TextUrl(um.url, um.url)) for um in find_urls(blanked))
+            found.extend((um.start, TextUrl(um.url, um.url, um.start, um.end)) for um in find_urls(blanked))
     if len(found) > 1:
         found.sort(key=_FIRST)
     return [item[1] for item in found]
