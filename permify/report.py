@@ -17,7 +17,7 @@ from .urls import perma_guid
 __all__ = ["REPORT_FIELDS", "ReportRow", "build_report", "summary_counts", "write_report"]
 
 #: The report's columns, in order (the contract in docs/architecture.md#the-report).
-REPORT_FIELDS = ("url", "status", "guid", "perma_url", "locations", "message")
+REPORT_FIELDS = ("url", "status", "guid", "perma_url", "locations", "message", "note")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,8 @@ class ReportRow:
     perma_url: str | None
     locations: tuple[str, ...]
     message: str | None
+    #: something to know about the URL as cited (``has tracking parameters (utm_source)``)
+    note: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The row as a JSON-ready dict."""
@@ -40,6 +42,7 @@ class ReportRow:
             "perma_url": self.perma_url,
             "locations": list(self.locations),
             "message": self.message,
+            "note": self.note,
         }
 
 
@@ -63,13 +66,14 @@ def build_report(scans: Iterable[DocumentScan], outcomes: Mapping[str, Outcome])
     rows = []
     for key, citation in first.items():
         url, locations = citation.cited.url, tuple(places[key])
+        note = citation.classification.note
         if key in outcomes:
             out = outcomes[key]
-            rows.append(ReportRow(url, out.status, out.guid, out.perma_url, locations, out.message))
+            rows.append(ReportRow(url, out.status, out.guid, out.perma_url, locations, out.message, note))
         elif key in linked:
             link = linked[key]
             rows.append(ReportRow(url, "reused", perma_guid(link), link, locations,
-                                  "a Perma link is already beside it in the document"))
+                                  "a Perma link is already beside it in the document", note))
         else:
             reason = citation.classification.reason or "not archived"
             rows.append(ReportRow(url, "skipped", None, None, locations, reason))
@@ -95,7 +99,8 @@ def write_report(path: str | Path, rows: list[ReportRow]) -> None:
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(REPORT_FIELDS)
         for r in rows:
-            writer.writerow([r.url, r.status, r.guid or "", r.perma_url or "", "; ".join(r.locations), r.message or ""])
+            writer.writerow([r.url, r.status, r.guid or "", r.perma_url or "", "; ".join(r.locations), r.message or "",
+                             r.note or ""])
         data = buffer.getvalue().encode("utf-8-sig")
     else:
         raise UsageError(f"--report {path}: the report must end in .json or .csv")

@@ -144,8 +144,10 @@ def _print_diffs(result: RunResult) -> None:
 
 
 def _scan_options(args: argparse.Namespace) -> ScanOptions:
-    """``--bib-url-field``/``--bib-skip-field`` added to the configured field names."""
-    return load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field)
+    """``--bib-url-field``/``--bib-skip-field`` and ``--skip-host``/``--include-host`` added
+    to the configured ones."""
+    return load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field,
+                             skip_hosts=args.skip_host, include_hosts=args.include_host)
 
 
 def cmd_urls(args: argparse.Namespace) -> ExitStatus:
@@ -162,6 +164,7 @@ def cmd_urls(args: argparse.Namespace) -> ExitStatus:
                 "action": "archived" if c.state == "linked" else c.classification.status,
                 "reason": c.classification.reason or "",
                 "perma_url": c.cited.existing_archive or "",
+                "note": c.classification.note or "",
             })
         for warning in scan.parsed.warnings:
             print(f"permify: {scan.path}: warning: {warning}", file=sys.stderr)
@@ -174,6 +177,8 @@ def cmd_urls(args: argparse.Namespace) -> ExitStatus:
     else:
         for r in rows:
             tail = r["perma_url"] or (f"skip: {r['reason']}" if r["action"] == "skip" else "")
+            if r["note"]:
+                tail = f"{tail}\tnote: {r['note']}" if tail else f"note: {r['note']}"
             print(f"{r['file']}:{r['location']}\t{r['action']}\t{r['url']}" + (f"\t{tail}" if tail else ""))
     return ExitStatus.OK
 

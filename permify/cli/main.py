@@ -41,6 +41,10 @@ def _add_input(p: argparse.ArgumentParser) -> None:
                    help="BibTeX: also read field NAME as a link to the cited work (repeatable; a,b works)")
     p.add_argument("--bib-skip-field", action="append", default=[], metavar="NAME",
                    help="BibTeX: never read field NAME; its URLs are listed as skipped (repeatable)")
+    p.add_argument("--skip-host", action="append", default=[], metavar="HOST",
+                   help="never archive URLs on HOST or its subdomains (* wildcards; repeatable)")
+    p.add_argument("--include-host", action="append", default=[], metavar="HOST",
+                   help="archive URLs on HOST although it is a subscription database or proxy (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -155,7 +155,7 @@ def test_urls_in_every_format(capsys: pytest.CaptureFixture[str], article: Path)
     assert by_url["http://localhost:8000/draft"]["action"] == "skip"
     assert "https://code.example.com/x" not in by_url
     code, out, _ = run(capsys, "urls", str(article), "--format", "csv")
-    assert next(csv.reader(out.splitlines())) == ["file", "location", "url", "kind", "action", "reason", "perma_url"]
+    assert next(csv.reader(out.splitlines())) == ["file", "location", "url", "kind", "action", "reason", "perma_url", "note"]
     code, out, _ = run(capsys, "urls", str(article))
     assert "line 3" in out
     assert "skip: loopback" in out or "skip: local" in out
@@ -217,7 +217,7 @@ def test_in_place_keeps_a_backup_and_json_report(capsys, api_env: Sandbox, artic
     assert (tmp_path / "article.md.orig").read_bytes() == before
     assert article.read_text(encoding="utf-8").count("https://perma.cc/") == 5
     rows = json.loads(report.read_text(encoding="utf-8"))
-    assert {"url", "status", "guid", "perma_url", "locations", "message"} == set(rows[0])
+    assert {"url", "status", "guid", "perma_url", "locations", "message", "note"} == set(rows[0])
 
 
 def test_folders_and_ledger_commands(capsys, api_env: Sandbox, article: Path, tmp_path: Path) -> None:
