@@ -155,7 +155,8 @@ def test_urls_in_every_format(capsys: pytest.CaptureFixture[str], article: Path)
     assert by_url["http://localhost:8000/draft"]["action"] == "skip"
     assert "https://code.example.com/x" not in by_url
     code, out, _ = run(capsys, "urls", str(article), "--format", "csv")
-    assert next(csv.reader(out.splitlines())) == ["file", "location", "url", "kind", "action", "reason", "perma_url", "note"]
+    assert next(csv.reader(out.splitlines())) == [
+        "file", "location", "url", "kind", "action", "reason", "perma_url", "note"]
     code, out, _ = run(capsys, "urls", str(article))
     assert "line 3" in out
     assert "skip: loopback" in out or "skip: local" in out

@@ -37,7 +37,8 @@ def _rows(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, dict[str,
 def test_urls_lists_subscription_databases_and_tracking_notes(doc: Path, capsys: pytest.CaptureFixture[str]) -> None:
     rows = _rows(capsys, str(doc))
     westlaw = rows["https://1.next.westlaw.com/Document/I0a1b/View/FullText.html"]
-    assert (westlaw["action"], westlaw["reason"]) == ("skip", "subscription database: cite the reporter or a public copy")
+    assert (westlaw["action"], westlaw["reason"]) == (
+        "skip", "subscription database: cite the reporter or a public copy")
     ftc = rows["https://www.ftc.gov/news?utm_source=govdelivery&utm_medium=email"]
     assert (ftc["action"], ftc["note"]) == ("archive", "has tracking parameters (utm_source, utm_medium)")
     assert main(["urls", str(doc)]) == 0
