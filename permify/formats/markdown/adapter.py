@@ -20,8 +20,9 @@ import re
 from collections.abc import Mapping
 
 from ...errors import InputError
+from ...quotes import QUOTED_REASON, inside_quotation
 from ...urls import PERMA_URL_RE
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .scan import Hit, scan
@@ -97,6 +98,14 @@ class MarkdownAdapter(Adapter):
 
     def parse(self, data: bytes, source: str = "<input>") -> MarkdownDocument:
         """Parse UTF-8 Markdown bytes; :class:`InputError` for binary or non-UTF-8 input."""
+        return self.parse_with(data, source, ScanOptions())
+
+    def parse_with(self, data: bytes, source: str, options: ScanOptions) -> MarkdownDocument:
+        """:meth:`parse`; a URL inside a quotation is skipped unless ``options.include_quoted``.
+
+        A quotation is a pair of quotation marks around the citation in the same block
+        (:func:`permify.quotes.inside_quotation`); a ``>`` blockquote alone is not one.
+        """
         text, bom = decode_text(data, source, _NOT_TEXT)
         try:
             result = scan(text)
@@ -105,6 +114,9 @@ class MarkdownAdapter(Adapter):
         citations = []
         for index, hit in enumerate(result.hits):
             line, col = result.line_col(hit.pos)
+            lo, hi = hit.block
+            quoted = (not options.include_quoted and hit.existing is None
+                      and inside_quotation(text[lo:hi], hit.pos - lo, hit.end - lo))
             citations.append(CitedUrl(
                 index=index,
                 url=hit.url,
@@ -113,5 +125,6 @@ class MarkdownAdapter(Adapter):
                 title=hit.title,
                 kind=hit.kind,
                 written=hit.written,
+                skip_reason=QUOTED_REASON if quoted else None,
             ))
         return MarkdownDocument(text, bom, result.hits, citations, result.warnings)
