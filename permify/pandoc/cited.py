@@ -1,0 +1,152 @@
+"""Where the pandoc filter finds cited URLs: link targets, and bare URLs in ``Str`` text.
+
+Pandoc keeps a bare URL as plain text unless its reader was told otherwise (default pandoc
+Markdown without ``+autolink_bare_uris``, Word and HTML read by pandoc, and text rendered by
+``--citeproc``): a ``Str`` such as ``https://example.com/page.``, trailing punctuation
+included. :func:`spots_in` finds those with the same finding and trimming rules as ``permify
+urls`` (:func:`permify.urls.find_urls`), so both list the same URLs.
+
+A URL inside a quotation is quoted text, not a citation (:mod:`permify.quotes`): inside a
+``Quoted`` element (pandoc's ``smart`` extension makes one of ``"..."``), or between
+quotation marks written as characters in the same inline list (curly quotes stay in ``Str``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import panflute as pf
+
+from ..quotes import inside_quotation
+from ..urls import find_urls, is_perma_link
+
+__all__ = ["PERMA_TEXT_RE", "Spot", "find_lists", "followed_by_perma", "spots_in"]
+
+#: A Perma link as text, with or without a scheme (``perma.cc/ABCD-1234``).
+PERMA_TEXT_RE = re.compile(
+    r"(?:https?://)?(?:www\.)?perma\.cc/(?:[A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])",
+    re.IGNORECASE,
+)
+# Inlines between a citation and a Perma link that already follows it: "[", "(archived at", ...
+_LOOKAHEAD = 4
+_SPACES = (pf.Space, pf.SoftBreak, pf.LineBreak)
+# Elements whose text is not a citation: a link's own text (its target is), an image's alt
+# text, code, math and raw output have no Str children anyway.
+_NOT_ENTERED = (pf.Image, pf.Link)
+_QUOTE_MARKS = frozenset("\"'\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb\u2039\u203a")
+
+
+@dataclass(frozen=True)
+class Spot:
+    """A cited URL at ``index`` of an inline list: a ``Link`` (``cut`` None) or a bare URL in
+    a ``Str`` ending at offset ``cut`` of its text. ``quoted`` when it is inside a quotation."""
+
+    index: int
+    url: str
+    cut: int | None
+    quoted: bool
+
+
+def _may_hold_url(item: pf.Element) -> bool:
+    return isinstance(item, pf.Link) or (isinstance(item, pf.Str) and "://" in item.text)
+
+
+def find_lists(container: pf.ListContainer, found: list[tuple[pf.ListContainer, bool]],
+               quoted: bool = False) -> None:
+    """Append to ``found`` every inline list under ``container`` that directly holds a link
+    or a ``Str`` with a URL, with whether it is inside a ``Quoted`` element.
+
+    Read-only and depth-first in document order. It reads panflute's raw ``.list`` and
+    ``_children`` (what ``Element.walk`` itself uses) instead of walking with an action,
+    because ``walk`` rebuilds every list of the document even when nothing changes: work a
+    warm build would pay for nothing.
+    """
+    if any(_may_hold_url(item) for item in container.list):
+        found.append((container, quoted))
+    for item in container.list:
+        if not isinstance(item, _NOT_ENTERED):
+            _scan_children(item, found, quoted or isinstance(item, pf.Quoted))
+
+
+def _scan_children(elem: pf.Element, found: list[tuple[pf.ListContainer, bool]], quoted: bool) -> None:
+    for name in getattr(elem, "_children", ()):
+        child = getattr(elem, name)
+        if isinstance(child, pf.ListContainer):
+            find_lists(child, found, quoted)
+        elif isinstance(child, pf.Element):  # a table's head and foot, a caption
+            _scan_children(child, found, quoted)
+
+
+def followed_by_perma(items: Sequence[pf.Element], index: int) -> bool:
+    """True when a Perma link comes right after ``items[index]`` (a document permified by
+    hand, or by permify: ``[https://perma.cc/G]``, ``(archived at perma.cc/G)``...)."""
+    seen = 0
+    for item in items[index + 1 : index + 1 + 2 * _LOOKAHEAD]:
+        if isinstance(item, _SPACES):
+            continue
+        if isinstance(item, pf.Link):
+            return is_perma_link(item.url) or PERMA_TEXT_RE.fullmatch(item.url.rstrip("/")) is not None
+        if isinstance(item, pf.Str) and PERMA_TEXT_RE.search(item.text):
+            return True
+        seen += 1
+        if seen >= _LOOKAHEAD:
+            break
+    return False
+
+
+def _flat(items: Sequence[pf.Element]) -> tuple[str, list[int]]:
+    """The text a reader sees of an inline list (notes left out), and where each item starts."""
+    parts: list[str] = []
+    starts: list[int] = []
+    at = 0
+    for item in items:
+        starts.append(at)
+        if isinstance(item, pf.Str):
+            text = item.text
+        elif isinstance(item, _SPACES):
+            text = " "
+        elif isinstance(item, pf.Note):
+            text = ""
+        elif isinstance(item, pf.Quoted):
+            single = item.quote_type == "SingleQuote"
+            inner = pf.stringify(item.content)
+            text = ("\u2018" + inner + "\u2019") if single else ("\u201c" + inner + "\u201d")
+        else:
+            text = pf.stringify(item)
+        parts.append(text)
+        at += len(text)
+    return "".join(parts), starts
+
+
+def spots_in(items: Sequence[pf.Element], quoted: bool) -> list[Spot]:
+    """The cited URLs of one inline list, in order; Perma links already beside them are
+    not cited again (those URLs are left out)."""
+    spots: list[Spot] = []
+    flat: tuple[str, list[int]] | None = None
+
+    def in_quotation(index: int, start: int, end: int) -> bool:
+        nonlocal flat
+        if quoted:
+            return True
+        if flat is None:
+            flat = _flat(items)
+        text, starts = flat
+        if not any(ch in _QUOTE_MARKS for ch in text):
+            return False
+        return inside_quotation(text, starts[index] + start, starts[index] + end)
+
+    for i, item in enumerate(items):
+        if isinstance(item, pf.Link):
+            url = item.url.strip()
+            if not followed_by_perma(items, i):
+                spots.append(Spot(i, url, None, in_quotation(i, 0, max(len(pf.stringify(item)), 1))))
+        elif isinstance(item, pf.Str) and "://" in item.text:
+            matches = find_urls(item.text)
+            for n, m in enumerate(matches):
+                rest = item.text[m.end : matches[n + 1].start if n + 1 < len(matches) else len(item.text)]
+                if PERMA_TEXT_RE.search(rest) or (n + 1 == len(matches) and followed_by_perma(items, i)):
+                    continue
+                spots.append(Spot(i, m.url, m.end, in_quotation(i, m.start, m.end)))
+    return spots
