@@ -118,19 +118,19 @@ def test_the_comparison_counts_misses_and_false_positives(tmp_path: Path) -> Non
     doc = tmp_path / "essay.md"
     doc.write_text(
         "See https://example.com/a and <https://example.com/b>.\n"
-        "A quoted one: \"https://example.com/c\".\n",
+        "A search page: https://example.com/c?q=1.\n",
         encoding="utf-8",
     )
     (tmp_path / "essay.md.expected.tsv").write_text(
         "https://example.com/a\tarchive\t\tline 1\n"
-        "https://example.com/c\tskip\tinside a quotation\tline 2\n"
+        "https://example.com/c?q=1\tskip\tsearch results page, not the cited work\tline 2\n"
         "https://example.com/d\tarchive\t\tnowhere\n",
         encoding="utf-8",
     )
     score = bench.measure(doc)
     assert (score.expected_archive, score.permify_archive, score.agreed) == (2, 3, 1)
     assert [f.url for f in score.misses] == ["https://example.com/d"]
-    assert sorted(f.url for f in score.false_positives) == ["https://example.com/b", "https://example.com/c"]
+    assert sorted(f.url for f in score.false_positives) == ["https://example.com/b", "https://example.com/c?q=1"]
     assert score.recall == 0.5
     assert score.precision == pytest.approx(1 / 3)
 
