@@ -3,7 +3,7 @@
 Run ``python bench/bench_markdown.py`` from the repository root. It writes a ~2 MB Markdown
 file with 5,000 cited URLs (inline, reference, autolink, bare, footnotes, plus code and
 images that must be skipped) to a temporary directory, then times, interleaved (pandoc,
-permify, pandoc, permify, ...; ``--rounds`` pairs, 7 by default):
+permify, pandoc, permify, ...; ``--rounds`` pairs, 5 by default):
 
 * pandoc (the binary shipped by pypandoc-binary) reading the file to its JSON AST, and
 * permify: ``MarkdownAdapter().parse`` plus ``urls.classify`` of every citation (what
@@ -73,7 +73,7 @@ def make_document(rng: random.Random) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Generate the file, time both sides interleaved, print the figures and the goal."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved pairs (default 7)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved pairs (default 5)")
     args = parser.parse_args(argv)
 
     import pypandoc
