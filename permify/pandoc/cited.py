@@ -97,7 +97,8 @@ def followed_by_perma(items: Sequence[pf.Element], index: int) -> bool:
 
 
 def _flat(items: Sequence[pf.Element]) -> tuple[str, list[int]]:
-    """The text a reader sees of an inline list (notes left out), and where each item starts."""
+    """The text a reader sees of an inline list (notes left out, a link as one character),
+    and where each item starts."""
     parts: list[str] = []
     starts: list[int] = []
     at = 0
@@ -109,6 +110,10 @@ def _flat(items: Sequence[pf.Element]) -> tuple[str, list[int]]:
             text = " "
         elif isinstance(item, pf.Note):
             text = ""
+        elif isinstance(item, pf.Link):
+            # One character: quotation marks in a link's text are a cited title's, and
+            # building the text of every link would slow down a warm build for nothing.
+            text = "x"
         elif isinstance(item, pf.Quoted):
             single = item.quote_type == "SingleQuote"
             inner = pf.stringify(item.content)
@@ -141,7 +146,7 @@ def spots_in(items: Sequence[pf.Element], quoted: bool) -> list[Spot]:
         if isinstance(item, pf.Link):
             url = item.url.strip()
             if not followed_by_perma(items, i):
-                spots.append(Spot(i, url, None, in_quotation(i, 0, max(len(pf.stringify(item)), 1))))
+                spots.append(Spot(i, url, None, in_quotation(i, 0, 1)))
         elif isinstance(item, pf.Str) and "://" in item.text:
             matches = find_urls(item.text)
             for n, m in enumerate(matches):
