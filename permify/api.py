@@ -27,7 +27,7 @@ from .documents import (
     url_requests,
 )
 from .errors import UsageError
-from .formats.base import RewriteOptions
+from .formats.base import RewriteOptions, ScanOptions
 from .report import ReportRow, build_report, summary_counts
 from .site import ArchiveSite
 from .urls import perma_guid
@@ -65,17 +65,29 @@ class RunResult:
 
 
 def scan_documents(
-    paths: Sequence[str | Path], *, fmt: str | None = None, archive_doi: bool = False
+    paths: Sequence[str | Path],
+    *,
+    fmt: str | None = None,
+    archive_doi: bool = False,
+    scan_options: ScanOptions | None = None,
 ) -> list[DocumentScan]:
-    """Parse every document and classify what it cites (no network). Raises on the first bad input."""
-    return [scan_document(p, fmt=fmt, archive_doi=archive_doi) for p in paths]
+    """Parse every document and classify what it cites (no network). Raises on the first bad input.
+
+    ``scan_options`` says which URLs are read (reviewer comments, quotations, ...).
+    """
+    return [scan_document(p, fmt=fmt, archive_doi=archive_doi, options=scan_options) for p in paths]
 
 
 def check_documents(
-    paths: Sequence[str | Path], *, fmt: str | None = None, archive_doi: bool = False
+    paths: Sequence[str | Path],
+    *,
+    fmt: str | None = None,
+    archive_doi: bool = False,
+    scan_options: ScanOptions | None = None,
 ) -> list[tuple[DocumentScan, Citation]]:
     """Cited URLs that should be archived but have no Perma link beside them (empty: all done)."""
-    return [(scan, c) for scan in scan_documents(paths, fmt=fmt, archive_doi=archive_doi) for c in scan.to_archive]
+    scans = scan_documents(paths, fmt=fmt, archive_doi=archive_doi, scan_options=scan_options)
+    return [(one, c) for one in scans for c in one.to_archive]
 
 
 def _output_for(path: str, output: str | Path | None, in_place: bool, count: int) -> Path:
@@ -171,6 +183,7 @@ def archive_documents(
     rewrite: RewriteOptions | None = None,
     fmt: str | None = None,
     archive_doi: bool = False,
+    scan_options: ScanOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> RunResult:
     """Archive every URL the documents cite, exactly once, and write them back with Perma links.
@@ -178,7 +191,8 @@ def archive_documents(
     Parameters mirror ``permify archive``. ``site`` says where to archive (see
     :class:`ArchiveSite`: settings, client, ledger, folder); without it one is built from
     ``folder`` (an id or a path of folder names, default ``PERMIFY_FOLDER``), ``api_key`` and
-    the settings. ``options`` tunes the archiver (its ``folder_id`` is filled in). Output goes to ``output``,
+    the settings. ``options`` tunes the archiver (its ``folder_id`` is filled in);
+    ``scan_options`` says which URLs are read (see :class:`ScanOptions`). Output goes to ``output``,
     or in place (keeping ``<name>.orig`` when ``backup``), or to ``<stem>.perma<suffix>``.
     A dry run writes nothing and creates nothing.
     """
@@ -187,7 +201,8 @@ def archive_documents(
         raise UsageError("no input files")
     if in_place and output is not None:
         raise UsageError("use either -o OUT or --in-place, not both")
-    scans = scan_documents(names, fmt=fmt, archive_doi=archive_doi)  # bad input fails before any network
+    # bad input fails before any network
+    scans = scan_documents(names, fmt=fmt, archive_doi=archive_doi, scan_options=scan_options)
     targets = {name: _output_for(name, output, in_place, len(names)) for name in names}
     # A URL that already has a Perma link somewhere in the documents reuses it elsewhere.
     outcomes: dict[str, Outcome] = _already_linked(scans)

@@ -24,6 +24,7 @@ __all__ = [
     "CitedUrl",
     "ParsedDocument",
     "RewriteOptions",
+    "ScanOptions",
     "adapter_for",
     "format_for_path",
     "supported_suffixes",
@@ -46,6 +47,10 @@ class CitedUrl:
         kind: how it is cited (``link``, ``reference``, ``autolink``, ``bare``, ``field``,
             ``hyperlink``, ``fldSimple``, ``field-code``, ``text``); informational.
         written: the URL exactly as written in the document (before decoding escapes).
+        skip_reason: why the format itself says this URL is not to be archived (a reviewer
+            comment, a quotation); None to let :func:`~permify.urls.classify` decide.
+        note: what the user must do by hand once it is archived (a reference-manager field
+            that permify does not edit); the report adds the Perma link after it.
     """
 
     index: int
@@ -55,6 +60,23 @@ class CitedUrl:
     title: str | None = None
     kind: str = "bare"
     written: str | None = None
+    skip_reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Which URLs a document is read for. Adapters ignore the options that do not apply to them.
+
+    Attributes:
+        include_comments: .docx: archive and edit URLs in reviewer comments too
+            (``--include-comments``); by default they are listed as skipped.
+        include_quoted: archive and edit URLs inside a quotation too (``--include-quoted``);
+            by default they are listed as skipped (see :mod:`permify.quotes`).
+    """
+
+    include_comments: bool = False
+    include_quoted: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,12 +89,16 @@ class RewriteOptions:
         track_changes: .docx only: make every insertion a tracked revision by ``author``.
         author: the revision author for tracked changes.
         date: ISO-8601 time for tracked revisions (injected so output is reproducible).
+        link_style: .docx only: ``match`` (default) gives the Perma link the look of the cited
+            URL (a styled hyperlink's style, or plain text's look, still clickable);
+            ``hyperlink`` always uses the Hyperlink style.
     """
 
     bib_print: str = "note"
     track_changes: bool = False
     author: str = "permify"
     date: str | None = None
+    link_style: str = "match"
 
 
 class ParsedDocument(ABC):
@@ -106,6 +132,10 @@ class Adapter(ABC):
     @abstractmethod
     def parse(self, data: bytes, source: str = "<input>") -> ParsedDocument:
         """Parse ``data``; raise :class:`~permify.errors.InputError` naming ``source`` if it is invalid."""
+
+    def parse_with(self, data: bytes, source: str, options: ScanOptions) -> ParsedDocument:
+        """:meth:`parse` with scan options; a format with no options of its own ignores them."""
+        return self.parse(data, source)
 
 
 #: The format subpackages of :mod:`permify.formats`. Each ``__init__`` declares ``NAME``,

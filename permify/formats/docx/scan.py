@@ -12,8 +12,16 @@ runs at every formatting, spell-check and revision boundary. Four forms are foun
 ``text``       a plain URL in the text, possibly split across runs.
 
 Deleted and moved-from text (``w:del``, ``w:moveFrom``) is never read. Inserted text (``w:ins``)
-is live. Field results are never scanned as text (editing them is undone by a field update);
-reference-manager fields (``ADDIN``: Zotero, Mendeley, EndNote) are reported as warnings.
+is live. Field results are never scanned as text (editing them is undone by a field update),
+except a reference-manager field's (``ADDIN``: Zotero, Mendeley, EndNote): the URLs its result
+shows are cited (``reference-manager``) but have no place to edit, and carry a note telling
+the user to add the Perma link in the reference manager.
+
+An existing Perma link is recognised by what the reader sees (:data:`_EXISTING_RE` on the
+paragraph's text after the URL: brackets of any kind, a line break, no scheme, a hyperlink
+whose target is junk) and by a hyperlink's target; the URL is then ``linked``. A URL between
+quotation marks of its paragraph (:func:`permify.quotes.inside_quotation`) gets a skip reason
+unless quotations are included.
 Text boxes exist twice (``mc:Choice`` and ``mc:Fallback``): the Choice copy is scanned and the
 Fallback copy's matching places are attached to the same hit, so one URL counts once and both
 copies get the same edit.
@@ -30,8 +38,9 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from ...urls import find_urls, is_perma_link
-from .fields import HTTP_RE, MANAGER_ADVICE, hyperlink_field_target, manager, title
+from ...quotes import QUOTED_REASON, inside_quotation
+from ...urls import find_urls, is_perma_link, perma_url
+from .fields import HTTP_RE, MANAGER_ADVICE, hyperlink_field_target, manager, manager_note, title
 from .paragraphs import first_run, first_txbx, owner, text_boxes
 from .xml import (
     MC_ALT,
@@ -65,7 +74,17 @@ _GAPS = frozenset(
         "drawing", "pict", "object", "ptab",
     )
 ) | {MC_ALT}
-_BETWEEN_URL_AND_ARCHIVE = re.compile(r"\s*[\[(]?\s*")
+# A Perma link as the reader sees it right after a URL: white space (a line break reads as
+# one), an optional bracket of any kind or a short lead-in ("archived at"), the link with or
+# without a scheme. Group 1 is the GUID.
+_EXISTING_RE = re.compile(
+    r"[\s,;:]*[\[({<\u27e8\u3008\uff08\uff3b]?\s*"
+    r"(?:(?:archived|archive|perma(?:\s+link)?)(?:\s+(?:at|as|copy))?\s*:?\s*)?"
+    r"(?:https?://)?(?:www\.)?perma\.cc/([A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])",
+    re.IGNORECASE,
+)
+_EXISTING_GAP_RE = re.compile(r"[\s,;:]*[\[({<\u27e8\u3008\uff08\uff3b]?\s*")
+_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a"
 _W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = w("anchor"), w("instr"), w("fldCharType")
 @dataclass(slots=True)
 class Anchor:
@@ -94,6 +113,8 @@ class Hit:
     existing: str | None = None
     in_textbox: bool = False
     consumed: bool = False
+    skip_reason: str | None = None
+    note: str | None = None
 
 
 @dataclass(slots=True)
@@ -107,6 +128,7 @@ class _Frame:
     result: list[str] = field(default_factory=list)
     fmt: etree._Element | None = None
     begin_run: etree._Element | None = None
+    links: list[str] = field(default_factory=list)  # URLs of hyperlinks in a manager's result
 
 
 class _Para:
@@ -135,17 +157,20 @@ class StoryScanner:
 
     ``live`` (from :func:`live_paragraphs`) lets the scan skip the other paragraphs;
     ``boxes=False`` says the part has no text box or ``mc:Fallback`` (no ``txbxContent`` or
-    ``Fallback`` in its bytes), so no paragraph needs its owner checked.
+    ``Fallback`` in its bytes), so no paragraph needs its owner checked. ``include_quoted``
+    makes URLs inside a quotation citations like any other.
     """
 
     def __init__(
         self, targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
         live: Container[etree._Element] | None = None, boxes: bool = True,
+        include_quoted: bool = False,
     ) -> None:
         self.targets = targets
         self.warn = warn
         self.live = live
         self.boxes = boxes
+        self.include_quoted = include_quoted
 
     # ------------------------------------------------------------------ stories
     def scan_story(
@@ -220,20 +245,13 @@ class StoryScanner:
             return hits
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
-        perma = [is_perma_link(h.url) for h in hits]
-        if any(perma):
-            full = "".join(para.full)
-            last = len(hits) - 1
-            for i, hit in enumerate(hits):
-                if perma[i] or hit.consumed or i == last or not perma[i + 1]:
-                    continue
-                nxt = hits[i + 1]
-                if nxt.start >= hit.end:
-                    gap = _BETWEEN_URL_AND_ARCHIVE.match(full, hit.end)
-                    if gap is not None and gap.end() >= nxt.start:
-                        hit.existing = nxt.url
-                        nxt.consumed = True
-            hits = [h for h in hits if not h.consumed]
+        full = "".join(para.full)
+        if "perma.cc/" in full.lower():
+            hits = _mark_existing(hits, full)
+        if not self.include_quoted and ('"' in full or "'" in full or any(q in full for q in _QUOTES)):
+            for h in hits:
+                if h.skip_reason is None and inside_quotation(full, h.start, h.end):
+                    h.skip_reason = QUOTED_REASON
         if textbox:
             for h in hits:
                 h.in_textbox = True
@@ -299,9 +317,9 @@ class StoryScanner:
             url = f"{url}#{anchor_name}"
         if not HTTP_RE.match(url):
             return
-        name = _open_manager(fields)
-        if name:
-            self.warn(f"{where}: a {name} field shows a link to {url}; {MANAGER_ADVICE}")
+        frame = _open_manager(fields)
+        if frame is not None:
+            frame.links.append(url)  # cited by the field's result (see _manager_hits)
             return
         if masked:
             return
@@ -324,10 +342,11 @@ class StoryScanner:
         instr = el.get(_W_INSTR) or ""
         name = manager(instr)
         if name:
-            self._warn_manager(name, "".join(para.full[first:]), where)
+            if not masked:
+                self._manager_hits(name, para, start, "".join(para.full[first:]), [], where)
             return
         url = hyperlink_field_target(instr)
-        if url is None or masked or _open_manager(fields):
+        if url is None or masked or _open_manager(fields) is not None:
             return
         self._link_hit(para, url, "fldSimple", where, start, first, el)
 
@@ -347,7 +366,9 @@ class StoryScanner:
             result = "".join(frame.result)
             name = manager(instr)
             if name:
-                self._warn_manager(name, result, where)
+                if not masked and not any(f.separated for f in fields):
+                    start = frame.result_start if frame.para is para.p else para.pos - len(result)
+                    self._manager_hits(name, para, max(start, 0), result, frame.links, where)
                 return
             url = hyperlink_field_target(instr)
             if url is None or masked or any(f.separated for f in fields):
@@ -360,18 +381,49 @@ class StoryScanner:
                     title=title(result, url))
             )
 
-    def _warn_manager(self, name: str, text: str, where: str) -> None:
-        for m in find_urls(text):
-            self.warn(f"{where}: a {name} citation field shows {m.url}; {MANAGER_ADVICE}")
+    def _manager_hits(self, name: str, para: _Para, start: int, result: str, links: list[str],
+                      where: str) -> None:
+        """Cite the URLs a reference-manager field's ``result`` shows (it began at ``start`` of
+        the paragraph's text), and those of hyperlinks inside it. They have nowhere to edit:
+        each carries the note to add the Perma link in the reference manager."""
+        note = manager_note(name)
+        found = [(start + m.start, start + m.end, m.url) for m in find_urls(result)]
+        shown = {url for _s, _e, url in found}
+        found += [(para.pos, para.pos, url) for url in links if url not in shown]
+        for begin, end, url in found:
+            para.hits.append(Hit(url, "reference-manager", where, begin, end, [], note=note))
+            self.warn(f"{where}: a {name} field shows {url}; it is archived, but the field is "
+                      f"not edited: {MANAGER_ADVICE} (the report gives the link)")
 
 
-def _open_manager(fields: list[_Frame]) -> str | None:
-    for f in fields:
-        if f.separated:
-            name = manager("".join(f.instr))
-            if name:
-                return name
+def _open_manager(fields: list[_Frame]) -> _Frame | None:
+    """The innermost reference-manager field whose result is being read, if any."""
+    for f in reversed(fields):
+        if f.separated and manager("".join(f.instr)):
+            return f
     return None
+
+
+def _mark_existing(hits: list[Hit], full: str) -> list[Hit]:
+    """Mark each URL followed by a Perma link (as the reader sees it in ``full``) ``existing``
+    and drop the Perma-link hits so consumed."""
+    for i, hit in enumerate(hits):
+        if hit.consumed or is_perma_link(hit.url):
+            continue
+        m = _EXISTING_RE.match(full, hit.end)
+        nxt = hits[i + 1] if i + 1 < len(hits) else None
+        if m is not None:
+            hit.existing = perma_url(m.group(1))
+            for later in hits[i + 1:]:
+                if later.start < m.end() and is_perma_link(later.url):
+                    later.consumed = True
+        elif nxt is not None and is_perma_link(nxt.url) and nxt.start >= hit.end:
+            # a Perma hyperlink right after the URL whose shown text is not the link itself
+            gap = _EXISTING_GAP_RE.match(full, hit.end)
+            if gap is not None and gap.end() >= nxt.start:
+                hit.existing = nxt.url
+                nxt.consumed = True
+    return [h for h in hits if not h.consumed]
 
 
 def _piece_at(
