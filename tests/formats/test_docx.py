@@ -210,9 +210,11 @@ def test_new_runs_take_the_url_formatting(rewritten: bytes) -> None:
     root = etree.fromstring(part(rewritten, "word/document.xml"))
     link = root.xpath("//w:hyperlink[w:r/w:t='https://perma.cc/0005-QRST']", namespaces=NS)[0]
     rpr = link.find(f"{{{W}}}r/{{{W}}}rPr")
-    # a URL in plain text: the link has the text's look (Georgia), not the Hyperlink style
-    assert [c.tag.split("}")[1] for c in rpr] == ["rFonts"]
-    assert rpr[0].get(f"{{{W}}}ascii") == "Georgia"
+    # a URL in plain text: the link has the text's look (Georgia, automatic colour, no
+    # underline) over the Hyperlink style, so that every renderer keeps it a link
+    assert [(c.tag.split("}")[1], c.get(f"{{{W}}}val")) for c in rpr] == [
+        ("rStyle", "Hyperlink"), ("rFonts", None), ("color", "auto"), ("u", "none")]
+    assert rpr[1].get(f"{{{W}}}ascii") == "Georgia"
     notes = etree.fromstring(part(rewritten, "word/endnotes.xml"))
     for t in notes.xpath("//w:t[.=' [']", namespaces=NS):
         assert not t.getparent().xpath("w:rPr/w:vertAlign | w:rPr/w:rStyle", namespaces=NS)

@@ -25,7 +25,7 @@ def manager_note(name: str) -> str:
     """The note of a URL shown by a ``name`` (Zotero, Mendeley, EndNote) citation field: it is
     archived, but the field is not edited, because the reference manager would undo the edit
     on its next refresh."""
-    return f"shown by a {name} field, which permify does not edit: {MANAGER_ADVICE}"
+    return f"shown by a reference-manager field ({name}), which permify does not edit: {MANAGER_ADVICE}"
 
 
 def hyperlink_field_target(instr: str) -> str | None:

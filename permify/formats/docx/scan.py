@@ -392,8 +392,8 @@ class StoryScanner:
         found += [(para.pos, para.pos, url) for url in links if url not in shown]
         for begin, end, url in found:
             para.hits.append(Hit(url, "reference-manager", where, begin, end, [], note=note))
-            self.warn(f"{where}: a {name} field shows {url}; it is archived, but the field is "
-                      f"not edited: {MANAGER_ADVICE} (the report gives the link)")
+            self.warn(f"{where}: a reference-manager field ({name}) shows {url}; it is archived, "
+                      f"but the field is not edited: {MANAGER_ADVICE} (the report gives the link)")
 
 
 def _open_manager(fields: list[_Frame]) -> _Frame | None:

@@ -222,12 +222,27 @@ class Inserter:
 
     def _matched_rpr(self, run: etree._Element | None) -> etree._Element | None:
         """The cited URL's own look for the link: ``run``'s properties without note-reference,
-        superscript and revision marks (a followed-link style becomes the link style)."""
+        superscript and revision marks (a followed-link style becomes the link style).
+
+        A link in a look with no character style still gets the ``Hyperlink`` style when the
+        document has one, its colour and underline then set to the run's own (automatic colour,
+        no underline, when the run sets none): the reader sees the same text, and every
+        renderer treats it as a link (LibreOffice's PDF export drops the link of an unstyled
+        hyperlink)."""
         rpr = _clean_rpr(run, drop_link_look=False, keep_link_style=True)
-        if rpr is not None and self.hyperlink_style:
-            for child in rpr:
-                if child.tag == _W_RSTYLE and child.get(W_VAL) == "FollowedHyperlink":
-                    child.set(W_VAL, "Hyperlink")
+        if not self.hyperlink_style:
+            return rpr
+        if rpr is None:
+            rpr = etree.Element(W_RPR)
+        style = rpr.find(_W_RSTYLE)
+        if style is not None and style.get(W_VAL) == "FollowedHyperlink":
+            style.set(W_VAL, "Hyperlink")
+        elif style is None:
+            _put(rpr, _W_RSTYLE, {W_VAL: "Hyperlink"})
+            if rpr.find(_W_COLOR) is None:
+                _put(rpr, _W_COLOR, {W_VAL: "auto"})
+            if rpr.find(_W_U) is None:
+                _put(rpr, _W_U, {W_VAL: "none"})
         return rpr
 
     @staticmethod
