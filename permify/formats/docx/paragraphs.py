@@ -13,9 +13,11 @@ from .xml import MC_ALT, MC_FALLBACK, W_P, W_R, W_TXBX, W
 
 __all__ = ["first_run", "first_txbx", "live_paragraphs", "owner", "text_boxes"]
 
-# A paragraph can hold a citation only if it has a link, a field, or a colon in its text.
+# A paragraph can hold a citation only if it has a link, a field, or a colon in its text; one
+# may also hold a Perma link without a scheme for the URL that ends the paragraph before.
 _LIVE = etree.XPath(
-    "//w:p[.//w:hyperlink or .//w:fldSimple or .//w:fldChar or .//w:t[contains(., ':')]]",
+    "//w:p[.//w:hyperlink or .//w:fldSimple or .//w:fldChar or .//w:t[contains(., ':')]"
+    " or .//w:t[contains(., 'perma.cc/')]]",
     namespaces={"w": W},
 )
 
@@ -23,8 +25,9 @@ _LIVE = etree.XPath(
 def live_paragraphs(root: etree._Element) -> set[etree._Element]:
     """The paragraphs of ``root``'s document that may hold a citation: those with a link, a
     field, or a colon in a ``w:t`` (a URL's ``://`` needs one, and one character is never
-    split across runs). Found in C by one XPath; every other paragraph, outside an open
-    complex field, gives no hit and no warning, so the scan only counts it.
+    split across runs), or ``perma.cc/`` in a ``w:t`` (a Perma link with no scheme). Found
+    in C by one XPath; every other paragraph, outside an open complex field, gives no hit and
+    no warning, so the scan only counts it.
     """
     return set(_LIVE(root))
 

@@ -83,6 +83,7 @@ _EXISTING_RE = re.compile(
     r"(?:https?://)?(?:www\.)?perma\.cc/([A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])",
     re.IGNORECASE,
 )
+_END_RE = re.compile(r"[\s.,;:)\]}>\u27e9\u3009\uff09\uff3d]*")
 _EXISTING_GAP_RE = re.compile(r"[\s,;:]*[\[({<\u27e8\u3008\uff08\uff3b]?\s*")
 _QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a"
 _W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = w("anchor"), w("instr"), w("fldCharType")
@@ -184,14 +185,19 @@ class StoryScanner:
         fields: list[_Frame] = []
         n = 0
         live, boxes = self.live, self.boxes
+        tail: Hit | None = None  # the previous paragraph's last URL, if nothing follows it
         for p in container.iter(W_P):
             if boxes and owner(p, container) is not container:
                 continue
             n += 1
             if live is not None and not fields and p not in live:
-                continue  # no link, field or colon: nothing to find
+                tail = None
+                continue  # no link, field, colon or Perma link: nothing to find
             where = location(n)
-            para = self._scan_paragraph(p, fields, where, textbox)
+            para, full = self._scan_paragraph(p, fields, where, textbox)
+            if tail is not None:
+                para = _linked_by_next_paragraph(tail, para, full)
+            tail = _tail(para, full)
             if para:
                 hits.extend(para)
             if boxes:
@@ -212,7 +218,8 @@ class StoryScanner:
             return []
         hits = self.scan_story(main, lambda _n: where, textbox=True)
         if twin is not None:
-            twins = StoryScanner(self.targets, lambda _msg: None, self.live, self.boxes).scan_story(
+            twins = StoryScanner(self.targets, lambda _msg: None, self.live, self.boxes,
+                                 self.include_quoted).scan_story(
                 twin, lambda _n: where, textbox=True
             )
             if [h.url for h in twins] == [h.url for h in hits]:
@@ -225,7 +232,8 @@ class StoryScanner:
     # ------------------------------------------------------------------ paragraphs
     def _scan_paragraph(
         self, p: etree._Element, fields: list[_Frame], where: str, textbox: bool
-    ) -> list[Hit]:
+    ) -> tuple[list[Hit], str]:
+        """The hits of paragraph ``p`` and its text as the reader sees it."""
         para = _Para(p)
         self._walk(p, para, fields, where, masked=False)
         det = "".join(para.det)
@@ -241,11 +249,11 @@ class StoryScanner:
                     p, m.end, t=end_piece[2], offset=m.end - end_piece[0], fmt=start_piece[3]
                 )
                 hits.append(Hit(m.url, "text", where, m.start, m.end, [anchor]))
+        full = "".join(para.full)
         if not hits:
-            return hits
+            return hits, full
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
-        full = "".join(para.full)
         if "perma.cc/" in full.lower():
             hits = _mark_existing(hits, full)
         if not self.include_quoted and ('"' in full or "'" in full or any(q in full for q in _QUOTES)):
@@ -255,7 +263,7 @@ class StoryScanner:
         if textbox:
             for h in hits:
                 h.in_textbox = True
-        return hits
+        return hits, full
 
     def _walk(
         self, el: etree._Element, para: _Para, fields: list[_Frame], where: str, masked: bool
@@ -402,6 +410,26 @@ def _open_manager(fields: list[_Frame]) -> _Frame | None:
         if f.separated and manager("".join(f.instr)):
             return f
     return None
+
+
+def _tail(hits: list[Hit], full: str) -> Hit | None:
+    """The paragraph's last URL if only white space and punctuation follow it."""
+    if not hits:
+        return None
+    last = hits[-1]
+    return last if _END_RE.fullmatch(full, last.end) else None
+
+
+def _linked_by_next_paragraph(tail: Hit, hits: list[Hit], full: str) -> list[Hit]:
+    """If paragraph text ``full`` is only a Perma link (in brackets or not), mark ``tail`` (the
+    URL that ended the paragraph before) linked to it and drop the link's own hit."""
+    if tail.existing or is_perma_link(tail.url) or "perma.cc/" not in full.lower():
+        return hits
+    m = _EXISTING_RE.match(full)
+    if m is None or not _END_RE.fullmatch(full, m.end()):
+        return hits
+    tail.existing = perma_url(m.group(1))
+    return [h for h in hits if not is_perma_link(h.url)]
 
 
 def _mark_existing(hits: list[Hit], full: str) -> list[Hit]:
