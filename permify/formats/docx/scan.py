@@ -254,7 +254,7 @@ class StoryScanner:
             return hits, full
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
-        if "perma.cc/" in full.lower():
+        if "perma.cc/" in full.lower() or any(is_perma_link(h.url) for h in hits):
             hits = _mark_existing(hits, full)
         if not self.include_quoted and ('"' in full or "'" in full or any(q in full for q in _QUOTES)):
             for h in hits:
