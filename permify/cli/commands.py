@@ -145,7 +145,8 @@ def _print_diffs(result: RunResult) -> None:
         if not target or target == "-":
             continue
         if scan.format == "docx":
-            inserted = len(perma_links_for(scan, result.outcomes))
+            notes = {c.cited.index for c in scan.citations if c.cited.note}  # fields left alone
+            inserted = len(set(perma_links_for(scan, result.outcomes)) - notes)
             print(f"{target}: {inserted} Perma links inserted (a Word document: open it to see them)")
             continue
         diff = difflib.unified_diff(

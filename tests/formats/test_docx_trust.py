@@ -310,3 +310,43 @@ def test_libreoffice_keeps_both_looks_clickable(tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", str(tmp_path / "looks.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "[https://perma.cc/0001-AAAA] end." in " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- more shapes of the same classes
+
+def test_a_block_quotation_paragraph_is_quoted_material() -> None:
+    body = ('<w:p><w:pPr><w:pStyle w:val="BlockText"/></w:pPr>'
+            + fx.run(f"The report says visitors to {URL} see the problem.") + "</w:p>"
+            + fx.para(fx.run("See https://a.example.com/after.")))
+    doc = parse(fx.build_docx(body))
+    assert [(c.url, c.skip_reason) for c in doc.citations] == [
+        (URL, "inside a quotation"), ("https://a.example.com/after", None)]
+    assert parse(fx.build_docx(body), ScanOptions(include_quoted=True)).citations[0].skip_reason is None
+
+
+def test_a_linked_title_in_quotation_marks_is_a_citation() -> None:
+    body = fx.para(fx.run("Smith, \u201c"), link("rIdUrl", "Link Rot in the Courts"), fx.run(",\u201d Blog (2020)."))
+    (cited,) = parse(body_with_links(body, TARGETS)).citations
+    assert (cited.url, cited.skip_reason) == (URL, None)
+    quoted = fx.para(fx.run("He said \u201cread "), link("rIdUrl", "the report"), fx.run(" first.\u201d"))
+    (inside,) = parse(body_with_links(quoted, TARGETS)).citations
+    assert inside.skip_reason == "inside a quotation"
+
+
+def test_a_perma_hyperlink_after_a_lead_in_links_the_url() -> None:
+    body = fx.para(fx.run(f"See {URL}, archived at "), link("rIdReal", "Perma"), fx.run("."))
+    cited = [c for c in parse(body_with_links(body, TARGETS)).citations if "gao.gov" in c.url]
+    assert cited[0].existing_archive == PERMA
+
+
+def test_a_reference_manager_result_with_the_perma_link_reads_as_linked() -> None:
+    field = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+             ' ADDIN ZOTERO_ITEM CSL_CITATION {} </w:instrText></w:r>'
+             '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+             + fx.run(f"GAO, Report (2019), {URL} [{PERMA}].")
+             + '<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    data = fx.build_docx(fx.para(field))
+    doc = parse(data)
+    (cited,) = doc.citations
+    assert (cited.kind, cited.existing_archive) == ("reference-manager", PERMA)
+    assert doc.rewrite(all_links(doc), RewriteOptions()) == data

@@ -199,7 +199,8 @@ class DocxDocument(ParsedDocument):
             )
             for i, (_s, h) in enumerate(self._hits)
         ]
-        boxes = sorted({h.location for _s, h in self._hits if h.in_textbox and not h.existing},
+        boxes = sorted({h.location for _s, h in self._hits
+                        if h.in_textbox and h.anchors and not (h.existing or h.skip_reason)},
                        key=lambda loc: loc)
         for loc in boxes:
             self._warn(

@@ -55,6 +55,7 @@ from .xml import (
     W_R,
     W_RPR,
     W_T,
+    W_VAL,
     w,
 )
 
@@ -74,17 +75,23 @@ _GAPS = frozenset(
         "drawing", "pict", "object", "ptab",
     )
 ) | {MC_ALT}
-# A Perma link as the reader sees it right after a URL: white space (a line break reads as
-# one), an optional bracket of any kind or a short lead-in ("archived at"), the link with or
-# without a scheme. Group 1 is the GUID.
-_EXISTING_RE = re.compile(
+# What may stand between a URL and its Perma link: white space (a line break reads as one),
+# a comma or the like, a bracket of any kind, a short lead-in ("archived at", "Perma link:").
+_LEAD = (
     r"[\s,;:]*[\[({<\u27e8\u3008\uff08\uff3b]?\s*"
     r"(?:(?:archived|archive|perma(?:\s+link)?)(?:\s+(?:at|as|copy))?\s*:?\s*)?"
-    r"(?:https?://)?(?:www\.)?perma\.cc/([A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])",
+)
+# A Perma link as the reader sees it, with or without a scheme; group 1 is the GUID (a
+# legacy one, without the hyphen, needs a digit: "perma.cc/contact" is a page of the site).
+_EXISTING_RE = re.compile(
+    _LEAD + r"(?:https?://)?(?:www\.)?perma\.cc/"
+    r"([A-Za-z0-9]{4}-[A-Za-z0-9]{4}|(?=[A-Za-z-]*[0-9])[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])",
     re.IGNORECASE,
 )
+_EXISTING_GAP_RE = re.compile(_LEAD, re.IGNORECASE)
+_W_PPR, _W_PSTYLE = w("pPr"), w("pStyle")
+_QUOTE_STYLES = frozenset({"quote", "intensequote", "blocktext", "blockquote", "blockquotation"})
 _END_RE = re.compile(r"[\s.,;:)\]}>\u27e9\u3009\uff09\uff3d]*")
-_EXISTING_GAP_RE = re.compile(r"[\s,;:]*[\[({<\u27e8\u3008\uff08\uff3b]?\s*")
 _QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a"
 _W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = w("anchor"), w("instr"), w("fldCharType")
 @dataclass(slots=True)
@@ -256,9 +263,13 @@ class StoryScanner:
             hits.sort(key=lambda h: (h.start, h.end))
         if "perma.cc/" in full.lower() or any(is_perma_link(h.url) for h in hits):
             hits = _mark_existing(hits, full)
-        if not self.include_quoted and ('"' in full or "'" in full or any(q in full for q in _QUOTES)):
+        if not self.include_quoted and _block_quotation(p):
             for h in hits:
-                if h.skip_reason is None and inside_quotation(full, h.start, h.end):
+                h.skip_reason = h.skip_reason or QUOTED_REASON
+        elif not self.include_quoted and ('"' in full or "'" in full or any(q in full for q in _QUOTES)):
+            for h in hits:
+                if h.skip_reason is None and inside_quotation(full, h.start, h.end,
+                                                              title=h.title is not None):
                     h.skip_reason = QUOTED_REASON
         if textbox:
             for h in hits:
@@ -410,6 +421,15 @@ def _open_manager(fields: list[_Frame]) -> _Frame | None:
         if f.separated and manager("".join(f.instr)):
             return f
     return None
+
+
+def _block_quotation(p: etree._Element) -> bool:
+    """True if paragraph ``p`` has a block-quotation style (Word's ``Quote`` and ``Intense
+    Quote``, pandoc's ``Block Text``, a ``Block Quote`` or ``Block Quotation`` of the author's)."""
+    ppr = p.find(_W_PPR)
+    style = ppr.find(_W_PSTYLE) if ppr is not None else None
+    name = (style.get(W_VAL) or "") if style is not None else ""
+    return name.lower().replace(" ", "") in _QUOTE_STYLES
 
 
 def _tail(hits: list[Hit], full: str) -> Hit | None:
