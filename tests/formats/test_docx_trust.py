@@ -350,3 +350,33 @@ def test_a_reference_manager_result_with_the_perma_link_reads_as_linked() -> Non
     (cited,) = doc.citations
     assert (cited.kind, cited.existing_archive) == ("reference-manager", PERMA)
     assert doc.rewrite(all_links(doc), RewriteOptions()) == data
+
+
+def _control(tag: str, inner: str) -> str:
+    return f'<w:sdt><w:sdtPr><w:tag w:val="{tag}"/></w:sdtPr><w:sdtContent>{inner}</w:sdtContent></w:sdt>'
+
+
+def test_mendeley_cite_content_controls_are_reference_manager_citations() -> None:
+    inline = fx.para(fx.run("As shown "), _control("MENDELEY_CITATION_v3_eyJjaXRhdGlvbklEIjoi",
+                                                   fx.run(f"(GAO 2019, {URL})")), fx.run("."))
+    bibliography = _control("MENDELEY_BIBLIOGRAPHY",
+                            fx.para(fx.run("Kahle, B. (2016). Locking the web open. https://a.example.com/kahle")))
+    citavi = fx.para(_control("CitaviPlaceholder#550e8400", '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+                              '<w:r><w:instrText>ADDIN CitaviPlaceholder{e30=}</w:instrText></w:r>'
+                              '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+                              + fx.run("(Roe 2020, https://b.example.com/roe)")
+                              + '<w:r><w:fldChar w:fldCharType="end"/></w:r>'))
+    data = fx.build_docx(inline + bibliography + citavi)
+    doc = parse(data)
+    assert [(c.url, c.kind) for c in doc.citations] == [
+        (URL, "reference-manager"), ("https://a.example.com/kahle", "reference-manager"),
+        ("https://b.example.com/roe", "reference-manager")]
+    names = [re.search(r"\((\w+)\)", c.note or "")[1] for c in doc.citations]
+    assert names == ["Mendeley", "Mendeley", "Citavi"]
+    assert doc.rewrite(all_links(doc), RewriteOptions()) == data  # nothing edited
+
+
+def test_an_ordinary_content_control_is_read_as_text() -> None:
+    body = fx.para(_control("MyTitle", fx.run(f"See {URL}.")))
+    (cited,) = parse(fx.build_docx(body)).citations
+    assert (cited.kind, cited.note) == ("text", None)

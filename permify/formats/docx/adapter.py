@@ -37,7 +37,7 @@ from .package import (
     rels_name,
     write_package,
 )
-from .paragraphs import live_paragraphs
+from .paragraphs import live_paragraphs, managed_paragraphs
 from .scan import Hit, StoryScanner
 from .write import Inserter
 from .xml import NS, STORY_TYPE, W_ID, w
@@ -93,7 +93,8 @@ def _scanner(targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], No
              root: etree._Element, data: bytes, options: ScanOptions) -> StoryScanner:
     """A scanner for one part that skips what the part cannot hold (see docx_scan)."""
     boxes = b"txbxContent" in data or b"Fallback" in data
-    return StoryScanner(targets, warn, live_paragraphs(root), boxes, options.include_quoted)
+    return StoryScanner(targets, warn, live_paragraphs(root), boxes, options.include_quoted,
+                        managed_paragraphs(root, data))
 
 
 def _scan(pkg: Package, warn: Callable[[str], None], options: ScanOptions) -> list[_Story]:

@@ -8,15 +8,23 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["HTTP_RE", "MANAGER_ADVICE", "hyperlink_field_target", "manager", "manager_note", "title"]
+__all__ = [
+    "HTTP_RE", "MANAGER_ADVICE", "control_manager", "hyperlink_field_target", "manager",
+    "manager_note", "title",
+]
 
 _FIELD_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 #: a web URL's scheme (the only link targets permify archives)
 HTTP_RE = re.compile(r"https?://", re.IGNORECASE)
 _MANAGERS = (
     ("ZOTERO", "Zotero"), ("MENDELEY", "Mendeley"), ("CSL_CITATION", "Mendeley"),
-    ("EN.CITE", "EndNote"), ("EN.REFLIST", "EndNote"),
+    ("EN.CITE", "EndNote"), ("EN.REFLIST", "EndNote"), ("CITAVI", "Citavi"),
+    ("RW.CITE", "RefWorks"), ("RW.BIB", "RefWorks"), ("PAPERS2", "Papers"),
 )
+# Content-control tags (``w:sdt/w:sdtPr/w:tag/@w:val``) of reference managers that write a
+# citation as a content control instead of a field: Mendeley Cite (``MENDELEY_CITATION_v3_…``,
+# ``MENDELEY_BIBLIOGRAPHY``), Citavi (``CitaviPlaceholder#…``, around an ADDIN field), Zotero.
+_CONTROL_TAGS = (("MENDELEY_", "Mendeley"), ("CITAVIPLACEHOLDER", "Citavi"), ("ZOTERO_", "Zotero"))
 #: what the user must do for a URL a reference-manager field shows (the report adds the link)
 MANAGER_ADVICE = "add this Perma link to the item in your reference manager"
 
@@ -68,7 +76,16 @@ def manager(instr: str) -> str | None:
     for key, name in _MANAGERS:
         if key in text:
             return name
-    return "reference-manager"
+    return "ADDIN"
+
+
+def control_manager(tag: str | None) -> str | None:
+    """The reference manager behind a content control with this ``w:tag``, or None."""
+    text = (tag or "").upper()
+    for prefix, name in _CONTROL_TAGS:
+        if text.startswith(prefix):
+            return name
+    return None
 
 
 def title(text: str, url: str) -> str | None:

@@ -33,14 +33,22 @@ found in C) are only counted, and text-box bookkeeping is skipped in parts witho
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 from ...quotes import QUOTED_REASON, inside_quotation
 from ...urls import find_urls, is_perma_link, perma_url
-from .fields import HTTP_RE, MANAGER_ADVICE, hyperlink_field_target, manager, manager_note, title
+from .fields import (
+    HTTP_RE,
+    MANAGER_ADVICE,
+    control_manager,
+    hyperlink_field_target,
+    manager,
+    manager_note,
+    title,
+)
 from .paragraphs import first_run, first_txbx, owner, text_boxes
 from .xml import (
     MC_ALT,
@@ -90,6 +98,7 @@ _EXISTING_RE = re.compile(
 )
 _EXISTING_GAP_RE = re.compile(_LEAD, re.IGNORECASE)
 _W_PPR, _W_PSTYLE = w("pPr"), w("pStyle")
+_W_SDT, _W_SDTPR, _W_TAG = w("sdt"), w("sdtPr"), w("tag")
 _QUOTE_STYLES = frozenset({"quote", "intensequote", "blocktext", "blockquote", "blockquotation"})
 _END_RE = re.compile(r"[\s.,;:)\]}>\u27e9\u3009\uff09\uff3d]*")
 _QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a"
@@ -166,19 +175,21 @@ class StoryScanner:
     ``live`` (from :func:`live_paragraphs`) lets the scan skip the other paragraphs;
     ``boxes=False`` says the part has no text box or ``mc:Fallback`` (no ``txbxContent`` or
     ``Fallback`` in its bytes), so no paragraph needs its owner checked. ``include_quoted``
-    makes URLs inside a quotation citations like any other.
+    makes URLs inside a quotation citations like any other. ``managed`` maps the paragraphs
+    of a reference manager's block-level content control to the manager's name.
     """
 
     def __init__(
         self, targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
         live: Container[etree._Element] | None = None, boxes: bool = True,
-        include_quoted: bool = False,
+        include_quoted: bool = False, managed: Mapping[etree._Element, str] | None = None,
     ) -> None:
         self.targets = targets
         self.warn = warn
         self.live = live
         self.boxes = boxes
         self.include_quoted = include_quoted
+        self.managed = managed or {}
 
     # ------------------------------------------------------------------ stories
     def scan_story(
@@ -226,7 +237,7 @@ class StoryScanner:
         hits = self.scan_story(main, lambda _n: where, textbox=True)
         if twin is not None:
             twins = StoryScanner(self.targets, lambda _msg: None, self.live, self.boxes,
-                                 self.include_quoted).scan_story(
+                                 self.include_quoted, self.managed).scan_story(
                 twin, lambda _n: where, textbox=True
             )
             if [h.url for h in twins] == [h.url for h in hits]:
@@ -259,6 +270,11 @@ class StoryScanner:
         full = "".join(para.full)
         if not hits:
             return hits, full
+        name = self.managed.get(p) if self.managed else None
+        if name:  # a reference manager's content control: cited, never edited
+            for h in hits:
+                h.kind, h.anchors, h.note = "reference-manager", [], manager_note(name)
+                self._warn_managed(name, h.url, where)
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
         if "perma.cc/" in full.lower() or any(is_perma_link(h.url) for h in hits):
@@ -314,6 +330,8 @@ class StoryScanner:
                 self._hyperlink(child, para, fields, where, masked)
             elif tag == W_FLDSIMPLE:
                 self._fld_simple(child, para, fields, where, masked)
+            elif tag == _W_SDT and _control_manager(child):
+                self._managed_control(child, para, fields, where, masked)
             elif tag in _CONTAINERS:
                 self._walk(child, para, fields, where, masked)
             elif tag == MC_ALT:
@@ -400,6 +418,27 @@ class StoryScanner:
                     title=title(result, url))
             )
 
+    def _managed_control(self, el: etree._Element, para: _Para, fields: list[_Frame], where: str,
+                         masked: bool) -> None:
+        """A reference manager's inline content control (Mendeley Cite): read like the result
+        of an ADDIN field, so its URLs are cited but never edited."""
+        if next(el.iter(W_INSTRTEXT), None) is not None:
+            self._walk(el, para, fields, where, masked)  # a field inside (Citavi): read as a field
+            return
+        name = _control_manager(el) or "ADDIN"
+        frame = _Frame(instr=[f"ADDIN {name}"], separated=True, para=para.p, result_start=para.pos)
+        fields.append(frame)
+        try:
+            self._walk(el, para, fields, where, masked)
+        finally:
+            fields.remove(frame)
+        if not masked and not any(f.separated for f in fields):
+            self._manager_hits(name, para, frame.result_start, "".join(frame.result), frame.links, where)
+
+    def _warn_managed(self, name: str, url: str, where: str) -> None:
+        self.warn(f"{where}: a reference-manager field ({name}) shows {url}; it is archived, "
+                  f"but the field is not edited: {MANAGER_ADVICE} (the report gives the link)")
+
     def _manager_hits(self, name: str, para: _Para, start: int, result: str, links: list[str],
                       where: str) -> None:
         """Cite the URLs a reference-manager field's ``result`` shows (it began at ``start`` of
@@ -411,8 +450,14 @@ class StoryScanner:
         found += [(para.pos, para.pos, url) for url in links if url not in shown]
         for begin, end, url in found:
             para.hits.append(Hit(url, "reference-manager", where, begin, end, [], note=note))
-            self.warn(f"{where}: a reference-manager field ({name}) shows {url}; it is archived, "
-                      f"but the field is not edited: {MANAGER_ADVICE} (the report gives the link)")
+            self._warn_managed(name, url, where)
+
+
+def _control_manager(sdt: etree._Element) -> str | None:
+    """The reference manager of content control ``sdt`` (by its tag), or None."""
+    pr = sdt.find(_W_SDTPR)
+    tag = pr.find(_W_TAG) if pr is not None else None
+    return control_manager(tag.get(W_VAL)) if tag is not None else None
 
 
 def _open_manager(fields: list[_Frame]) -> _Frame | None:
