@@ -73,7 +73,8 @@ def scan_documents(
 ) -> list[DocumentScan]:
     """Parse every document and classify what it cites (no network). Raises on the first bad input.
 
-    ``scan_options`` says which URLs are read (BibTeX URL fields added or skipped, ...).
+    ``scan_options`` says which URLs are read (BibTeX URL fields added or skipped, reviewer
+    comments, quotations, hosts to skip or include...).
     """
     return [scan_document(p, fmt=fmt, archive_doi=archive_doi, options=scan_options) for p in paths]
 
@@ -183,8 +184,8 @@ def archive_documents(
     rewrite: RewriteOptions | None = None,
     fmt: str | None = None,
     archive_doi: bool = False,
-    progress: ProgressCallback | None = None,
     scan_options: ScanOptions | None = None,
+    progress: ProgressCallback | None = None,
 ) -> RunResult:
     """Archive every URL the documents cite, exactly once, and write them back with Perma links.
 

@@ -19,7 +19,10 @@ Quotation marks understood: straight ``"`` and ``'``, curly ``“ ”`` and ``�
   a closing mark with no opening one is ignored (``the authors’ view``), and so is an
   opening mark never closed in the paragraph (a quotation running on into the next
   paragraph is not a quotation by this rule: the URL stays a citation);
-- quotation marks inside the URL itself are ignored.
+- quotation marks inside the URL itself are ignored;
+- with ``title=True`` (a link whose shown text is a title, not the URL), a quotation that
+  holds nothing but that text and punctuation is the title's quotation marks (Chicago and
+  APA put article titles in quotation marks: ``“Link Rot,” Blog``), not quoted material.
 """
 
 from __future__ import annotations
@@ -95,13 +98,23 @@ def quotation_spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
-def inside_quotation(text: str, start: int, end: int) -> bool:
-    """True if ``text[start:end]`` (a URL) lies between an opening and a closing quotation
-    mark of ``text``, one paragraph. Marks inside ``text[start:end]`` are ignored."""
+def inside_quotation(text: str, start: int, end: int, *, title: bool = False) -> bool:
+    """True if ``text[start:end]`` (a URL, or a link's shown text) lies between an opening and
+    a closing quotation mark of ``text``, one paragraph. Marks inside ``text[start:end]`` are
+    ignored. With ``title``, quotation marks around nothing but ``text[start:end]`` (and
+    punctuation) do not count: they mark a linked title."""
     if start < 0 or end > len(text) or start >= end:
         return False
     masked = text[:start] + "x" * (end - start) + text[end:] if _has_mark(text[start:end]) else text
-    return any(o < start and c >= end for o, c in quotation_spans(masked))
+    for o, c in quotation_spans(masked):
+        if o < start and c >= end:
+            if title and not (masked[o + 1:start] + masked[end:c]).strip(_PUNCTUATION):
+                continue
+            return True
+    return False
+
+
+_PUNCTUATION = " \t\n\u00a0.,;:!?"
 
 
 def _has_mark(s: str) -> bool:

@@ -50,11 +50,14 @@ def build_report(scans: Iterable[DocumentScan], outcomes: Mapping[str, Outcome])
     """One row per unique cited URL, in first-cited order, with every place it is cited.
 
     Its status is the archiver's outcome when there is one; else ``reused`` when a Perma link
-    already stands beside it in the document; else ``skipped`` with the reason.
+    already stands beside it in the document; else ``skipped`` with the reason. A citation's
+    note (a reference-manager field permify does not edit) leads the message, followed by
+    the Perma link when there is one.
     """
     first: dict[str, Citation] = {}
     places: dict[str, list[str]] = {}
     linked: dict[str, str] = {}
+    notes: dict[str, str] = {}
     for scan in scans:
         for citation in scan.citations:
             where = f"{scan.path}: {citation.cited.location}"
@@ -63,13 +66,19 @@ def build_report(scans: Iterable[DocumentScan], outcomes: Mapping[str, Outcome])
                 places[citation.key].append(where)
             if citation.cited.existing_archive:
                 linked.setdefault(citation.key, citation.cited.existing_archive)
+            if citation.cited.note and citation.state == "archive":
+                notes.setdefault(citation.key, citation.cited.note)
     rows = []
     for key, citation in first.items():
         url, locations = citation.cited.url, tuple(places[key])
         note = citation.classification.note
         if key in outcomes:
             out = outcomes[key]
-            rows.append(ReportRow(url, out.status, out.guid, out.perma_url, locations, out.message, note))
+            message = out.message
+            if key in notes:
+                todo = f"{notes[key]}: {out.perma_url}" if out.perma_url else notes[key]
+                message = f"{todo}; {message}" if message else todo
+            rows.append(ReportRow(url, out.status, out.guid, out.perma_url, locations, message, note))
         elif key in linked:
             link = linked[key]
             rows.append(ReportRow(url, "reused", perma_guid(link), link, locations,

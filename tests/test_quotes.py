@@ -58,3 +58,14 @@ def test_spans_pair_by_family_and_drop_unclosed_inner_marks() -> None:
 def test_out_of_range_offsets_are_not_quoted() -> None:
     assert not inside_quotation('"x"', 2, 10)
     assert not inside_quotation('"x"', 1, 1)
+
+
+def test_quotation_marks_around_a_linked_title_alone_are_not_a_quotation() -> None:
+    text = "Smith, \u201cLink Rot,\u201d Blog (2020)."
+    start = text.index("Link Rot")
+    end = start + len("Link Rot")
+    assert not inside_quotation(text, start, end, title=True)
+    assert inside_quotation(text, start, end)  # as a URL it would be quoted
+    nested = "\u201cHe cited \u2018Link Rot\u2019 in his speech.\u201d"
+    start = nested.index("Link Rot")
+    assert inside_quotation(nested, start, start + len("Link Rot"), title=True)

@@ -10,7 +10,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..api import RunResult, archive_documents, scan_documents
@@ -89,17 +89,19 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
                 in_place=args.in_place,
                 backup=not args.no_backup,
                 options=options,
-                rewrite=RewriteOptions(bib_print=args.bib_print, track_changes=args.track_changes),
+                rewrite=RewriteOptions(bib_print=args.bib_print, track_changes=args.track_changes,
+                                       link_style=args.link_style),
                 fmt=args.fmt,
                 archive_doi=args.archive_doi,
-                progress=progress,
                 scan_options=_scan_options(args),
+                progress=progress,
             )
         finally:
             progress.close()
             site.close()
     if args.report:
         write_report(args.report, result.rows)
+    _print_notes(result)
     if args.dry_run:
         for row in result.rows:
             if row.status in ("would-archive", "reused"):
@@ -121,6 +123,17 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _print_notes(result: RunResult) -> None:
+    """One warning per citation the user must finish by hand (a reference-manager field), with
+    its Perma link."""
+    for scan in result.scans:
+        for c in scan.citations:
+            outcome = result.outcomes.get(c.key)
+            if c.cited.note and c.state == "archive" and outcome is not None and outcome.perma_url:
+                print(f"permify: {scan.path}: warning: {c.cited.location}: {c.cited.note}: "
+                      f"{outcome.perma_url}", file=sys.stderr)
+
+
 def _print_diffs(result: RunResult) -> None:
     """The changed lines of each text output against its input (as read, so --in-place works too)."""
     for scan in result.scans:
@@ -128,7 +141,8 @@ def _print_diffs(result: RunResult) -> None:
         if not target or target == "-":
             continue
         if scan.format == "docx":
-            inserted = len(perma_links_for(scan, result.outcomes))
+            notes = {c.cited.index for c in scan.citations if c.cited.note}  # fields left alone
+            inserted = len(set(perma_links_for(scan, result.outcomes)) - notes)
             print(f"{target}: {inserted} Perma links inserted (a Word document: open it to see them)")
             continue
         diff = difflib.unified_diff(
@@ -145,9 +159,10 @@ def _print_diffs(result: RunResult) -> None:
 
 def _scan_options(args: argparse.Namespace) -> ScanOptions:
     """``--bib-url-field``/``--bib-skip-field`` and ``--skip-host``/``--include-host`` added
-    to the configured ones."""
-    return load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field,
-                             skip_hosts=args.skip_host, include_hosts=args.include_host)
+    to the configured ones, with ``--include-comments`` and ``--include-quoted``."""
+    configured = load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field,
+                                   skip_hosts=args.skip_host, include_hosts=args.include_host)
+    return replace(configured, include_comments=args.include_comments, include_quoted=args.include_quoted)
 
 
 def cmd_urls(args: argparse.Namespace) -> ExitStatus:

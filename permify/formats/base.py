@@ -48,7 +48,10 @@ class CitedUrl:
             ``hyperlink``, ``fldSimple``, ``field-code``, ``text``); informational.
         written: the URL exactly as written in the document (before decoding escapes).
         skip_reason: why the format itself says this URL is not to be archived (a BibTeX
-            provenance field, say), or None; such a citation is listed, never archived.
+            provenance field, a reviewer comment, a quotation), or None to let
+            :func:`~permify.urls.classify` decide; such a citation is listed, never archived.
+        note: what the user must do by hand once it is archived (a reference-manager field
+            that permify does not edit); the report adds the Perma link after it.
     """
 
     index: int
@@ -59,6 +62,7 @@ class CitedUrl:
     kind: str = "bare"
     written: str | None = None
     skip_reason: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class ScanOptions:
         skip_hosts: host patterns never archived (``--skip-host``; see docs/urls.md).
         include_hosts: host patterns archived although a built-in rule (a subscription
             database, a library proxy) would skip them (``--include-host``).
+        include_comments: .docx: archive and edit URLs in reviewer comments too
+            (``--include-comments``); by default they are listed as skipped.
         include_quoted: archive and edit URLs inside a quotation too (``--include-quoted``);
             by default they are listed as skipped (see :mod:`permify.quotes`).
     """
@@ -81,6 +87,7 @@ class ScanOptions:
     bib_skip_fields: tuple[str, ...] = ()
     skip_hosts: tuple[str, ...] = ()
     include_hosts: tuple[str, ...] = ()
+    include_comments: bool = False
     include_quoted: bool = False
 
 
@@ -94,12 +101,16 @@ class RewriteOptions:
         track_changes: .docx only: make every insertion a tracked revision by ``author``.
         author: the revision author for tracked changes.
         date: ISO-8601 time for tracked revisions (injected so output is reproducible).
+        link_style: .docx only: ``match`` (default) gives the Perma link the look of the cited
+            URL (a styled hyperlink's style, or plain text's look, still clickable);
+            ``hyperlink`` always uses the Hyperlink style.
     """
 
     bib_print: str = "note"
     track_changes: bool = False
     author: str = "permify"
     date: str | None = None
+    link_style: str = "match"
 
 
 class ParsedDocument(ABC):
