@@ -89,7 +89,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
                 in_place=args.in_place,
                 backup=not args.no_backup,
                 options=options,
-                rewrite=RewriteOptions(bib_print=args.bib_print, track_changes=args.track_changes),
+                rewrite=RewriteOptions(bib_print=args.bib_print or "note", track_changes=args.track_changes),
                 fmt=args.fmt,
                 archive_doi=args.archive_doi,
                 progress=progress,
@@ -98,6 +98,8 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
         finally:
             progress.close()
             site.close()
+    if args.bib_print is None:
+        _suggest_bib_print(result)
     if args.report:
         write_report(args.report, result.rows)
     if args.dry_run:
@@ -119,6 +121,16 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
                     print(f"permify: failed: {row.url}: {row.message}", file=sys.stderr)
         return ExitStatus.FAILED
     return ExitStatus.OK
+
+
+def _suggest_bib_print(result: RunResult) -> None:
+    """A hint for a .bib file written for biblatex, which prints ``note`` before the URL."""
+    for scan in result.scans:
+        hint = getattr(scan.parsed, "biblatex_hint", None)
+        if hint and any(c.state == "archive" for c in scan.citations):
+            print(f"permify: {scan.path} looks written for biblatex ({hint}); biblatex prints note "
+                  "before the URL: pass --bib-print addendum to print each Perma link right after it",
+                  file=sys.stderr)
 
 
 def _print_diffs(result: RunResult) -> None:

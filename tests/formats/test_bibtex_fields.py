@@ -336,3 +336,28 @@ def test_cli_lists_what_it_skips_and_takes_the_options(
     assert main(["check", str(path), "--bib-url-field", "x y"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "'x y' is not a BibTeX field name" in err and "Traceback" not in err
+
+
+def test_archive_end_to_end_and_the_biblatex_hint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from permify.archiving import outcomes
+
+    monkeypatch.setattr(outcomes.ArchiveOptions, "poll_initial", 0.02)
+    monkeypatch.setenv("PERMIFY_CONFIG", str(tmp_path / "none.ini"))
+    path = tmp_path / "refs.bib"
+    text = ("@online{k,\n  url = {https://example.org/a},\n  pdfurl = {https://example.org/a.pdf},\n"
+            "  biburl = {https://dblp.org/rec/k.bib},\n  note = {See \\url{https://example.org/n}},\n}\n")
+    path.write_text(text)
+    out = tmp_path / "out.bib"
+    assert main(["archive", str(path), "--sandbox", "-q", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "looks written for biblatex (entry k is @online)" in err and "--bib-print addendum" in err
+    written = out.read_text()
+    assert strip_perma_fields(written) == text
+    assert "pdfurl-perma = {https://perma.cc/" in written and "dblp" not in written.split("biburl")[1].split("\n")[1]
+    assert main(["check", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["archive", str(path), "--sandbox", "-q", "-o", str(out), "--bib-print", "addendum"]) == 0
+    assert "biblatex" not in capsys.readouterr().err
+    assert "addendum = {[\\url{https://perma.cc/" in out.read_text()
