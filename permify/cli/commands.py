@@ -89,7 +89,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
                 in_place=args.in_place,
                 backup=not args.no_backup,
                 options=options,
-                rewrite=RewriteOptions(bib_print=args.bib_print, track_changes=args.track_changes,
+                rewrite=RewriteOptions(bib_print=args.bib_print or "note", track_changes=args.track_changes,
                                        link_style=args.link_style),
                 fmt=args.fmt,
                 archive_doi=args.archive_doi,
@@ -99,6 +99,8 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
         finally:
             progress.close()
             site.close()
+    if args.bib_print is None:
+        _suggest_bib_print(result)
     if args.report:
         write_report(args.report, result.rows)
     _print_notes(result)
@@ -132,6 +134,16 @@ def _print_notes(result: RunResult) -> None:
             if c.cited.note and c.state == "archive" and outcome is not None and outcome.perma_url:
                 print(f"permify: {scan.path}: warning: {c.cited.location}: {c.cited.note}: "
                       f"{outcome.perma_url}", file=sys.stderr)
+
+
+def _suggest_bib_print(result: RunResult) -> None:
+    """A hint for a .bib file written for biblatex, which prints ``note`` before the URL."""
+    for scan in result.scans:
+        hint = getattr(scan.parsed, "biblatex_hint", None)
+        if hint and any(c.state == "archive" for c in scan.citations):
+            print(f"permify: {scan.path} looks written for biblatex ({hint}); biblatex prints note "
+                  "before the URL: pass --bib-print addendum to print each Perma link right after it",
+                  file=sys.stderr)
 
 
 def _print_diffs(result: RunResult) -> None:

@@ -86,8 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--titles", action="store_true", help="title archives with the link text / BibTeX title")
     p.add_argument("--retry-failed", action="store_true", help="archive again URLs whose capture failed before")
     p.add_argument("--reuse-any-folder", action="store_true", help="reuse an archive of the URL from any folder")
-    p.add_argument("--bib-print", choices=("note", "addendum", "none"), default="note",
-                   help="BibTeX: where to print the Perma link besides the perma field (default note)")
+    p.add_argument("--bib-print", choices=("note", "addendum", "none"), default=None,
+                   help="BibTeX: field that prints the url's Perma link: note (default; .bst styles), "
+                   "addendum (biblatex), none")
     p.add_argument("--track-changes", action="store_true", help="Word: insert as tracked changes by 'permify'")
     p.add_argument("--link-style", choices=("match", "hyperlink"), default="match",
                    help="Word: the Perma link looks like the cited URL (match, default) or uses the Hyperlink style")

@@ -96,8 +96,9 @@ class RewriteOptions:
     """How Perma links are written. Adapters ignore the options that do not apply to them.
 
     Attributes:
-        bib_print: BibTeX only: also write a printed copy in ``note`` (default), ``addendum``,
-            or nowhere (``none``).
+        bib_print: BibTeX only: the field that prints the ``url`` field's Perma link, in
+            brackets: ``note`` (default; BibTeX .bst styles print it after the URL),
+            ``addendum`` (biblatex prints it after the URL), or ``none`` (see docs/bibtex.md).
         track_changes: .docx only: make every insertion a tracked revision by ``author``.
         author: the revision author for tracked changes.
         date: ISO-8601 time for tracked revisions (injected so output is reproducible).

@@ -64,6 +64,8 @@ _NOT_TEXT = TextErrors(
 # A Perma link printed right after a URL in a text field: " [\url{LINK}]", " (LINK)"...
 _PERMA_AFTER_RE = re.compile(r"\s*[\[(]?\s*(?:\\(?:url|href)\s*\{\s*)?(" + PERMA_URL_RE.pattern + ")")
 _SCHEME_RE = re.compile(r"https?://", re.IGNORECASE)
+# fields only biblatex reads (BibTeX styles ignore them)
+_BIBLATEX_FIELDS = frozenset(("journaltitle", "date", "addendum", "eprinttype"))
 
 
 class _Entry(NamedTuple):
@@ -113,6 +115,10 @@ class BibtexDocument(ParsedDocument):
         self.warnings: list[str] = []
         self._entries: list[_Entry] = []
         self._slots: list[_Slot] = []  # by citation index
+        #: the first sign that the file is written for biblatex (``entry k is @online``, ``entry
+        #: k has a journaltitle field``), or None: biblatex prints ``note`` before the URL, so
+        #: the command line suggests ``--bib-print addendum`` (see docs/bibtex.md)
+        self.biblatex_hint: str | None = None
 
     def rewrite(self, perma_links: Mapping[int, str], options: RewriteOptions) -> bytes:
         """The file with each entry's new Perma links recorded (see the module docstring).
@@ -238,12 +244,23 @@ class _Reader:
                 self.warn(start_line, f"entry {entry.key!r} left unchanged (its text could "
                           "not be located)")
                 continue
+            if self.doc.biblatex_hint is None:
+                self._biblatex_hint(entry)
             if self._may_cite(raw):
                 self._entry(offset, raw, entry.key, entry.fields)
         if not blocks.entries:
             self.doc.warnings.append("no BibTeX entries found")
         # failed blocks are found before entries; report everything in file order
         self.doc.warnings.sort(key=warning_line)
+
+    def _biblatex_hint(self, entry: model.Entry) -> None:
+        if entry.entry_type.lower() == "online":
+            self.doc.biblatex_hint = f"entry {entry.key} is @online"
+            return
+        for f in entry.fields:
+            if f.key.lower() in _BIBLATEX_FIELDS:
+                self.doc.biblatex_hint = f"entry {entry.key} has a {f.key} field"
+                return
 
     def _may_cite(self, raw: str) -> bool:
         """False for an entry that cannot cite a URL, found without reading its fields.

@@ -188,7 +188,7 @@ _INSERTED_PRINT_RE = re.compile(
     rf"\{{(?:\[\\url\{{{_LINK}\}}\]|\\url\{{{_LINK}\}}(?:, \\url\{{{_LINK}\}})*)\}}"
 )
 # a printed link after a URL in a text field, or appended by earlier versions
-_INLINE_RE = re.compile(rf" \[\\url\{{{_LINK}\}}\]")
+_INLINE_RE = re.compile(rf" \[\\url\{{{_LINK}\}}(?:, \\url\{{{_LINK}\}})*\]")
 # the printed copy at the start of a print field: inside its delimiter, or before a macro
 _PREFIX_RE = re.compile(rf"\[\\url\{{{_LINK}\}}\] ")
 _PREFIX_PIECE_RE = re.compile(rf"\{{\[\\url\{{{_LINK}\}}\] \}} # ")
