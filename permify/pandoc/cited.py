@@ -35,6 +35,10 @@ _SPACES = (pf.Space, pf.SoftBreak, pf.LineBreak)
 # Elements whose text is not a citation: a link's own text (its target is), an image's alt
 # text, code, math and raw output have no Str children anyway.
 _NOT_ENTERED = (pf.Image, pf.Link)
+# What may stand between a citation and its Perma link.
+_CONNECTOR_MARKS = "()[]\\\u00b7|,;:.-\u2013\u2014"
+_CONNECTOR_WORDS = frozenset({"", "archived", "archive", "at", "on", "perma", "link", "copy", "version",
+                              "as", "here", "saved"})
 _QUOTE_MARKS = frozenset("\"'\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb\u2039\u203a")
 
 
@@ -81,7 +85,9 @@ def _scan_children(elem: pf.Element, found: list[tuple[pf.ListContainer, bool]],
 
 def followed_by_perma(items: Sequence[pf.Element], index: int) -> bool:
     """True when a Perma link comes right after ``items[index]`` (a document permified by
-    hand, or by permify: ``[https://perma.cc/G]``, ``(archived at perma.cc/G)``...)."""
+    hand, or by permify): ``[https://perma.cc/G]``, ``· [archived](https://perma.cc/G)``,
+    ``(archived at perma.cc/G)``. Only brackets, separators and the words of
+    docs/markdown.md's list (``archived``, ``at``, ``Perma link:``...) may come between."""
     seen = 0
     for item in items[index + 1 : index + 1 + 2 * _LOOKAHEAD]:
         if isinstance(item, _SPACES):
@@ -90,6 +96,8 @@ def followed_by_perma(items: Sequence[pf.Element], index: int) -> bool:
             return is_perma_link(item.url) or PERMA_TEXT_RE.fullmatch(item.url.rstrip("/")) is not None
         if isinstance(item, pf.Str) and PERMA_TEXT_RE.search(item.text):
             return True
+        if not (isinstance(item, pf.Str) and item.text.strip(_CONNECTOR_MARKS).lower() in _CONNECTOR_WORDS):
+            return False  # another word: the Perma link further on is not this citation's
         seen += 1
         if seen >= _LOOKAHEAD:
             break
@@ -131,7 +139,7 @@ def spots_in(items: Sequence[pf.Element], quoted: bool) -> list[Spot]:
     spots: list[Spot] = []
     flat: tuple[str, list[int]] | None = None
 
-    def in_quotation(index: int, start: int, end: int) -> bool:
+    def in_quotation(index: int, start: int, end: int, title: bool = False) -> bool:
         nonlocal flat
         if quoted:
             return True
@@ -140,13 +148,14 @@ def spots_in(items: Sequence[pf.Element], quoted: bool) -> list[Spot]:
         text, starts = flat
         if not any(ch in _QUOTE_MARKS for ch in text):
             return False
-        return inside_quotation(text, starts[index] + start, starts[index] + end)
+        return inside_quotation(text, starts[index] + start, starts[index] + end, title=title)
 
     for i, item in enumerate(items):
         if isinstance(item, pf.Link):
             url = item.url.strip()
             if not followed_by_perma(items, i):
-                spots.append(Spot(i, url, None, in_quotation(i, 0, 1)))
+                # Quotation marks around nothing but the link are its title's: “[Link Rot](url),”
+                spots.append(Spot(i, url, None, in_quotation(i, 0, 1, title=True)))
         elif isinstance(item, pf.Str) and "://" in item.text:
             matches = find_urls(item.text)
             for n, m in enumerate(matches):

@@ -27,6 +27,7 @@ def states(src: str, **options: bool) -> dict[str, tuple[str, str]]:
         "Brignull called it “a user interface\ncrafted to trick users, as at https://q.gov/a,” a phrase.",
         '> As the Commission wrote: "Visit https://q.gov/a to report a trap."',
         '"A quoted [link](https://q.gov/a) inside."',
+        "“The page [Link Rot](https://q.gov/a) says so,” he wrote.",
         "« voir <https://q.gov/a> »",
     ],
 )
@@ -40,6 +41,8 @@ def test_a_url_inside_a_quotation_is_not_archived(src: str) -> None:
     [
         "> An author's note in a blockquote: https://q.gov/a",  # a blockquote alone is not a quotation
         "[“The Title in Quotes”](https://q.gov/a)",  # quotation marks in link text: a cited title
+        "Smith, “[Link Rot](https://q.gov/a),” Blog (2020).",  # marks around a linked title
+        "Smith, '[Link Rot][r].' Blog.\n\n[r]: https://q.gov/a",
         "“The Title,” https://q.gov/a.",  # the quotation closes before the URL
         '"Opened in one paragraph\n\nand closed in the next https://q.gov/a."',
         "The FTC's report at https://q.gov/a and the authors' view.",  # apostrophes

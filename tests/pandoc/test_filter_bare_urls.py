@@ -138,3 +138,40 @@ def test_word_read_by_pandoc_and_citeproc_output(pandoc_path: str, sandbox: Sand
     html = run_pandoc(pandoc_path, ["cite.md", "--citeproc", "-t", "html5"], env_for(tmp_path, sandbox), tmp_path)
     guid = archived(sandbox)["https://n.gov/report/2020"]
     assert re.search(rf"https://n\.gov/report/2020 \[<a href=\"https://perma\.cc/{guid}\"", html), html
+
+
+def test_filter_options_for_hosts_and_quotations(tmp_path: Path) -> None:
+    from permify.errors import ConfigError
+    from permify.pandoc.config import load_filter_config
+
+    env = {"PERMIFY_CONFIG": str(tmp_path / "none.ini"), "PERMIFY_SKIP_HOSTS": "a.example, b.example"}
+    config = load_filter_config({"include-hosts": ["HeinOnline.org"], "include-quoted": True}, env=env)
+    assert config.skip_hosts == ("a.example", "b.example")
+    assert config.include_hosts == ("heinonline.org",)
+    assert config.include_quoted
+    with pytest.raises(ConfigError, match="permify option skip-hosts"):
+        load_filter_config({"skip-hosts": "bad$host"}, env=env)
+
+
+def test_spots_in_a_pandoc_tree() -> None:
+    """Links and bare URLs of one inline list, quoted or not, with Perma links beside them."""
+    import io
+
+    import panflute as pf
+    import pypandoc
+
+    from permify.pandoc.cited import find_lists, spots_in
+
+    src = ('Smith, “[Link Rot](https://t.gov/a),” Blog. "See [it](https://q.gov/a) now." '
+           "Bare https://b.gov/x, https://b.gov/y. Done https://d.gov/z perma.cc/ABCD-2345.")
+    doc = pf.load(io.StringIO(pypandoc.convert_text(src, "json", format="markdown")))
+    found: list[tuple[pf.ListContainer, bool]] = []
+    find_lists(doc.content, found)
+    spots = [spot for container, quoted in found for spot in spots_in(container.list, quoted)]
+    # The paragraph's own list first, then the Quoted element's.
+    assert [(s.url, s.quoted) for s in spots] == [
+        ("https://t.gov/a", False),
+        ("https://b.gov/x", False),
+        ("https://b.gov/y", False),
+        ("https://q.gov/a", True),
+    ]

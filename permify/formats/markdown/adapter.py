@@ -78,6 +78,17 @@ class MarkdownDocument(ParsedDocument):
         return encode_text(splice(self._text, edits), self._bom)
 
 
+def _quoted(text: str, hit: Hit) -> bool:
+    """Whether the citation ``hit`` is inside a quotation of its block (docs/markdown.md#quotations).
+
+    A link or reference is judged as a whole, ``[text](url)``; quotation marks around nothing
+    but it (and punctuation) are its title's (``“[Link Rot](https://x),”``), not a quotation.
+    """
+    lo, hi = hit.block
+    linked = hit.kind in ("link", "reference")
+    return inside_quotation(text[lo:hi], hit.start - lo, hit.end - lo, title=linked)
+
+
 #: what a Markdown file that is not UTF-8 text is told (see :class:`~permify.formats.text.TextErrors`)
 _NOT_TEXT = TextErrors(
     utf16="is UTF-16 text; save it as UTF-8 and try again",
@@ -114,9 +125,7 @@ class MarkdownAdapter(Adapter):
         citations = []
         for index, hit in enumerate(result.hits):
             line, col = result.line_col(hit.pos)
-            lo, hi = hit.block
-            quoted = (not options.include_quoted and hit.existing is None
-                      and inside_quotation(text[lo:hi], hit.pos - lo, hit.end - lo))
+            quoted = not options.include_quoted and hit.existing is None and _quoted(text, hit)
             citations.append(CitedUrl(
                 index=index,
                 url=hit.url,

@@ -77,6 +77,9 @@ class Hit:
     escape: bool = False
     #: the character range of the block (paragraph, heading, table row) the hit is in
     block: tuple[int, int] = (0, 0)
+    #: where the citation starts as a whole: an inline link's ``[`` (its ``pos`` is the
+    #: destination), else ``pos``
+    start: int = 0
 
     @property
     def end(self) -> int:
@@ -229,7 +232,7 @@ class InlineScanner:
         dest = link.dest or ""
         url = unescapeAll(dest)
         if SCHEME_URL_RE.match(url):
-            return self._add("link", link.dest_pos, link.end, dest, url, title, end)
+            return self._add("link", link.dest_pos, link.end, dest, url, title, end, start=j)
         return link.end
 
     def _contains_link(self, start: int, stop: int) -> bool:
@@ -385,8 +388,10 @@ class InlineScanner:
     # ------------------------------------------------------------------ recording
 
     def _add(self, kind: str, pos: int, stop: int, written: str, url: str,
-             title: str | None, end: int, shortcut: bool = False) -> int:
-        """Record a hit; return where scanning resumes (after an existing Perma link)."""
+             title: str | None, end: int, shortcut: bool = False, start: int | None = None) -> int:
+        """Record a hit; return where scanning resumes (after an existing Perma link).
+
+        ``start`` is where an inline link's ``[`` is (``pos`` is its destination)."""
         if self.probe:
             return stop
         text = self.text
@@ -396,7 +401,7 @@ class InlineScanner:
             if attrs:
                 insert_at = attrs.end()
         existing = _EXISTING_RE.match(text, insert_at, end)
-        hit = Hit(kind, pos, insert_at, written, url, title)
+        hit = Hit(kind, pos, insert_at, written, url, title, start=pos if start is None else start)
         if existing:
             target = existing.group("auto") or existing.group("link") or existing.group("bare")
             hit.existing = _normalised_perma(target)
