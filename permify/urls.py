@@ -97,8 +97,10 @@ def trim_url(candidate: str) -> str:
             url = url[:-1]
         elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
             url = url[:-1]
-        elif last in _OPENERS and url.count(last) > url.count(_OPENERS[last]):
-            url = url[:-1]  # "https://x/a[^1]" stops at "^": the "[" opens a footnote mark
+        elif last in _OPENERS:
+            # An opener never ends a URL ("https://x/a[^1]" stops at "^": the "[" opens a
+            # footnote mark), even after a closer: "https://x/a][^1]" loses "[" and then "]".
+            url = url[:-1]
         else:
             break
     # "https://" alone is not a URL.

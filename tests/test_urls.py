@@ -89,6 +89,10 @@ def test_find_urls_offsets_count_characters_not_bytes() -> None:
         ("https://example.com/(a)", "https://example.com/(a)"),
         ("https://example.com/a]]", "https://example.com/a"),
         ("https://example.com/a&amp;", "https://example.com/a"),
+        # a reference or footnote right after the URL: "[https://x][^1]" (found by hypothesis)
+        ("https://perma.cc/3B3C-D4E5][", "https://perma.cc/3B3C-D4E5"),
+        ("https://example.com/a[", "https://example.com/a"),
+        ("https://example.com/a(b)(", "https://example.com/a(b)"),
         ("https://", ""),
         ("https://.", ""),
     ],
