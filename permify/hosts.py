@@ -106,11 +106,24 @@ RULES: tuple[HostRule, ...] = (
     HostRule("scholar.google.com", SEARCH_REASON, path=r"^/scholar(?:\?|$)"),
 )
 
-#: Public pages on hosts that a rule above would otherwise cover.
-PUBLIC_HOSTS: tuple[str, ...] = ("govt.westlaw.com", "store.lexisnexis.com")
+#: Public pages on hosts that a rule above would otherwise cover: the state regulations and
+#: court opinions Westlaw hosts for governments (govt.westlaw.com/calregs, /nycrr, /akcases),
+#: and the free public-access state codes on Lexis (advance.lexis.com/container?config=...,
+#: /documentpage/?pdmfid=1000516...). Their ``reason`` is unused.
+PUBLIC: tuple[HostRule, ...] = (
+    HostRule("govt.westlaw.com", ""),
+    HostRule("store.lexisnexis.com", ""),
+    HostRule("advance.lexis.com", "", path=r"^/(?:container\?config=|documentpage/\?pdmfid=1000516\b)"),
+)
 
 # A university domain, under which a "proxy" host label is a library proxy.
 _ACADEMIC_RE = re.compile(r"\.(?:edu|ac\.[a-z]{2}|edu\.[a-z]{2})$")
+_EZP_RE = re.compile(r"(?:lib)?ezp\d*")
+_PROXY_LABEL_RE = re.compile(r"(?:lib|web|login)?proxy\d*(?:-[a-z0-9]+)?")
+# A first label such as www-jstor-org, doi-org, ieeexplore-ieee-org, link-springer-com.
+_REWRITTEN_HOST_RE = re.compile(r"-(?:com|org|net|edu|gov|co-uk|ac-uk|de|fr|ca)$")
+# An EZproxy starting-point URL: /login?url=https://... (or qurl=).
+_PROXY_LOGIN_RE = re.compile(r"^/login\?q?url=https?(?::|%3A)", re.IGNORECASE)
 
 #: DOI resolvers. Every URL on doi.org and dx.doi.org is a DOI link (``https://doi.org/``
 #: alone is the DOI syntax written out in running text, not a page anyone cites); on the
@@ -136,13 +149,20 @@ def is_doi_link(host: str, path_and_query: str) -> bool:
     return host in DOI_RESOLVERS and _DOI_PATH_RE.search(path_and_query) is not None
 
 
-def _is_proxy_host(host: str) -> bool:
+def _is_proxy_host(host: str, path_and_query: str) -> bool:
+    """A library proxy by the shape of its address (see :func:`builtin_skip_reason`)."""
+    if _PROXY_LOGIN_RE.match(path_and_query):
+        return True
     labels = host.split(".")
+    # EZproxy "proxy by hostname": the publisher's host, dots as hyphens, is the first label.
+    rewritten = _REWRITTEN_HOST_RE.search(labels[0]) is not None
     for i, label in enumerate(labels[:-1]):
-        if label.startswith("ezproxy") or label.endswith("ezproxy") or re.fullmatch(r"(?:lib)?ezp\d*", label):
+        if label.startswith("ezproxy") or label.endswith("ezproxy") or _EZP_RE.fullmatch(label):
             return True
-        if re.fullmatch(r"(?:lib|web|login)?proxy\d*(?:-[a-z0-9]+)?", label) and _ACADEMIC_RE.search(
-            "." + ".".join(labels[i + 1 :])
+        if _PROXY_LABEL_RE.fullmatch(label) and (
+            rewritten
+            or labels[i + 1] in ("lib", "library", "libraries")
+            or _ACADEMIC_RE.search("." + ".".join(labels[i + 1 :]))
         ):
             return True
     return False
@@ -150,15 +170,18 @@ def _is_proxy_host(host: str) -> bool:
 
 def builtin_skip_reason(host: str, path_and_query: str) -> str | None:
     """The reason a built-in rule skips a URL on ``host`` (lower-case) with this path and
-    query, or None. Library proxies are recognised by their host names too: a label such as
-    ``ezproxy``, ``libezproxy``, ``ezp``, or ``proxy``/``libproxy`` under a university
-    domain (``.edu``, ``.ac.uk``...)."""
-    if any(host == h or host.endswith("." + h) for h in PUBLIC_HOSTS):
+    query, or None. Library proxies are recognised by the shape of their addresses too: a
+    host label ``ezproxy...``, ``...ezproxy``, ``ezp``, ``libezp``; a label ``proxy`` (also
+    ``libproxy``, ``webproxy``, ``loginproxy``) under a university domain (``.edu``,
+    ``.ac.uk``...), before a ``lib``/``library`` label, or after a publisher's host written
+    with hyphens (``ieeexplore-ieee-org.proxy.lib.uwaterloo.ca``); or an EZproxy starting
+    point, ``/login?url=https://...``."""
+    if any(rule.matches(host, path_and_query) for rule in PUBLIC):
         return None
     for rule in RULES:
         if rule.matches(host, path_and_query):
             return rule.reason
-    if _is_proxy_host(host):
+    if _is_proxy_host(host, path_and_query):
         return PROXY_REASON
     return None
 

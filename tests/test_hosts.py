@@ -21,6 +21,9 @@ SUBSCRIPTION = [
     "https://www.westlaw.com/Document/I123/View/FullText.html",
     "https://web2.westlaw.com/find/default.wl?cite=123+F.3d+456",
     "https://advance.lexis.com/api/permalink/2c1b3e4f-0000-4000-8000-000000000000/",
+    "https://advance.lexis.com/search/?query=x",
+    "https://advance.lexis.com/documentpage/?pdmfid=1516831&crid=abc",
+    "https://uk.westlaw.com/Browse/Home/WestlawUK/Cases?transitionType=Default",
     "https://plus.lexis.com/api/permalink/abc/?context=1530671",
     "https://www.lexis.com/research/retrieve?_m=abc",
     "https://www.lexisnexis.com/hottopics/lnacademic/?verb=sr&csi=8075",
@@ -44,16 +47,27 @@ PROXY = [
     "https://www-jstor-org.yale.idm.oclc.org/stable/1234",
     "https://www.jstor.org.proxy.library.upenn.edu/stable/1234",
     "https://libezproxy.open.ac.uk/login?url=https://example.com/",
+    "https://doi-org.ezproxy.bellevue.edu/10.1007/s11277-018-5501-3",
+    "https://learning-oreilly-com.ezproxy.torontopubliclibrary.ca/library/view/x/",
+    "https://ieeexplore-ieee-org.proxy.lib.uwaterloo.ca/document/1",
+    "http://www.pnas.org.proxy.lib.uiowa.edu/content/112/6/1645",
+    "https://search-ebscohost-com.liverpool.idm.oclc.org/login.aspx?direct=true&db=edshol&AN=1",
+    "https://login.oca.ucsc.edu/login?url=https://www.jstor.org/stable/1",
 ]
 PUBLIC = [
     "https://www.jstor.org/stable/689938",  # JSTOR's stable URLs are public pages
     "https://govt.westlaw.com/calregs/Document/I0B5C",  # public state regulations
+    "https://govt.westlaw.com/akcases/Document/N123",
+    # Lexis's free public-access state codes (Tennessee, Colorado...)
+    "https://advance.lexis.com/container?config=014CJAA5ZGVhZjA3NS02MmMzLTRlZWQtOGJjNC00YzQ1MmZlNzc2YWYK",
+    "https://advance.lexis.com/documentpage/?pdmfid=1000516&crid=0ac0632f-7202&action=pawlinkdoc",
     "https://news.bloomberglaw.com/us-law-week/some-article",
     "https://home.heinonline.org/blog/2020/01/x/",
     "https://www.lexisnexis.com/en-us/about-us/about-us.page",
     "https://www.proquest.com/products-services/databases/",
     "https://scholar.google.com/scholar_case?case=123",
     "https://proxy.golang.org/",  # a "proxy" host outside a university domain
+    "https://example.com/login?url=/home",
     "https://www.doi.org/the-identifier/resources/handbook",
     "https://dl.acm.org/doi/10.1145/2536536.2536602",
 ]
