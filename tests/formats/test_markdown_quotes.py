@@ -59,6 +59,7 @@ def test_a_url_outside_a_quotation_is_archived(src: str) -> None:
         "https://a.gov/x perma.cc/7XBV-LYSX",
         "https://a.gov/x (perma.cc/7XBV-LYSX)",
         "https://a.gov/x (archived at https://perma.cc/7XBV-LYSX).",
+        "Blog, 2023, https://a.gov/x. Archived at perma.cc/7XBV-LYSX",  # a reference list's style
         "https://a.gov/x [Perma link: https://perma.cc/7xbv-lysx].",
         "<https://a.gov/x>, https://perma.cc/7XBV-LYSX.",
         "[t](https://a.gov/x) [archived](http://www.perma.cc/7XBV-LYSX \"Perma\")",

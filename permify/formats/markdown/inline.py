@@ -41,12 +41,12 @@ _WS_RE = re.compile(r"\s")
 _PERMA = (r"(?:https?://)?(?:www\.)?perma\.cc/(?:[A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})"
           r"(?![A-Za-z0-9-])/?")
 # A Perma link already written right after a citation (docs/markdown.md#how-links-are-inserted):
-# after spaces or one line break, an optional separator (`·`, `|`, `,`, `;`, `:`, a dash), an
+# after spaces or one line break, an optional separator (`·`, `|`, `,`, `;`, `:`, `.`, a dash), an
 # optional opening bracket, an optional word ("archived at", "Perma link:"), then the link as
 # an autolink `<P>`, a Markdown link `[text](P)` or bare `P`, and the closing bracket.
 _EXISTING_RE = re.compile(
     rf"""[ \t]*(?:\r?\n[ \t]*)?
-    (?:[\u00b7|,;:\u2013\u2014-][ \t]*(?:\r?\n[ \t]*)?)?
+    (?:[\u00b7|,;:.\u2013\u2014-][ \t]*(?:\r?\n[ \t]*)?)?
     (?P<open>\\?[(\[])?[ \t]*
     (?:(?:archived|archive|perma[ ]link|perma|saved)(?:[ ](?:at|on|copy|version|as|here))?:?[ \t]+)?
     (?:<(?P<auto>{_PERMA})>
