@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from ...errors import InputError
 from ...urls import PERMA_LINK_RE
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
-from .scan import Hit, scan
+from .scan import Hit, TooCostlyError, scan
 
 __all__ = ["MarkdownAdapter", "MarkdownDocument", "perma_insertion", "strip_perma_links"]
 
@@ -118,6 +118,8 @@ class MarkdownAdapter(Adapter):
             result = scan(text)
         except RecursionError:
             raise InputError(source, "is nested too deeply to parse as Markdown") from None
+        except TooCostlyError as exc:
+            raise InputError(source, str(exc)) from None
         citations = []
         for index, hit in enumerate(result.hits):
             line, col = result.line_col(hit.pos)
