@@ -106,8 +106,11 @@ def md_closers(closer: str, size: int = MB) -> bytes:
 
 
 def md_repeated(chunk: str, size: int = MB) -> bytes:
-    """``chunk`` repeated to ``size`` characters in one paragraph, then a plain URL."""
-    return (chunk * (size // len(chunk)) + "\n\nAnd https://example.org/fine.\n").encode()
+    """``chunk`` repeated to ``size`` characters in one paragraph, then a plain URL.
+
+    The paragraph starts with a word, so that three backticks do not open a code block.
+    """
+    return ("Text " + chunk * (size // len(chunk)) + "\n\nAnd https://example.org/fine.\n").encode()
 
 
 def md_nested_links(depth: int = 20_000) -> bytes:
@@ -280,11 +283,12 @@ CASES: list[HostileCase] = [
     *[HostileCase(f"md-repeated-{n}", ".md", lambda c=c: md_repeated(c), refused=True)
       for n, c in (("open-bracket", "["), ("bracket-paren", "[a]("), ("bang-bracket", "!["),
                    ("brackets-pairs", "[]"), ("link-like", "[a](https://x.org/"), ("footnote-mark", "[^"))],
-    # just under it: parsed, in bounded time
+    # just under it: parsed in bounded time when closed, refused by depth when left open
     *[HostileCase(f"md-50k-{n}", ".md", lambda c=c: md_repeated(c, 49_000 * len(c)),
-                  expect="https://example.org/fine")
-      for n, c in (("open-bracket", "["), ("bracket-paren", "[a]("), ("bang-bracket", "!["),
-                   ("footnote-mark", "[^"), ("links", "[a](https://x.org/a) "))],
+                  expect="https://example.org/fine", refused=refused)
+      for n, c, refused in (("open-bracket", "[", True), ("bracket-paren", "[a](", False),
+                            ("bang-bracket", "![", True), ("footnote-mark", "[^", True),
+                            ("links", "[a](https://x.org/a) ", False))],
     HostileCase("md-nested-links", ".md", md_nested_links, refused=None),
     *[HostileCase(f"docx-closers-{n}", ".docx", lambda c=c: docx_closers(c), expect="https://example.org/fine")
       for n, c in (("paren", ")"), ("bracket", "]"), ("dot", "."))],
