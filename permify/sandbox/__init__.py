@@ -1,6 +1,6 @@
 """A local Perma.cc-compatible API server: the sandbox.
 
-It speaks Perma's API v1 as described in ``perma-api-notes.md`` (paths, JSON shapes, status
+It speaks Perma's API v1 as described in ``docs/perma-api.md`` (paths, JSON shapes, status
 codes, exact error bodies, GUIDs, capture jobs that complete over time, batches, folders,
 quota, pagination whose ``next`` is never null) on 127.0.0.1, with standard-library parts
 only. Faults (5xx, 429, dropped connections, slow answers, failed captures) can be injected.

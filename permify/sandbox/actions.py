@@ -1,4 +1,4 @@
-"""Creating an archive: Perma's checks in Perma's order (notes §5.1), shared by single and batch POSTs."""
+"""Creating an archive: Perma's checks in Perma's order, shared by single and batch POSTs."""
 
 from __future__ import annotations
 

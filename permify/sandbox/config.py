@@ -13,11 +13,11 @@ OTHER_API_KEY = "07e4a1c9b2f35d6e8a0b1c2d3e4f5a6b7c8d9e0f"
 #: A key that belongs to an inactive account: every request with it gives 401.
 INACTIVE_API_KEY = "1a2c7fe0d9b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4"
 
-#: Default and maximum page size of every list (Perma's ``PAGE_SIZE``; the [N] cap).
+#: Default and maximum page size of every list (Perma's ``PAGE_SIZE``, which newer servers enforce).
 PAGE_SIZE = 300
 #: Cap of the folder lists (Perma's ``API_LONG_PAGE_SIZE``; its real value is not public).
 LONG_PAGE_SIZE = 1000
-#: Depth limit of the public archive list ([N] ``API_MAX_PAGES``; real value not public).
+#: Depth limit of the public archive list (Perma's ``API_MAX_PAGES``; real value not public).
 API_MAX_PAGES = 10
 #: Seconds after creation when a link becomes permanent and can no longer be deleted.
 ARCHIVE_DELAY = 24 * 3600.0

@@ -1,7 +1,7 @@
 """The URL map of Perma's API v1 and the dispatcher that authenticates and calls the views.
 
 Order matters: ``archives/export`` and ``archives/batches`` come before ``archives/:guid``
-(the GUID pattern would match them), and numeric capture-job ids before GUIDs (notes §1).
+(the GUID pattern would match them), and numeric capture-job ids before GUIDs (docs/perma-api.md#paths).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""JSON shapes of the API objects, exactly as Perma's serializers write them (notes §4)."""
+"""JSON shapes of the API objects, exactly as Perma's serializers write them (docs/perma-api.md)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from permify.sandbox.captures import kind_of, stored
 from permify.sandbox.config import ARCHIVE_DELAY
 from permify.sandbox.model import Batch, Folder, Job, Link, Organization, User
 from permify.sandbox.state import State
-from permify.sandbox.urlcheck import ascii_url, netloc
-from permify.sandbox.warc import response_member
+from permify.sandbox.urlcheck import ascii_url
 
 FAILED_CAPTURE = json.dumps({"error": ["Failed during capture."]})
 
@@ -26,7 +26,7 @@ def ts(t: float | None) -> str | None:
 
 
 def folder_obj(state: State, folder: Folder) -> dict[str, Any]:
-    """The folder object (§4.4): integer ``parent``, ``path`` as a hyphen-joined id chain."""
+    """The folder object: integer ``parent``, ``path`` as a hyphen-joined id chain."""
     return {
         "id": folder.id,
         "name": folder.name,
@@ -41,7 +41,7 @@ def folder_obj(state: State, folder: Folder) -> dict[str, Any]:
 
 
 def org_obj(state: State, org: Organization) -> dict[str, Any]:
-    """The organization object (§4.5), with the registrar's name and the shared folder."""
+    """The organization object, with the registrar's name and the shared folder."""
     return {
         "id": org.id,
         "name": org.name,
@@ -67,23 +67,38 @@ def warc_size(state: State, link: Link) -> int | None:
     status, _start, end = state.job_status(state.jobs[link.job_id])
     if status != "completed" or end is None:
         return None
-    return len(response_member(link.guid, link.url, netloc(link.url), end))
+    return len(stored(link.guid, link.url, end))
+
+
+_UPLOAD_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
 
 
 def _captures(state: State, link: Link, status: str) -> list[dict[str, Any]]:
+    if link.upload_content_type:
+        # A file the user uploaded replaces the capture: one primary ``resource`` capture.
+        ext = _UPLOAD_EXTENSIONS.get(link.upload_content_type, "pdf")
+        return [{
+            "role": "primary",
+            "status": "success",
+            "url": f"file:///{link.guid}/upload.{ext}",
+            "record_type": "resource",
+            "content_type": link.upload_content_type,
+            "user_upload": True,
+        }]
+    kind = kind_of(link.url)
     primary = {
         "role": "primary",
         "status": {"completed": "success", "failed": "failed"}.get(status, "pending"),
         "url": ascii_url(link.url),
         "record_type": "response",
-        "content_type": "text/html; charset=utf-8" if status == "completed" else "",
+        "content_type": kind.content_type if status == "completed" else "",
         "user_upload": False,
     }
     out = [primary]
-    if status == "completed":
+    if status == "completed" and kind.screenshot is not None:
         out.append({
             "role": "screenshot",
-            "status": "success",
+            "status": kind.screenshot,
             "url": "file:///screenshot.png",
             "record_type": "resource",
             "content_type": "image/png",
@@ -93,7 +108,7 @@ def _captures(state: State, link: Link, status: str) -> list[dict[str, Any]]:
 
 
 def public_archive(state: State, link: Link, base: str, route: str = "public/archives") -> dict:
-    """The 10-key public archive object (§4.1). ``base`` is the absolute ``.../v1`` URL."""
+    """The 10-key public archive object. ``base`` is the absolute ``.../v1`` URL."""
     status, start, end = state.job_status(state.jobs[link.job_id])
     size = warc_size(state, link)
     return {
@@ -111,7 +126,7 @@ def public_archive(state: State, link: Link, base: str, route: str = "public/arc
 
 
 def auth_archive(state: State, link: Link, base: str) -> dict[str, Any]:
-    """The authenticated archive object (§4.2): the public keys plus owner-only ones."""
+    """The authenticated archive object: the public keys plus owner-only ones."""
     out = public_archive(state, link, base, route="archives")
     folder = state.folders.get(link.folder_id)
     org = state.orgs.get(folder.organization) if folder and folder.organization else None
@@ -151,7 +166,7 @@ def _progress(status: str, start: float | None, now: float) -> tuple[float, str 
 
 
 def job_obj(state: State, job: Job, now: float | None = None) -> dict[str, Any]:
-    """The capture job object (§4.6); ``message`` is a JSON-encoded string or null."""
+    """The capture job object; ``message`` is a JSON-encoded string or null."""
     now = state.now() if now is None else now
     status, start, end = state.job_status(job, now)
     link = state.links.get(job.guid) if job.guid else None

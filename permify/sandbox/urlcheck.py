@@ -1,7 +1,7 @@
 """URL handling as Perma does it: normalise a submission, validate it, and canonicalise for ``url=``.
 
 Perma validates remotely (the Scoop API); the sandbox replaces that with a local table of
-"bad" inputs that reproduces the real error strings (notes §5.2).
+"bad" inputs that reproduces the real error strings.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import re
 import unicodedata
 from urllib.parse import quote, urlsplit
 
-#: Address ranges Perma refused before validation moved to Scoop (notes §5.2).
+#: Address ranges Perma refused before validation moved to Scoop.
 BANNED_NETWORKS = tuple(
     ipaddress.ip_network(n)
     for n in (
@@ -41,7 +41,7 @@ def has_control_chars(url: str) -> bool:
 
 
 def normalize(raw: str) -> str:
-    """Trim and scheme-prefix a submitted URL the [N] way: ``https://`` by default, ``//x`` too."""
+    """Trim and scheme-prefix a submitted URL as newer servers do: ``https://`` by default, ``//x`` too."""
     url = raw.strip()
     if url.startswith("//"):
         return "https:" + url
@@ -124,7 +124,7 @@ def netloc(url: str) -> str:
 
 
 def canonical(url: str) -> str:
-    """A SURT-like canonical key: equal keys mean Perma's ``url=`` filter matches (notes §8.4).
+    """A SURT-like canonical key: equal keys mean Perma's ``url=`` filter matches.
 
     Ignores the scheme, ``www``/``wwwN.``, default ports, credentials, the fragment, a trailing
     slash, case (path and query included) and the order of query parameters. Never raises:

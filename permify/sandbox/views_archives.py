@@ -7,12 +7,12 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from permify.sandbox.actions import FOLDER_NOT_FOUND, resolve_folder, submit
+from permify.sandbox.captures import download as download_bytes
 from permify.sandbox.config import API_MAX_PAGES, ARCHIVE_DELAY
 from permify.sandbox.model import Folder, Link
 from permify.sandbox.serialize import auth_archive, public_archive
 from permify.sandbox.state import State
-from permify.sandbox.urlcheck import canonical, netloc
-from permify.sandbox.warc import download_body
+from permify.sandbox.urlcheck import canonical
 from permify.sandbox.web import (
     Request,
     Response,
@@ -23,7 +23,7 @@ from permify.sandbox.web import (
     paginate,
 )
 
-# PATCH keys that are writable model fields but not updatable (notes §9.2).
+# PATCH keys that are writable model fields but not updatable.
 _FORBIDDEN_PATCH = ("url", "submitted_url", "user_deleted", "archive_timestamp", "warc_size",
                     "submitted_title", "submitted_description", "creation_timestamp")
 _ONLY_UPDATES = ("Only updates on these fields are allowed: submitted_title, submitted_description, "
@@ -103,7 +103,7 @@ def _public(state: State, guid: str) -> Link:
 
 
 def public_list(state: State, req: Request) -> Response:
-    """GET /v1/public/archives: discoverable links, newest first; filters ignored ([N])."""
+    """GET /v1/public/archives: discoverable links, newest first; filters ignored (as newer servers do)."""
     links = [lk for lk in state.live_links() if not lk.is_private and not lk.is_unlisted]
     return paginate(req, links, lambda lk: public_archive(state, lk, req.base),
                     max_pages=API_MAX_PAGES)
@@ -121,7 +121,9 @@ def _download(state: State, req: Request, link: Link) -> Response:
     status, _start, end = state.job_status(state.jobs[link.job_id])
     if status != "completed" or end is None or file_format == "wacz":
         raise not_found()
-    body = download_body(link.guid, link.url, netloc(link.url), end, state.now())
+    body = download_bytes(link.guid, link.url, end, state.now())
+    if body is None:  # a ``warc-missing`` capture: Perma has no file to serve
+        raise not_found()
     disposition = f'attachment; filename="{link.guid}.warc.gz"'
     return Response(200, body, "application/gzip", [("Content-Disposition", disposition)],
                     stream=True)

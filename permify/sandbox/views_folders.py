@@ -1,4 +1,4 @@
-"""Folder endpoints: top level, detail, children, create, rename/move, delete (notes §3.4)."""
+"""Folder endpoints: top level, detail, children, create, rename/move, delete (docs/perma-api.md#folders)."""
 
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def _clean_name(data: dict[str, Any]) -> str:
 
 
 def _body_parent(state: State, user: User, value: Any) -> Folder:
-    """Resolve a ``parent`` given in a body ([N]: missing or inaccessible is an invalid pk)."""
+    """Resolve a ``parent`` given in a body (as newer servers do: missing or inaccessible is an invalid pk)."""
     if value is None:
         raise bad_request({"parent": ["This field may not be null."]})
     folder = None

@@ -134,7 +134,7 @@ def _target_folder(state: State, req: Request, data: dict[str, Any]) -> int:
         folder = state.folders.get(value)
     elif isinstance(value, str) and value.strip().isdigit():
         folder = state.folders.get(int(value))
-    # [N]: an inaccessible folder is refused too, without leaking its name.
+    # As newer servers do: an inaccessible folder is refused too, without leaking its name.
     if folder is None or not state.can_access(req.auth_user, folder):
         raise bad_request({"target_folder": [f'Invalid pk "{value}" - object does not exist.']})
     return folder.id

@@ -132,7 +132,7 @@ class Request:
 
 
 def authenticate(state: State, req: Request) -> User | None:
-    """DRF TokenAuthentication with Perma's ``api_key`` parameter checked first (notes §2)."""
+    """DRF TokenAuthentication with Perma's ``api_key`` parameter checked first (docs/perma-api.md#authentication)."""
     key = req.q("api_key")
     if key is None and req.method == "POST" and "urlencoded" in req.content_type:
         key = req.data().get("api_key")

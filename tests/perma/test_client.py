@@ -158,7 +158,7 @@ def test_archive_lifecycle(sb: Sandbox, client: PermaClient) -> None:
 
     client.delete_archive(created.guid)  # still pending: deletable
     assert created.guid not in {lk.guid for lk in sb.links()}
-    job = client.get_capture_job(created.guid)  # the job outlives its link (notes §3.6)
+    job = client.get_capture_job(created.guid)  # the job outlives its link (docs/perma-api.md#capture-jobs)
     assert (job.status, job.user_deleted) == ("deleted", True)
     with pytest.raises(NotFoundError):
         client.get_archive(created.guid)
@@ -537,7 +537,7 @@ def test_the_key_never_leaks(
     assert all(r.had_auth_header for r in sb.requests if not r.path.startswith("/v1/public/"))
 
 
-# ------------------------------------------------------ perma-api-notes.md §11 scenarios
+# ------------------------------------------------------ scenarios of Perma's own API tests
 # The repository's own API tests, replayed against the sandbox through the client where it has a
 # method, and through ``session.request`` for the raw shapes.
 

@@ -2,7 +2,7 @@
 
 markdown-it-py decides the *blocks* (it gets list indentation, fences and HTML blocks right,
 which a hand-written scanner does not), but it gives no column offsets and it normalises
-hrefs, so it cannot say where to splice. So the work is split (formats-notes.md §2.3):
+hrefs, so it cannot say where to splice. So the work is split (docs/markdown.md#traps):
 
 1. markdown-it parses the text; only the line ranges of ``inline`` tokens (paragraphs,
    headings, table rows, footnote bodies) are scanned. Code blocks, HTML blocks, front
