@@ -275,11 +275,15 @@ CASES: list[HostileCase] = [
     *[HostileCase(f"md-closers-{n}", ".md", lambda c=c: md_closers(c), expect="https://example.org/fine")
       for n, c in (("paren", ")"), ("bracket", "]"), ("dot", "."), ("amp", "&amp;"))],
     *[HostileCase(f"md-repeated-{n}", ".md", lambda c=c: md_repeated(c), expect="https://example.org/fine")
-      for n, c in (("angle", "<"), ("star", "*"), ("backtick", "`"),
+      for n, c in (("angle", "<"), ("backtick", "`"),
                    ("backtick-runs", "`a``b"), ("url-in-quotes", 'https://"'),
-                   ("url-open-paren", "https://x.org/("), ("backslash", "\\"), ("underscore", "_"),
+                   ("url-open-paren", "https://x.org/("), ("backslash", "\\"),
                    ("latex-url", "\\url{"), ("entity", "&amp;"), ("autolinks", "<https://x.org/a>"))],
-    # over the cap on '[': refused at once
+    # over the caps on '[' and on emphasis markers: refused at once
+    *[HostileCase(f"md-repeated-{n}", ".md", lambda c=c: md_repeated(c), refused=True)
+      for n, c in (("star", "*"), ("underscore", "_"), ("tilde", "~"))],
+    *[HostileCase(f"md-190k-{n}", ".md", lambda c=c: md_repeated(c, 190_000),
+                  expect="https://example.org/fine") for n, c in (("star", "*"), ("underscore", "_"))],
     *[HostileCase(f"md-repeated-{n}", ".md", lambda c=c: md_repeated(c), refused=True)
       for n, c in (("open-bracket", "["), ("bracket-paren", "[a]("), ("bang-bracket", "!["),
                    ("brackets-pairs", "[]"), ("link-like", "[a](https://x.org/"), ("footnote-mark", "[^"))],
