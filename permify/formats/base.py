@@ -25,6 +25,7 @@ __all__ = [
     "ParsedDocument",
     "RewriteOptions",
     "adapter_for",
+    "context_around",
     "format_for_path",
     "supported_suffixes",
 ]
@@ -46,6 +47,8 @@ class CitedUrl:
         kind: how it is cited (``link``, ``reference``, ``autolink``, ``bare``, ``field``,
             ``hyperlink``, ``fldSimple``, ``field-code``, ``text``); informational.
         written: the URL exactly as written in the document (before decoding escapes).
+        context: the text around the citation as the reader sees it (about 60 characters
+            each side, one line; see :func:`context_around`), for cite-checkers' reports.
     """
 
     index: int
@@ -55,6 +58,29 @@ class CitedUrl:
     title: str | None = None
     kind: str = "bare"
     written: str | None = None
+    context: str = ""
+
+
+#: Characters of context kept on each side of a cited URL.
+CONTEXT_CHARS = 60
+
+
+def context_around(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> str:
+    """The text around ``text[start:end]`` as one line: ``width`` characters each side
+    (cut at a word where possible, with ``…``), white space collapsed. Cheap: it looks
+    only at the window around the URL."""
+    before = " ".join(text[max(0, start - width * 2) : start].split())
+    after = " ".join(text[end : end + width * 2].split())
+    url = " ".join(text[start:end].split())
+    if len(before) > width:
+        cut = before[-width:]
+        before = "…" + (cut.split(" ", 1)[1] if " " in cut[:20] else cut)
+    if len(after) > width:
+        cut = after[:width]
+        after = (cut.rsplit(" ", 1)[0] if " " in cut[-20:] else cut) + "…"
+    gap_before = " " if start > 0 and text[start - 1 : start].isspace() and before else ""
+    gap_after = " " if text[end : end + 1].isspace() and after else ""
+    return f"{before}{gap_before}{url}{gap_after}{after}".strip()
 
 
 @dataclass(frozen=True)
