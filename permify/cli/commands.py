@@ -135,7 +135,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
 def _once(message: str, seen: set[str]) -> str:
     """``message`` the first time, then a pointer to it: a reason shared by many URLs (the
     quota is used up) is printed once."""
-    text = safe_text(message, 400)
+    text = safe_text(message, 400).replace(".;", ";")
     if text in seen:
         return "(the same reason as above)"
     seen.add(text)

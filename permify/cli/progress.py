@@ -49,7 +49,7 @@ class Progress:
             self._status(line if kind == "waiting" else "")
 
     def _failure(self, event: ProgressEvent) -> str:
-        line = safe_text(event.message, 600)
+        line = safe_text(event.message, 600).replace(".;", ";")
         url = safe_text(event.url, 300) if event.url else ""
         if not url or not line.startswith(url):
             return line

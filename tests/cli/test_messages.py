@@ -217,3 +217,17 @@ def test_json_report_keeps_the_columns(capsys, api_env: Sandbox, doc: Path, tmp_
     rows = json.loads(report.read_text(encoding="utf-8"))
     assert rows and all(set(r) == set(REPORT_FIELDS) for r in rows)
     assert all(r["status"] == "would-archive" and r["context"] for r in rows)
+
+
+def test_the_filter_takes_a_timeout_and_its_strict_hint_names_its_own_option(tmp_path: Path) -> None:
+    from permify.errors import ConfigError
+    from permify.pandoc.config import load_filter_config
+    from permify.pandoc.filter import STRICT_HINT
+
+    env = {"PERMIFY_CONFIG": str(tmp_path / "none.ini")}
+    assert load_filter_config({"timeout": 12}, env=env).timeout == 12
+    assert load_filter_config({}, env={**env, "PERMIFY_TIMEOUT": "8"}).timeout == 8
+    assert load_filter_config({}, env=env).timeout is None
+    with pytest.raises(ConfigError, match="permify option timeout"):
+        load_filter_config({"timeout": "never"}, env=env)
+    assert "strict: false" in STRICT_HINT and "PERMIFY_STRICT" in STRICT_HINT and "--" not in STRICT_HINT
