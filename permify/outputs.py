@@ -92,6 +92,8 @@ def plan_outputs(
                 raise UsageError("--in-place cannot rewrite stdin; pass -o OUT")
             targets[name] = name
         elif output is not None and str(output) == "-":
+            if len(paths) > 1:
+                raise UsageError("-o - writes one document to stdout; with several inputs, -o must be a folder")
             targets[name] = "-"
         elif output is not None and len(paths) > 1:
             if not Path(output).is_dir():

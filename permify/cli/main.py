@@ -18,6 +18,7 @@ from .._version import __version__
 from ..errors import Interrupted, PermifyError
 from ..exit_status import ExitStatus
 from ..perma.session import DEFAULT_TIMEOUT
+from ..text import safe_text
 from . import commands
 
 __all__ = ["build_parser", "main"]
@@ -168,13 +169,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PermifyError as error:
         if args.debug:
             raise
-        print(f"permify: error: {error}", file=sys.stderr)
+        # Errors may quote a server or a document: one line, no terminal escapes.
+        print(f"permify: error: {safe_text(str(error), 2000)}", file=sys.stderr)
         return error.exit_code
     except Exception as error:  # a bug: still one line, unless --debug
         if args.debug:
             raise
         print(
-            f"permify: internal error: {type(error).__name__}: {error} "
+            f"permify: internal error: {type(error).__name__}: {safe_text(str(error), 500)} "
             "(run again with --debug for details, and please report it)",
             file=sys.stderr,
         )

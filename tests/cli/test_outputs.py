@@ -240,3 +240,17 @@ def test_a_full_disk_on_one_output_names_the_path_and_the_rest_is_written(
     assert code == 1 and f"{tmp_path / 'a.perma.md'}: cannot write: the disk is full" in err
     assert (tmp_path / "b.perma.md").exists() and not (tmp_path / "a.perma.md").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_several_inputs_to_stdout_are_refused(capsys, api_env: Sandbox, tmp_path: Path) -> None:
+    for name in ("a.md", "b.md"):
+        (tmp_path / name).write_text(DOC, encoding="utf-8")
+    code, out, err = run(
+        capsys, "archive", str(tmp_path / "a.md"), str(tmp_path / "b.md"), "-o", "-", "--folder", "1",
+    )
+    assert code == 2 and "-o must be a folder" in err and out == "" and _nothing_sent(api_env)
+
+
+def test_an_error_quoting_escapes_reaches_the_terminal_as_one_clean_line(capsys, api_env: Sandbox, doc: Path) -> None:
+    code, _, err = run(capsys, "archive", str(doc), "--folder", "Demo Law Review/\x1b[31mRed\x07\nLine")
+    assert code == 2 and "\x1b" not in err and "\x07" not in err and len(err.strip().splitlines()) == 1
