@@ -254,3 +254,37 @@ def test_several_inputs_to_stdout_are_refused(capsys, api_env: Sandbox, tmp_path
 def test_an_error_quoting_escapes_reaches_the_terminal_as_one_clean_line(capsys, api_env: Sandbox, doc: Path) -> None:
     code, _, err = run(capsys, "archive", str(doc), "--folder", "Demo Law Review/\x1b[31mRed\x07\nLine")
     assert code == 2 and "\x1b" not in err and "\x07" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """A real 64 KiB file system (tmpfs), where permitted: a full disk with no mocks."""
+    import subprocess
+
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip("mounting a tmpfs is not permitted here (the mocked full-disk tests still run)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_in_place_on_a_really_full_disk_keeps_the_original_and_a_rerun_works(
+    capsys, api_env: Sandbox, tiny_disk: Path
+) -> None:
+    doc = tiny_disk / "big.md"
+    original = (DOC + "filler text. " * 3000).encode()  # about 40 KB: the backup cannot fit beside it
+    doc.write_bytes(original)
+    folder = str(api_env.org_folder_id)
+    code, _, err = run(capsys, "archive", str(doc), "--in-place", "--folder", folder)
+    assert code == 1 and "the disk is full" in err and "big.md.orig" in err and "internal error" not in err
+    assert doc.read_bytes() == original
+    assert sorted(p.name for p in tiny_disk.iterdir()) == ["big.md"]  # no truncated .orig, no temp file
+    # With space freed (here: a smaller document), the next run keeps a verified backup.
+    smaller = DOC.encode()
+    doc.write_bytes(smaller)
+    assert run(capsys, "archive", str(doc), "--in-place", "--folder", folder)[0] == 0
+    assert doc.with_name("big.md.orig").read_bytes() == smaller and b"https://perma.cc/" in doc.read_bytes()
