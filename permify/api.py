@@ -177,9 +177,14 @@ def archive_documents(
     Parameters mirror ``permify archive``. ``site`` says where to archive (see
     :class:`ArchiveSite`: settings, client, ledger, folder); without it one is built from
     ``folder`` (an id or a path of folder names, default ``PERMIFY_FOLDER``), ``api_key`` and
-    the settings. ``options`` tunes the archiver (its ``folder_id`` is filled in). Output goes to ``output``,
-    or in place (keeping ``<name>.orig`` when ``backup``), or to ``<stem>.perma<suffix>``.
-    A dry run writes nothing and creates nothing.
+    the settings. ``options`` tunes the archiver (its ``folder_id`` is filled in). Output
+    goes to ``output``, or in place (keeping a verified ``<name>.orig`` when ``backup``), or
+    to ``<stem>.perma<suffix>``. A dry run writes nothing and creates nothing.
+
+    Inputs and outputs are checked before any request (see :func:`permify.outputs.plan_outputs`):
+    bad ones raise :class:`~permify.errors.PermifyError` with nothing archived. A file that
+    cannot be written afterwards does not stop the others: it is in ``RunResult.errors`` and
+    has a ``failed`` report row.
     """
     names = [str(p) for p in paths]
     if not names:
