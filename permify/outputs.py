@@ -78,7 +78,8 @@ def plan_outputs(
 ) -> OutputPlan:
     """The output of each input, checked before any API write.
 
-    ``output`` is a file (one input), an existing folder (several inputs) or ``-``; without
+    ``output`` is a file (one input), an existing folder (each input keeps its name there)
+    or ``-`` (one input, to stdout); without
     it each input goes to ``<stem>.perma<suffix>`` beside it, or onto itself with
     ``in_place``. ``probe`` also creates and removes a temporary file in each output folder
     (off in a dry run, which writes nothing). Raises :class:`UsageError` when an output
@@ -95,7 +96,7 @@ def plan_outputs(
             if len(paths) > 1:
                 raise UsageError("-o - writes one document to stdout; with several inputs, -o must be a folder")
             targets[name] = "-"
-        elif output is not None and len(paths) > 1:
+        elif output is not None and (len(paths) > 1 or Path(output).is_dir()):
             if not Path(output).is_dir():
                 raise UsageError(f"-o {output}: with several inputs, -o must be an existing folder")
             targets[name] = str(Path(output) / Path(name).name)
@@ -141,7 +142,7 @@ def _check_targets(targets: dict[str, str], *, in_place: bool, probe: bool) -> N
             )
         by_target[key] = name
         if out.is_dir():
-            raise UsageError(f"the output {target} is a folder; with one input, -o names a file")
+            raise UsageError(f"the output {target} is a folder; choose another -o")
         folder = out.parent if str(out.parent) else Path(".")
         if not folder.is_dir():
             raise UsageError(f"the output folder {folder} does not exist; create it or choose another -o")

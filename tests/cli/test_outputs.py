@@ -288,3 +288,11 @@ def test_in_place_on_a_really_full_disk_keeps_the_original_and_a_rerun_works(
     doc.write_bytes(smaller)
     assert run(capsys, "archive", str(doc), "--in-place", "--folder", folder)[0] == 0
     assert doc.with_name("big.md.orig").read_bytes() == smaller and b"https://perma.cc/" in doc.read_bytes()
+
+
+def test_one_input_into_an_existing_folder_keeps_its_name(capsys, api_env: Sandbox, doc: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    code, _, err = run(capsys, "archive", str(doc), "-o", str(out), "--folder", str(api_env.org_folder_id))
+    assert code == 0, err
+    assert b"https://perma.cc/" in (out / "doc.md").read_bytes()
