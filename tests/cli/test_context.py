@@ -32,3 +32,9 @@ def test_word_context_is_the_paragraph_as_shown() -> None:
     body = para(run("As held in "), run("https://example.com/"), run("case, the court said so."))
     doc = adapter_for("docx").parse(build_docx(body))
     assert doc.citations[0].context == "As held in https://example.com/case, the court said so."
+
+
+def test_markdown_reference_context_spans_the_whole_citation() -> None:
+    text = b"Archiving is required under [Rule 18.2.1][bb].\nThe problem is old.\n\n[bb]: https://example.com/bb\n"
+    doc = adapter_for("markdown").parse(text)
+    assert doc.citations[0].context == "Archiving is required under [Rule 18.2.1][bb]. The problem is old."

@@ -113,6 +113,6 @@ class MarkdownAdapter(Adapter):
                 title=hit.title,
                 kind=hit.kind,
                 written=hit.written,
-                context=context_around(text, hit.pos, hit.pos + len(hit.written or hit.url)),
+                context=context_around(text, hit.pos, max(hit.insert_at, hit.pos)),
             ))
         return MarkdownDocument(text, bom, result.hits, citations, result.warnings)
