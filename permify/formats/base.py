@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,14 +64,16 @@ class CitedUrl:
 
 #: Characters of context kept on each side of a cited URL.
 CONTEXT_CHARS = 60
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\r?\n")
 
 
 def context_around(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> str:
     """The text around ``text[start:end]`` as one line: ``width`` characters each side
     (cut at a word where possible, with ``…``), white space collapsed. Cheap: it looks
     only at the window around the URL."""
-    before = " ".join(text[max(0, start - width * 2) : start].split())
-    after = " ".join(text[end : end + width * 2].split())
+    # A blank line ends the paragraph: the reader does not see the next one as context.
+    before = " ".join(_PARAGRAPH_BREAK.split(text[max(0, start - width * 2) : start])[-1].split())
+    after = " ".join(_PARAGRAPH_BREAK.split(text[end : end + width * 2], maxsplit=1)[0].split())
     url = " ".join(text[start:end].split())
     if len(before) > width:
         cut = before[-width:]
