@@ -171,6 +171,7 @@ def archive_documents(
     fmt: str | None = None,
     archive_doi: bool = False,
     progress: ProgressCallback | None = None,
+    details: bool = False,
 ) -> RunResult:
     """Archive every URL the documents cite, exactly once, and write them back with Perma links.
 
@@ -184,7 +185,9 @@ def archive_documents(
     Inputs and outputs are checked before any request (see :func:`permify.outputs.plan_outputs`):
     bad ones raise :class:`~permify.errors.PermifyError` with nothing archived. A file that
     cannot be written afterwards does not stop the others: it is in ``RunResult.errors`` and
-    has a ``failed`` report row.
+    has a ``failed`` report row. ``details`` fills each row's archive ``title`` and
+    ``captured_on`` from Perma (a listing of the folder, newest first, stopping once every
+    archive is found; best effort).
     """
     names = [str(p) for p in paths]
     if not names:
@@ -201,10 +204,10 @@ def archive_documents(
         archived = ensure_archives(requests, site=where, options=options, progress=progress)
         folder_plan = where.planned_folder() if dry_run and where.create_folder and requests else None
         dates = _capture_dates(where, archived)
+        titles = _archive_details(where, archived, dates) if details and not dry_run else {}
     outcomes.update(archived)
-    result = RunResult(
-        scans, outcomes, build_report(scans, outcomes, dates), warnings=list(plan.warnings), folder_plan=folder_plan
-    )
+    rows = build_report(scans, outcomes, dates, titles)
+    result = RunResult(scans, outcomes, rows, warnings=list(plan.warnings), folder_plan=folder_plan)
     if dry_run:
         return result
     rewrite = rewrite or RewriteOptions()
@@ -255,6 +258,33 @@ def _capture_dates(site: ArchiveSite, outcomes: dict[str, Outcome]) -> dict[str,
                 dates[key] = entry.created_at[:10]
                 break
     return dates
+
+
+#: The most archives listed to find the titles of a report (newest first: this run's come first).
+_DETAILS_LISTING_CAP = 3000
+
+
+def _archive_details(site: ArchiveSite, outcomes: dict[str, Outcome], dates: dict[str, str]) -> dict[str, str]:
+    """Each archive's title by URL key, from a listing of the folder (and the capture day into
+    ``dates`` when the ledger did not know it). Best effort: a failed listing gives nothing."""
+    wanted = {o.guid: k for k, o in outcomes.items() if o.guid and o.insertable}
+    folder_id = site.known_folder_id() if wanted else None
+    titles: dict[str, str] = {}
+    if folder_id is None:
+        return titles
+    try:
+        for count, archive in enumerate(site.client.list_folder_archives(folder_id)):
+            key = wanted.pop(archive.guid, None)
+            if key is not None:
+                if archive.title:
+                    titles[key] = safe_text(archive.title, 300)
+                if archive.creation_timestamp is not None and key not in dates:
+                    dates[key] = archive.creation_timestamp.date().isoformat()
+            if not wanted or count >= _DETAILS_LISTING_CAP:
+                break
+    except PermifyError:
+        pass  # the report is still written, without these columns
+    return titles
 
 
 def _already_linked(scans: list[DocumentScan]) -> dict[str, Outcome]:

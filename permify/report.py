@@ -87,14 +87,17 @@ def build_report(
     scans: Iterable[DocumentScan],
     outcomes: Mapping[str, Outcome],
     captured_on: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
 ) -> list[ReportRow]:
     """One row per unique cited URL, in first-cited order, with every place it is cited.
 
     Its status is the archiver's outcome when there is one; else ``reused`` when a Perma link
     already stands beside it in the document; else ``skipped`` with the reason.
-    ``captured_on`` gives the capture day by URL key when known (from the ledger).
+    ``captured_on`` and ``titles`` give the capture day and the archive's title by URL key
+    when known.
     """
     dates = captured_on or {}
+    names = titles or {}
     first: dict[str, Citation] = {}
     places: dict[str, list[str]] = {}
     linked: dict[str, str] = {}
@@ -114,7 +117,7 @@ def build_report(
             out = outcomes[key]
             link = out.perma_url if out.insertable else None
             message = _failed_message(out.message, out.guid) if out.status == "failed" else _tidy(out.message)
-            title = getattr(out, "title", None)
+            title = names.get(key) or getattr(out, "title", None)
             day = out.captured_on or dates.get(key)
             rows.append(ReportRow(url, out.status, out.guid, link, locations, message, context, title, day))
         elif key in linked:

@@ -102,6 +102,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
                 fmt=args.fmt,
                 archive_doi=args.archive_doi,
                 progress=progress,
+                details=bool(args.report),
             )
         finally:
             progress.close()
