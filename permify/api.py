@@ -266,9 +266,11 @@ _DETAILS_LISTING_CAP = 3000
 
 def _archive_details(site: ArchiveSite, outcomes: dict[str, Outcome], dates: dict[str, str]) -> dict[str, str]:
     """Each archive's title by URL key, from a listing of the folder (and the capture day into
-    ``dates`` when the ledger did not know it). Best effort: a failed listing gives nothing."""
+    ``dates`` when the ledger did not know it). Best effort: a failed listing gives nothing.
+    Only when the run talked to Perma anyway: a warm run (or an offline one) stays without
+    requests."""
     wanted = {o.guid: k for k, o in outcomes.items() if o.guid and o.insertable}
-    folder_id = site.known_folder_id() if wanted else None
+    folder_id = site.known_folder_id() if wanted and site.contacted else None
     titles: dict[str, str] = {}
     if folder_id is None:
         return titles

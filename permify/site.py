@@ -101,6 +101,12 @@ class ArchiveSite:
         return self._client
 
     @property
+    def contacted(self) -> bool:
+        """True once the client is built: this run needed Perma (a warm run, answered by the
+        ledger alone, never builds it)."""
+        return self._client is not None
+
+    @property
     def api_host(self) -> str:
         """``host[:port]`` of the API, which the ledger keys every entry by."""
         base = self._client.session.base_url if self._client is not None else self.settings.api_url

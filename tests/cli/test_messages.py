@@ -232,3 +232,14 @@ def test_the_filter_takes_a_timeout_and_its_strict_hint_names_its_own_option(tmp
     with pytest.raises(ConfigError, match="permify option timeout"):
         load_filter_config({"timeout": "never"}, env=env)
     assert "strict: false" in STRICT_HINT and "PERMIFY_STRICT" in STRICT_HINT and "--" not in STRICT_HINT
+
+
+def test_a_warm_run_with_a_report_makes_no_request(capsys, api_env: Sandbox, doc: Path, tmp_path: Path) -> None:
+    folder = str(api_env.org_folder_id)
+    assert run(capsys, "archive", str(doc), "--folder", folder)[0] == 1
+    api_env.reset_log()
+    report = tmp_path / "warm.json"
+    assert run(capsys, "archive", str(doc), "--folder", folder, "--report", str(report))[0] == 1
+    assert api_env.count() == 0
+    rows = {r["url"]: r for r in json.loads(report.read_text(encoding="utf-8"))}
+    assert rows["https://example.com/one"]["status"] == "reused" and rows["https://example.com/one"]["captured_on"]
