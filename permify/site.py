@@ -102,9 +102,9 @@ class ArchiveSite:
 
     @property
     def contacted(self) -> bool:
-        """True once the client is built: this run needed Perma (a warm run, answered by the
-        ledger alone, never builds it)."""
-        return self._client is not None
+        """True once a request has been sent to Perma through this site's client (a warm run,
+        answered by the ledger alone, sends none)."""
+        return self._client is not None and self._client.session.request_count > 0
 
     @property
     def api_host(self) -> str:

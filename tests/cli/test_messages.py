@@ -240,6 +240,6 @@ def test_a_warm_run_with_a_report_makes_no_request(capsys, api_env: Sandbox, doc
     api_env.reset_log()
     report = tmp_path / "warm.json"
     assert run(capsys, "archive", str(doc), "--folder", folder, "--report", str(report))[0] == 1
-    assert api_env.count() == 0
+    assert api_env.count() == 0, [(r.method, r.path) for r in api_env.requests]
     rows = {r["url"]: r for r in json.loads(report.read_text(encoding="utf-8"))}
     assert rows["https://example.com/one"]["status"] == "reused" and rows["https://example.com/one"]["captured_on"]
