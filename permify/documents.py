@@ -168,7 +168,7 @@ def atomic_write(path: str | Path, data: bytes, *, like: str | Path | None = Non
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as error:
-        raise OutputError(write_problem(folder, error)) from None
+        raise OutputError(write_problem(target, error)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
