@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import SettingSources
+from ..config import SettingSources, parse_timeout
 from ..errors import ConfigError
 from ..hosts import normalise_host_pattern
 
@@ -62,6 +62,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "include-quoted": ("PERMIFY_INCLUDE_QUOTED", "include_quoted"),
     "skip-hosts": ("PERMIFY_SKIP_HOSTS", "skip_hosts"),
     "include-hosts": ("PERMIFY_INCLUDE_HOSTS", "include_hosts"),
+    "timeout": ("PERMIFY_TIMEOUT", "timeout"),
 }
 
 
@@ -83,6 +84,8 @@ class FilterConfig:
     skip_hosts: tuple[str, ...] = ()
     include_hosts: tuple[str, ...] = ()
     poll_initial: float = 1.0
+    #: seconds one request to Perma may take, all included (None: the session's default)
+    timeout: float | None = None
 
 
 def _as_bool(name: str, value: Any) -> bool:
@@ -160,6 +163,7 @@ def load_filter_config(
         skip_hosts=_hosts("skip-hosts", values.get("skip-hosts")),
         include_hosts=_hosts("include-hosts", values.get("include-hosts")),
         poll_initial=max(poll_initial, 0.01),
+        timeout=parse_timeout(values.get("timeout"), "permify option timeout"),
     )
 
 

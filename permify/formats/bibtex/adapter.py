@@ -40,7 +40,7 @@ from bibtexparser import model
 
 from ...errors import InvalidGuidError, UsageError
 from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions, context_around
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .fields import PRINT_FIELDS, FieldRules, archive_field_of
@@ -379,10 +379,11 @@ class _Reader:
         citations = doc.citations
         first = len(citations)
         for n, item in enumerate(found):
-            # positional: CitedUrl(index, url, location, existing_archive, title, kind, written, skip_reason)
+            # positional: CitedUrl(index, url, location, existing_archive, title, kind, written, context,
+            # skip_reason)
             where = f"entry {key}, field {item.field} (line {item.line + 1})"
             citations.append(CitedUrl(len(citations), item.url, where, existing[n], title, "field",
-                                      item.written, item.skip))
+                                      item.written, _context(raw, item.written, key, title), item.skip))
             doc._slots.append(_Slot(entry_index, item.field, item.value, item.role, item.position, item.written))
         doc._entries.append(_Entry(offset, raw, prints, None if primary is None else first + primary))
 
@@ -549,3 +550,12 @@ def strip_perma_fields(text: str) -> str:
             continue
         edits.extend(Edit(offset + e.start, offset + e.end, e.new) for e in removal_edits(raw, spans))
     return splice(text, edits)
+
+
+def _context(raw: str, written: str, key: str, title: str | None) -> str:
+    """What a reader of the bibliography sees around the URL: the entry's title, else the
+    entry's text around it (for reports)."""
+    if title:
+        return f"{key}: {title}"
+    at = raw.find(written)
+    return context_around(raw, at, at + len(written)) if at >= 0 else key

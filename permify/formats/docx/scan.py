@@ -17,11 +17,11 @@ except a reference-manager field's (``ADDIN``: Zotero, Mendeley, EndNote): the U
 shows are cited (``reference-manager``) but have no place to edit, and carry a note telling
 the user to add the Perma link in the reference manager.
 
-An existing Perma link is recognised by what the reader sees (:data:`_EXISTING_RE` on the
-paragraph's text after the URL: brackets of any kind, a line break, no scheme, a hyperlink
-whose target is junk) and by a hyperlink's target; the URL is then ``linked``. A URL between
+An existing Perma link is recognised by what the reader sees and by a hyperlink's target
+(:mod:`permify.formats.docx.existing`); the URL is then ``linked``. A URL between
 quotation marks of its paragraph (:func:`permify.quotes.inside_quotation`) gets a skip reason
 unless quotations are included.
+
 Text boxes exist twice (``mc:Choice`` and ``mc:Fallback``): the Choice copy is scanned and the
 Fallback copy's matching places are attached to the same hit, so one URL counts once and both
 copies get the same edit.
@@ -39,7 +39,9 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ...quotes import QUOTED_REASON, inside_quotation
-from ...urls import find_urls, is_perma_link, perma_url
+from ...urls import find_urls, is_perma_link
+from ..base import context_around
+from .existing import PERMA_TEXT_RE, linked_by_next_paragraph, mark_existing, tail_hit
 from .fields import (
     HTTP_RE,
     MANAGER_ADVICE,
@@ -49,7 +51,7 @@ from .fields import (
     manager_note,
     title,
 )
-from .paragraphs import first_run, first_txbx, owner, text_boxes
+from .paragraphs import block_quotation, first_run, first_txbx, owner, text_boxes
 from .xml import (
     MC_ALT,
     MC_CHOICE,
@@ -83,25 +85,9 @@ _GAPS = frozenset(
         "drawing", "pict", "object", "ptab",
     )
 ) | {MC_ALT}
-# What may stand between a URL and its Perma link: white space (a line break reads as one),
-# a comma or the like, a bracket of any kind, a short lead-in ("archived at", "Perma link:").
-_LEAD = (
-    r"[\s,;:]*[\[({<\u27e8\u3008\uff08\uff3b]?\s*"
-    r"(?:(?:archived|archive|perma(?:\s+link)?)(?:\s+(?:at|as|copy))?\s*:?\s*)?"
-)
-# A Perma link as the reader sees it, with or without a scheme; group 1 is the GUID (a
-# legacy one, without the hyphen, needs a digit: "perma.cc/contact" is a page of the site).
-_EXISTING_RE = re.compile(
-    _LEAD + r"(?:https?://)?(?:www\.)?perma\.cc/"
-    r"([A-Za-z0-9]{4}-[A-Za-z0-9]{4}|(?=[A-Za-z-]*[0-9])[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])",
-    re.IGNORECASE,
-)
-_EXISTING_GAP_RE = re.compile(_LEAD, re.IGNORECASE)
-_W_PPR, _W_PSTYLE = w("pPr"), w("pStyle")
 _W_SDT, _W_SDTPR, _W_TAG = w("sdt"), w("sdtPr"), w("tag")
-_QUOTE_STYLES = frozenset({"quote", "intensequote", "blocktext", "blockquote", "blockquotation"})
-_END_RE = re.compile(r"[\s.,;:)\]}>\u27e9\u3009\uff09\uff3d]*")
-_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a"
+# cheap tests before the slower work: a Perma link in the text, a quotation mark
+_QUOTE_MARK_RE = re.compile("[\"'\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a]")
 _W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = w("anchor"), w("instr"), w("fldCharType")
 @dataclass(slots=True)
 class Anchor:
@@ -132,6 +118,7 @@ class Hit:
     consumed: bool = False
     skip_reason: str | None = None
     note: str | None = None
+    context: str = ""
 
 
 @dataclass(slots=True)
@@ -146,6 +133,7 @@ class _Frame:
     fmt: etree._Element | None = None
     begin_run: etree._Element | None = None
     links: list[str] = field(default_factory=list)  # URLs of hyperlinks in a manager's result
+    flushed: int = 0  # result pieces already cited (a manager's result spans paragraphs)
 
 
 class _Para:
@@ -176,13 +164,15 @@ class StoryScanner:
     ``boxes=False`` says the part has no text box or ``mc:Fallback`` (no ``txbxContent`` or
     ``Fallback`` in its bytes), so no paragraph needs its owner checked. ``include_quoted``
     makes URLs inside a quotation citations like any other. ``managed`` maps the paragraphs
-    of a reference manager's block-level content control to the manager's name.
+    of a reference manager's block-level content control to the manager's name;
+    ``quote_styles=False`` says no paragraph of the part has a block-quotation style.
     """
 
     def __init__(
         self, targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
         live: Container[etree._Element] | None = None, boxes: bool = True,
         include_quoted: bool = False, managed: Mapping[etree._Element, str] | None = None,
+        quote_styles: bool = True,
     ) -> None:
         self.targets = targets
         self.warn = warn
@@ -190,6 +180,7 @@ class StoryScanner:
         self.boxes = boxes
         self.include_quoted = include_quoted
         self.managed = managed or {}
+        self.quote_styles = quote_styles
 
     # ------------------------------------------------------------------ stories
     def scan_story(
@@ -214,8 +205,8 @@ class StoryScanner:
             where = location(n)
             para, full = self._scan_paragraph(p, fields, where, textbox)
             if tail is not None:
-                para = _linked_by_next_paragraph(tail, para, full)
-            tail = _tail(para, full)
+                para = linked_by_next_paragraph(tail, para, full)
+            tail = tail_hit(para, full)
             if para:
                 hits.extend(para)
             if boxes:
@@ -237,7 +228,7 @@ class StoryScanner:
         hits = self.scan_story(main, lambda _n: where, textbox=True)
         if twin is not None:
             twins = StoryScanner(self.targets, lambda _msg: None, self.live, self.boxes,
-                                 self.include_quoted, self.managed).scan_story(
+                                 self.include_quoted, self.managed, self.quote_styles).scan_story(
                 twin, lambda _n: where, textbox=True
             )
             if [h.url for h in twins] == [h.url for h in hits]:
@@ -254,6 +245,8 @@ class StoryScanner:
         """The hits of paragraph ``p`` and its text as the reader sees it."""
         para = _Para(p)
         self._walk(p, para, fields, where, masked=False)
+        if fields:
+            self._flush_manager(fields, para, where)
         det = "".join(para.det)
         hits = para.hits
         if "://" in det:  # find_urls needs a scheme
@@ -277,12 +270,12 @@ class StoryScanner:
                 self._warn_managed(name, h.url, where)
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
-        if "perma.cc/" in full.lower() or any(is_perma_link(h.url) for h in hits):
-            hits = _mark_existing(hits, full)
-        if not self.include_quoted and _block_quotation(p):
+        if PERMA_TEXT_RE.search(full) or (len(hits) > 1 and any(is_perma_link(h.url) for h in hits)):
+            hits = mark_existing(hits, full)
+        if not self.include_quoted and self.quote_styles and block_quotation(p):
             for h in hits:
                 h.skip_reason = h.skip_reason or QUOTED_REASON
-        elif not self.include_quoted and ('"' in full or "'" in full or any(q in full for q in _QUOTES)):
+        elif not self.include_quoted and _QUOTE_MARK_RE.search(full):
             for h in hits:
                 if h.skip_reason is None and inside_quotation(full, h.start, h.end,
                                                               title=h.title is not None):
@@ -290,6 +283,8 @@ class StoryScanner:
         if textbox:
             for h in hits:
                 h.in_textbox = True
+        for h in hits:  # the paragraph as the reader sees it, for reports
+            h.context = context_around(full, h.start, h.end)
         return hits, full
 
     def _walk(
@@ -404,8 +399,9 @@ class StoryScanner:
             name = manager(instr)
             if name:
                 if not masked and not any(f.separated for f in fields):
-                    start = frame.result_start if frame.para is para.p else para.pos - len(result)
-                    self._manager_hits(name, para, max(start, 0), result, frame.links, where)
+                    start = frame.result_start if frame.para is para.p else 0
+                    self._manager_hits(name, para, start, "".join(frame.result[frame.flushed:]),
+                                       frame.links, where)
                 return
             url = hyperlink_field_target(instr)
             if url is None or masked or any(f.separated for f in fields):
@@ -435,6 +431,19 @@ class StoryScanner:
         if not masked and not any(f.separated for f in fields):
             self._manager_hits(name, para, frame.result_start, "".join(frame.result), frame.links, where)
 
+    def _flush_manager(self, fields: list[_Frame], para: _Para, where: str) -> None:
+        """At the end of a paragraph inside a reference-manager field's result (a bibliography
+        of many paragraphs), cite the URLs this paragraph shows, located here."""
+        top = fields[-1]
+        if not top.separated or (top.flushed == len(top.result) and not top.links):
+            return
+        name = manager("".join(top.instr))
+        if not name or any(f.separated for f in fields[:-1]):
+            return
+        start = top.result_start if top.para is para.p else 0
+        self._manager_hits(name, para, start, "".join(top.result[top.flushed:]), top.links, where)
+        top.flushed, top.links = len(top.result), []
+
     def _warn_managed(self, name: str, url: str, where: str) -> None:
         self.warn(f"{where}: a reference-manager field ({name}) shows {url}; it is archived, "
                   f"but the field is not edited: {MANAGER_ADVICE} (the report gives the link)")
@@ -445,7 +454,17 @@ class StoryScanner:
         the paragraph's text), and those of hyperlinks inside it. They have nowhere to edit:
         each carries the note to add the Perma link in the reference manager."""
         note = manager_note(name)
-        found = [(start + m.start, start + m.end, m.url) for m in find_urls(result)]
+        # located by search in the paragraph's text: a tab or break inside the result reads as
+        # a space there and is missing from ``result``
+        text, cursor = "".join(para.full), start
+        found = []
+        for m in find_urls(result):
+            begin = text.find(m.url, cursor)
+            if begin < 0:
+                found.append((para.pos, para.pos, m.url))
+                continue
+            cursor = begin + len(m.url)
+            found.append((begin, cursor, m.url))
         shown = {url for _s, _e, url in found}
         found += [(para.pos, para.pos, url) for url in links if url not in shown]
         for begin, end, url in found:
@@ -466,57 +485,6 @@ def _open_manager(fields: list[_Frame]) -> _Frame | None:
         if f.separated and manager("".join(f.instr)):
             return f
     return None
-
-
-def _block_quotation(p: etree._Element) -> bool:
-    """True if paragraph ``p`` has a block-quotation style (Word's ``Quote`` and ``Intense
-    Quote``, pandoc's ``Block Text``, a ``Block Quote`` or ``Block Quotation`` of the author's)."""
-    ppr = p.find(_W_PPR)
-    style = ppr.find(_W_PSTYLE) if ppr is not None else None
-    name = (style.get(W_VAL) or "") if style is not None else ""
-    return name.lower().replace(" ", "") in _QUOTE_STYLES
-
-
-def _tail(hits: list[Hit], full: str) -> Hit | None:
-    """The paragraph's last URL if only white space and punctuation follow it."""
-    if not hits:
-        return None
-    last = hits[-1]
-    return last if _END_RE.fullmatch(full, last.end) else None
-
-
-def _linked_by_next_paragraph(tail: Hit, hits: list[Hit], full: str) -> list[Hit]:
-    """If paragraph text ``full`` is only a Perma link (in brackets or not), mark ``tail`` (the
-    URL that ended the paragraph before) linked to it and drop the link's own hit."""
-    if tail.existing or is_perma_link(tail.url) or "perma.cc/" not in full.lower():
-        return hits
-    m = _EXISTING_RE.match(full)
-    if m is None or not _END_RE.fullmatch(full, m.end()):
-        return hits
-    tail.existing = perma_url(m.group(1))
-    return [h for h in hits if not is_perma_link(h.url)]
-
-
-def _mark_existing(hits: list[Hit], full: str) -> list[Hit]:
-    """Mark each URL followed by a Perma link (as the reader sees it in ``full``) ``existing``
-    and drop the Perma-link hits so consumed."""
-    for i, hit in enumerate(hits):
-        if hit.consumed or is_perma_link(hit.url):
-            continue
-        m = _EXISTING_RE.match(full, hit.end)
-        nxt = hits[i + 1] if i + 1 < len(hits) else None
-        if m is not None:
-            hit.existing = perma_url(m.group(1))
-            for later in hits[i + 1:]:
-                if later.start < m.end() and is_perma_link(later.url):
-                    later.consumed = True
-        elif nxt is not None and is_perma_link(nxt.url) and nxt.start >= hit.end:
-            # a Perma hyperlink right after the URL whose shown text is not the link itself
-            gap = _EXISTING_GAP_RE.match(full, hit.end)
-            if gap is not None and gap.end() >= nxt.start:
-                hit.existing = nxt.url
-                nxt.consumed = True
-    return [h for h in hits if not h.consumed]
 
 
 def _piece_at(

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from ...errors import InputError
 from ...quotes import QUOTED_REASON, inside_quotation
 from ...urls import PERMA_URL_RE
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions, context_around
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .scan import Hit, TooCostlyError, scan
@@ -136,6 +136,7 @@ class MarkdownAdapter(Adapter):
                 title=hit.title,
                 kind=hit.kind,
                 written=hit.written,
+                context=context_around(text, hit.pos, max(hit.insert_at, hit.pos)),
                 skip_reason=QUOTED_REASON if quoted else None,
             ))
         return MarkdownDocument(text, bom, result.hits, citations, result.warnings)
