@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import panflute as pf
 
-from ..quotes import inside_quotation
+from ..quotes import QuotationIndex
 from ..urls import find_urls, is_perma_link
 
 __all__ = ["PERMA_TEXT_RE", "Spot", "find_lists", "followed_by_perma", "spots_in"]
@@ -136,31 +136,27 @@ def _flat(items: Sequence[pf.Element]) -> tuple[str, list[int]]:
 def spots_in(items: Sequence[pf.Element], quoted: bool) -> list[Spot]:
     """The cited URLs of one inline list, in order; Perma links already beside them are
     not cited again (those URLs are left out)."""
-    spots: list[Spot] = []
-    flat: tuple[str, list[int]] | None = None
-
-    def in_quotation(index: int, start: int, end: int, title: bool = False) -> bool:
-        nonlocal flat
-        if quoted:
-            return True
-        if flat is None:
-            flat = _flat(items)
-        text, starts = flat
-        if not any(ch in _QUOTE_MARKS for ch in text):
-            return False
-        return inside_quotation(text, starts[index] + start, starts[index] + end, title=title)
-
+    # (index, url, cut, start and end in the item's text, is a link)
+    found: list[tuple[int, str, int | None, int, int, bool]] = []
     for i, item in enumerate(items):
         if isinstance(item, pf.Link):
-            url = item.url.strip()
             if not followed_by_perma(items, i):
-                # Quotation marks around nothing but the link are its title's: “[Link Rot](url),”
-                spots.append(Spot(i, url, None, in_quotation(i, 0, 1, title=True)))
+                found.append((i, item.url.strip(), None, 0, 1, True))
         elif isinstance(item, pf.Str) and "://" in item.text:
             matches = find_urls(item.text)
             for n, m in enumerate(matches):
                 rest = item.text[m.end : matches[n + 1].start if n + 1 < len(matches) else len(item.text)]
                 if PERMA_TEXT_RE.search(rest) or (n + 1 == len(matches) and followed_by_perma(items, i)):
                     continue
-                spots.append(Spot(i, m.url, m.end, in_quotation(i, m.start, m.end)))
-    return spots
+                found.append((i, m.url, m.end, m.start, m.end, False))
+    if quoted or not found:
+        return [Spot(i, url, cut, quoted) for i, url, cut, _, _, _ in found]
+    text, starts = _flat(items)
+    if not any(ch in _QUOTE_MARKS for ch in text):
+        return [Spot(i, url, cut, False) for i, url, cut, _, _, _ in found]
+    # One index for the list (a link counts as one character of its text, see _flat); marks
+    # around nothing but a link are its title's: “[Link Rot](url),”.
+    ranges = [(starts[i] + a, starts[i] + b) for i, _, _, a, b, _ in found]
+    index = QuotationIndex(text, ranges)
+    return [Spot(i, url, cut, index.contains(a, b, title=link))
+            for (i, url, cut, _, _, link), (a, b) in zip(found, ranges, strict=True)]

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping
 
 from ...errors import InputError
-from ...quotes import QUOTED_REASON, inside_quotation
+from ...quotes import QUOTED_REASON, QuotationIndex
 from ...urls import PERMA_URL_RE
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions, context_around
 from ..text import TextErrors, decode_text, encode_text, splice
@@ -78,15 +78,30 @@ class MarkdownDocument(ParsedDocument):
         return encode_text(splice(self._text, edits), self._bom)
 
 
-def _quoted(text: str, hit: Hit) -> bool:
-    """Whether the citation ``hit`` is inside a quotation of its block (docs/markdown.md#quotations).
+def _quoted_hits(text: str, hits: list[Hit]) -> set[int]:
+    """The indexes of the hits inside a quotation of their block (docs/markdown.md#quotations).
 
     A link or reference is judged as a whole, ``[text](url)``; quotation marks around nothing
     but it (and punctuation) are its title's (``“[Link Rot](https://x),”``), not a quotation.
+    Each block's quotations are found once (:class:`~permify.quotes.QuotationIndex`).
     """
-    lo, hi = hit.block
-    linked = hit.kind in ("link", "reference")
-    return inside_quotation(text[lo:hi], hit.start - lo, hit.end - lo, title=linked)
+    by_block: dict[tuple[int, int], list[int]] = {}
+    for n, hit in enumerate(hits):
+        by_block.setdefault(hit.block, []).append(n)
+    quoted: set[int] = set()
+    for (lo, hi), members in by_block.items():
+        block = text[lo:hi]
+        if not _QUOTE_MARK_RE.search(block):
+            continue
+        index = QuotationIndex(block, [(hits[n].start - lo, hits[n].end - lo) for n in members])
+        for n in members:
+            hit = hits[n]
+            if index.contains(hit.start - lo, hit.end - lo, title=hit.kind in ("link", "reference")):
+                quoted.add(n)
+    return quoted
+
+
+_QUOTE_MARK_RE = re.compile("[\"'\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb\u2039\u203a]")
 
 
 #: what a Markdown file that is not UTF-8 text is told (see :class:`~permify.formats.text.TextErrors`)
@@ -125,9 +140,10 @@ class MarkdownAdapter(Adapter):
         except TooCostlyError as exc:
             raise InputError(source, str(exc)) from None
         citations = []
+        quoted_hits = set() if options.include_quoted else _quoted_hits(text, result.hits)
         for index, hit in enumerate(result.hits):
             line, col = result.line_col(hit.pos)
-            quoted = not options.include_quoted and hit.existing is None and _quoted(text, hit)
+            quoted = hit.existing is None and index in quoted_hits
             citations.append(CitedUrl(
                 index=index,
                 url=hit.url,
