@@ -176,14 +176,45 @@ def builtin_skip_reason(host: str, path_and_query: str) -> str | None:
     ``.ac.uk``...), before a ``lib``/``library`` label, or after a publisher's host written
     with hyphens (``ieeexplore-ieee-org.proxy.lib.uwaterloo.ca``); or an EZproxy starting
     point, ``/login?url=https://...``."""
-    if any(rule.matches(host, path_and_query) for rule in PUBLIC):
+    public = _rules_for(host, _PUBLIC_BY_HOST)
+    if public and any(rule.matches(host, path_and_query) for rule in public):
         return None
-    for rule in RULES:
+    for rule in _rules_for(host, _RULES_BY_HOST):
         if rule.matches(host, path_and_query):
             return rule.reason
-    if _is_proxy_host(host, path_and_query):
+    if ("ezp" in host or "proxy" in host or path_and_query.startswith("/login")) and _is_proxy_host(
+        host, path_and_query
+    ):
         return PROXY_REASON
     return None
+
+
+def _by_host(rules: tuple[HostRule, ...]) -> dict[str, list[HostRule]]:
+    table: dict[str, list[HostRule]] = {}
+    for rule in rules:
+        table.setdefault(rule.host, []).append(rule)
+    return table
+
+
+_RULES_BY_HOST = _by_host(RULES)
+_ORDER = {id(rule): n for n, rule in enumerate(RULES + PUBLIC)}
+_PUBLIC_BY_HOST = _by_host(PUBLIC)
+
+
+def _rules_for(host: str, table: dict[str, list[HostRule]]) -> list[HostRule]:
+    """The rules whose host is ``host`` or a parent domain of it, in the table's order: a
+    look-up per label, not a test per rule (a manuscript can cite a hundred thousand URLs)."""
+    found: list[HostRule] = []
+    name = host
+    while True:
+        found.extend(table.get(name, ()))
+        dot = name.find(".")
+        if dot < 0:
+            break
+        name = name[dot + 1 :]
+    if len(found) > 1:
+        found.sort(key=lambda rule: _ORDER[id(rule)])
+    return found
 
 
 def normalise_host_pattern(pattern: str) -> str:

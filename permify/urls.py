@@ -72,6 +72,10 @@ _TRACKING_EXACT = frozenset({
     "oly_anon_id", "vero_id", "rb_clickid", "s_cid", "ncid", "cmpid", "_ga", "_gl", "ref_src",
 })
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+_TRACKING_HINT_RE = re.compile(
+    "(?:^|[&;])(?:" + "|".join(re.escape(p) for p in (*_TRACKING_PREFIXES, *sorted(_TRACKING_EXACT))) + ")",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -201,6 +205,8 @@ def tracking_parameters(url: str) -> list[str]:
     in order, each once. They are archived as written: the page is the same, but the
     cite-checker may want to cite the URL without them."""
     query = url.split("#", 1)[0].partition("?")[2]
+    if not query or not _TRACKING_HINT_RE.search(query):
+        return []  # most URLs: no query, or none of the names
     names: list[str] = []
     for name, _ in parse_qsl(query, keep_blank_values=True):
         low = name.lower()
@@ -211,6 +217,8 @@ def tracking_parameters(url: str) -> list[str]:
 
 def _listed(host: str, patterns: Iterable[str]) -> str | None:
     """The first of the user's host ``patterns`` that ``host`` matches, or None."""
+    if not patterns:
+        return None
     return next((p for p in patterns if host_pattern_matches(host, p)), None)
 
 
