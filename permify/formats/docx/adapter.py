@@ -48,6 +48,10 @@ __all__ = ["COMMENT_REASON", "DocxAdapter", "DocxDocument"]
 COMMENT_REASON = "reviewer comment"
 
 _W_CUSTOM_MARK, _W_BODY, _W_TYPE = w("customMarkFollows"), w("body"), w("type")
+# a paragraph styled as a block quotation somewhere in the part (scan.QUOTE_STYLES), any prefix
+_QUOTE_STYLE_RE = re.compile(
+    rb':pStyle\s[^>]*val="(?:Quote|IntenseQuote|BlockText|BlockQuote|BlockQuotation)"', re.IGNORECASE
+)
 _W_STYLE, _W_STYLE_ID = w("style"), w("styleId")
 # relationship type suffix -> (content type, kind), in the order citations are listed
 _STORIES = (
@@ -93,8 +97,9 @@ def _scanner(targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], No
              root: etree._Element, data: bytes, options: ScanOptions) -> StoryScanner:
     """A scanner for one part that skips what the part cannot hold (see docx_scan)."""
     boxes = b"txbxContent" in data or b"Fallback" in data
+    quote_styles = _QUOTE_STYLE_RE.search(data) is not None
     return StoryScanner(targets, warn, live_paragraphs(root), boxes, options.include_quoted,
-                        managed_paragraphs(root, data))
+                        managed_paragraphs(root, data), quote_styles)
 
 
 def _scan(pkg: Package, warn: Callable[[str], None], options: ScanOptions) -> list[_Story]:

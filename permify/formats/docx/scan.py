@@ -101,7 +101,9 @@ _W_PPR, _W_PSTYLE = w("pPr"), w("pStyle")
 _W_SDT, _W_SDTPR, _W_TAG = w("sdt"), w("sdtPr"), w("tag")
 _QUOTE_STYLES = frozenset({"quote", "intensequote", "blocktext", "blockquote", "blockquotation"})
 _END_RE = re.compile(r"[\s.,;:)\]}>\u27e9\u3009\uff09\uff3d]*")
-_QUOTES = "\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a"
+# cheap tests before the slower work: a Perma link in the text, a quotation mark
+_PERMA_TEXT_RE = re.compile(r"perma\.cc/", re.IGNORECASE)
+_QUOTE_MARK_RE = re.compile("[\"'\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a]")
 _W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = w("anchor"), w("instr"), w("fldCharType")
 @dataclass(slots=True)
 class Anchor:
@@ -176,13 +178,15 @@ class StoryScanner:
     ``boxes=False`` says the part has no text box or ``mc:Fallback`` (no ``txbxContent`` or
     ``Fallback`` in its bytes), so no paragraph needs its owner checked. ``include_quoted``
     makes URLs inside a quotation citations like any other. ``managed`` maps the paragraphs
-    of a reference manager's block-level content control to the manager's name.
+    of a reference manager's block-level content control to the manager's name;
+    ``quote_styles=False`` says no paragraph of the part has a block-quotation style.
     """
 
     def __init__(
         self, targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
         live: Container[etree._Element] | None = None, boxes: bool = True,
         include_quoted: bool = False, managed: Mapping[etree._Element, str] | None = None,
+        quote_styles: bool = True,
     ) -> None:
         self.targets = targets
         self.warn = warn
@@ -190,6 +194,7 @@ class StoryScanner:
         self.boxes = boxes
         self.include_quoted = include_quoted
         self.managed = managed or {}
+        self.quote_styles = quote_styles
 
     # ------------------------------------------------------------------ stories
     def scan_story(
@@ -237,7 +242,7 @@ class StoryScanner:
         hits = self.scan_story(main, lambda _n: where, textbox=True)
         if twin is not None:
             twins = StoryScanner(self.targets, lambda _msg: None, self.live, self.boxes,
-                                 self.include_quoted, self.managed).scan_story(
+                                 self.include_quoted, self.managed, self.quote_styles).scan_story(
                 twin, lambda _n: where, textbox=True
             )
             if [h.url for h in twins] == [h.url for h in hits]:
@@ -277,12 +282,12 @@ class StoryScanner:
                 self._warn_managed(name, h.url, where)
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
-        if "perma.cc/" in full.lower() or any(is_perma_link(h.url) for h in hits):
+        if _PERMA_TEXT_RE.search(full) or (len(hits) > 1 and any(is_perma_link(h.url) for h in hits)):
             hits = _mark_existing(hits, full)
-        if not self.include_quoted and _block_quotation(p):
+        if not self.include_quoted and self.quote_styles and _block_quotation(p):
             for h in hits:
                 h.skip_reason = h.skip_reason or QUOTED_REASON
-        elif not self.include_quoted and ('"' in full or "'" in full or any(q in full for q in _QUOTES)):
+        elif not self.include_quoted and _QUOTE_MARK_RE.search(full):
             for h in hits:
                 if h.skip_reason is None and inside_quotation(full, h.start, h.end,
                                                               title=h.title is not None):
@@ -471,10 +476,11 @@ def _open_manager(fields: list[_Frame]) -> _Frame | None:
 def _block_quotation(p: etree._Element) -> bool:
     """True if paragraph ``p`` has a block-quotation style (Word's ``Quote`` and ``Intense
     Quote``, pandoc's ``Block Text``, a ``Block Quote`` or ``Block Quotation`` of the author's)."""
-    ppr = p.find(_W_PPR)
-    style = ppr.find(_W_PSTYLE) if ppr is not None else None
-    name = (style.get(W_VAL) or "") if style is not None else ""
-    return name.lower().replace(" ", "") in _QUOTE_STYLES
+    # by position, not find(): w:pPr is a paragraph's first child and w:pStyle the first of
+    # w:pPr (schema order), and this runs for every paragraph that cites
+    if not len(p) or p[0].tag != _W_PPR or not len(p[0]) or p[0][0].tag != _W_PSTYLE:
+        return False
+    return (p[0][0].get(W_VAL) or "").lower().replace(" ", "") in _QUOTE_STYLES
 
 
 def _tail(hits: list[Hit], full: str) -> Hit | None:
@@ -488,7 +494,7 @@ def _tail(hits: list[Hit], full: str) -> Hit | None:
 def _linked_by_next_paragraph(tail: Hit, hits: list[Hit], full: str) -> list[Hit]:
     """If paragraph text ``full`` is only a Perma link (in brackets or not), mark ``tail`` (the
     URL that ended the paragraph before) linked to it and drop the link's own hit."""
-    if tail.existing or is_perma_link(tail.url) or "perma.cc/" not in full.lower():
+    if tail.existing or is_perma_link(tail.url) or not _PERMA_TEXT_RE.search(full):
         return hits
     m = _EXISTING_RE.match(full)
     if m is None or not _END_RE.fullmatch(full, m.end()):
