@@ -12,10 +12,15 @@ from lxml import etree
 from .fields import control_manager
 from .xml import MC_ALT, MC_FALLBACK, W_P, W_R, W_TXBX, W, w
 
-__all__ = ["first_run", "first_txbx", "live_paragraphs", "managed_paragraphs", "owner", "text_boxes"]
+__all__ = [
+    "block_quotation", "first_run", "first_txbx", "live_paragraphs", "managed_paragraphs", "owner",
+    "text_boxes",
+]
 
 _TAGGED_CONTROLS = etree.XPath("//w:sdt[w:sdtPr/w:tag]", namespaces={"w": W})
 _W_SDTPR, _W_TAG, _W_VAL = w("sdtPr"), w("tag"), w("val")
+_W_PPR, _W_PSTYLE = w("pPr"), w("pStyle")
+_QUOTE_STYLES = frozenset({"quote", "intensequote", "blocktext", "blockquote", "blockquotation"})
 
 # A paragraph can hold a citation only if it has a link, a field, or a colon in its text; one
 # may also hold a Perma link without a scheme for the URL that ends the paragraph before.
@@ -103,3 +108,13 @@ def text_boxes(p: etree._Element) -> list[etree._Element]:
         if not any(f is target for f in found):
             found.append(target)
     return found
+
+
+def block_quotation(p: etree._Element) -> bool:
+    """True if paragraph ``p`` has a block-quotation style (Word's ``Quote`` and ``Intense
+    Quote``, pandoc's ``Block Text``, a ``Block Quote`` or ``Block Quotation`` of the author's)."""
+    # by position, not find(): w:pPr is a paragraph's first child and w:pStyle the first of
+    # w:pPr (schema order), and this runs for every paragraph that cites
+    if not len(p) or p[0].tag != _W_PPR or not len(p[0]) or p[0][0].tag != _W_PSTYLE:
+        return False
+    return (p[0][0].get(_W_VAL) or "").lower().replace(" ", "") in _QUOTE_STYLES

@@ -17,11 +17,11 @@ except a reference-manager field's (``ADDIN``: Zotero, Mendeley, EndNote): the U
 shows are cited (``reference-manager``) but have no place to edit, and carry a note telling
 the user to add the Perma link in the reference manager.
 
-An existing Perma link is recognised by what the reader sees (:data:`_EXISTING_RE` on the
-paragraph's text after the URL: brackets of any kind, a line break, no scheme, a hyperlink
-whose target is junk) and by a hyperlink's target; the URL is then ``linked``. A URL between
+An existing Perma link is recognised by what the reader sees and by a hyperlink's target
+(:mod:`permify.formats.docx.existing`); the URL is then ``linked``. A URL between
 quotation marks of its paragraph (:func:`permify.quotes.inside_quotation`) gets a skip reason
 unless quotations are included.
+
 Text boxes exist twice (``mc:Choice`` and ``mc:Fallback``): the Choice copy is scanned and the
 Fallback copy's matching places are attached to the same hit, so one URL counts once and both
 copies get the same edit.
@@ -39,7 +39,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ...quotes import QUOTED_REASON, inside_quotation
-from ...urls import find_urls, is_perma_link, perma_url
+from ...urls import find_urls, is_perma_link
+from .existing import PERMA_TEXT_RE, linked_by_next_paragraph, mark_existing, tail_hit
 from .fields import (
     HTTP_RE,
     MANAGER_ADVICE,
@@ -49,7 +50,7 @@ from .fields import (
     manager_note,
     title,
 )
-from .paragraphs import first_run, first_txbx, owner, text_boxes
+from .paragraphs import block_quotation, first_run, first_txbx, owner, text_boxes
 from .xml import (
     MC_ALT,
     MC_CHOICE,
@@ -83,26 +84,8 @@ _GAPS = frozenset(
         "drawing", "pict", "object", "ptab",
     )
 ) | {MC_ALT}
-# What may stand between a URL and its Perma link: white space (a line break reads as one),
-# a comma or the like, a bracket of any kind, a short lead-in ("archived at", "Perma link:").
-_LEAD = (
-    r"[\s,;:]*[\[({<\u27e8\u3008\uff08\uff3b]?\s*"
-    r"(?:(?:archived|archive|perma(?:\s+link)?)(?:\s+(?:at|as|copy))?\s*:?\s*)?"
-)
-# A Perma link as the reader sees it, with or without a scheme; group 1 is the GUID (a
-# legacy one, without the hyphen, needs a digit: "perma.cc/contact" is a page of the site).
-_EXISTING_RE = re.compile(
-    _LEAD + r"(?:https?://)?(?:www\.)?perma\.cc/"
-    r"([A-Za-z0-9]{4}-[A-Za-z0-9]{4}|(?=[A-Za-z-]*[0-9])[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])",
-    re.IGNORECASE,
-)
-_EXISTING_GAP_RE = re.compile(_LEAD, re.IGNORECASE)
-_W_PPR, _W_PSTYLE = w("pPr"), w("pStyle")
 _W_SDT, _W_SDTPR, _W_TAG = w("sdt"), w("sdtPr"), w("tag")
-_QUOTE_STYLES = frozenset({"quote", "intensequote", "blocktext", "blockquote", "blockquotation"})
-_END_RE = re.compile(r"[\s.,;:)\]}>\u27e9\u3009\uff09\uff3d]*")
 # cheap tests before the slower work: a Perma link in the text, a quotation mark
-_PERMA_TEXT_RE = re.compile(r"perma\.cc/", re.IGNORECASE)
 _QUOTE_MARK_RE = re.compile("[\"'\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a]")
 _W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = w("anchor"), w("instr"), w("fldCharType")
 @dataclass(slots=True)
@@ -219,8 +202,8 @@ class StoryScanner:
             where = location(n)
             para, full = self._scan_paragraph(p, fields, where, textbox)
             if tail is not None:
-                para = _linked_by_next_paragraph(tail, para, full)
-            tail = _tail(para, full)
+                para = linked_by_next_paragraph(tail, para, full)
+            tail = tail_hit(para, full)
             if para:
                 hits.extend(para)
             if boxes:
@@ -282,9 +265,9 @@ class StoryScanner:
                 self._warn_managed(name, h.url, where)
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
-        if _PERMA_TEXT_RE.search(full) or (len(hits) > 1 and any(is_perma_link(h.url) for h in hits)):
-            hits = _mark_existing(hits, full)
-        if not self.include_quoted and self.quote_styles and _block_quotation(p):
+        if PERMA_TEXT_RE.search(full) or (len(hits) > 1 and any(is_perma_link(h.url) for h in hits)):
+            hits = mark_existing(hits, full)
+        if not self.include_quoted and self.quote_styles and block_quotation(p):
             for h in hits:
                 h.skip_reason = h.skip_reason or QUOTED_REASON
         elif not self.include_quoted and _QUOTE_MARK_RE.search(full):
@@ -471,58 +454,6 @@ def _open_manager(fields: list[_Frame]) -> _Frame | None:
         if f.separated and manager("".join(f.instr)):
             return f
     return None
-
-
-def _block_quotation(p: etree._Element) -> bool:
-    """True if paragraph ``p`` has a block-quotation style (Word's ``Quote`` and ``Intense
-    Quote``, pandoc's ``Block Text``, a ``Block Quote`` or ``Block Quotation`` of the author's)."""
-    # by position, not find(): w:pPr is a paragraph's first child and w:pStyle the first of
-    # w:pPr (schema order), and this runs for every paragraph that cites
-    if not len(p) or p[0].tag != _W_PPR or not len(p[0]) or p[0][0].tag != _W_PSTYLE:
-        return False
-    return (p[0][0].get(W_VAL) or "").lower().replace(" ", "") in _QUOTE_STYLES
-
-
-def _tail(hits: list[Hit], full: str) -> Hit | None:
-    """The paragraph's last URL if only white space and punctuation follow it."""
-    if not hits:
-        return None
-    last = hits[-1]
-    return last if _END_RE.fullmatch(full, last.end) else None
-
-
-def _linked_by_next_paragraph(tail: Hit, hits: list[Hit], full: str) -> list[Hit]:
-    """If paragraph text ``full`` is only a Perma link (in brackets or not), mark ``tail`` (the
-    URL that ended the paragraph before) linked to it and drop the link's own hit."""
-    if tail.existing or is_perma_link(tail.url) or not _PERMA_TEXT_RE.search(full):
-        return hits
-    m = _EXISTING_RE.match(full)
-    if m is None or not _END_RE.fullmatch(full, m.end()):
-        return hits
-    tail.existing = perma_url(m.group(1))
-    return [h for h in hits if not is_perma_link(h.url)]
-
-
-def _mark_existing(hits: list[Hit], full: str) -> list[Hit]:
-    """Mark each URL followed by a Perma link (as the reader sees it in ``full``) ``existing``
-    and drop the Perma-link hits so consumed."""
-    for i, hit in enumerate(hits):
-        if hit.consumed or is_perma_link(hit.url):
-            continue
-        m = _EXISTING_RE.match(full, hit.end)
-        nxt = hits[i + 1] if i + 1 < len(hits) else None
-        if m is not None:
-            hit.existing = perma_url(m.group(1))
-            for later in hits[i + 1:]:
-                if later.start < m.end() and is_perma_link(later.url):
-                    later.consumed = True
-        elif nxt is not None and is_perma_link(nxt.url) and nxt.start >= hit.end:
-            # a Perma hyperlink right after the URL whose shown text is not the link itself
-            gap = _EXISTING_GAP_RE.match(full, hit.end)
-            if gap is not None and gap.end() >= nxt.start:
-                hit.existing = nxt.url
-                nxt.consumed = True
-    return [h for h in hits if not h.consumed]
 
 
 def _piece_at(
