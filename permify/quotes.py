@@ -14,7 +14,8 @@ Quotation marks understood: straight ``"`` and ``'``, curly ``“ ”`` and ``�
   non-space is before it and white space, punctuation or the end follows; otherwise (spaces
   on both sides, letters on both sides) it is ignored;
 - an apostrophe is not a quotation mark: ``'`` or ``’`` with a letter or digit on both
-  sides (``it's``, ``Smith’s``, ``rock’n’roll``) is ignored;
+  sides (``it's``, ``Smith’s``, ``rock’n’roll``) is ignored, and so is a single mark before
+  a digit (the elision in ``'90s`` or ``‘20``);
 - marks pair like brackets, double with double and single with single, so quotations nest;
   a closing mark with no opening one is ignored (``the authors’ view``), and so is an
   opening mark never closed in the paragraph (a quotation running on into the next
@@ -56,8 +57,8 @@ def _direction(text: str, i: int, mark: str) -> str | None:
     before = text[i - 1] if i > 0 else ""
     after = text[i + 1] if i + 1 < len(text) else ""
     family, fixed = _MARKS[mark]
-    if family == "single" and before.isalnum() and after.isalnum():
-        return None  # an apostrophe: it's, Smith’s
+    if family == "single" and ((before.isalnum() and after.isalnum()) or after.isdigit()):
+        return None  # an apostrophe: it's, Smith’s, '90s
     if fixed is not None:
         return fixed
     opens = (not before or before.isspace() or before in _OPEN_BEFORE or before in _MARKS) and bool(after) \
