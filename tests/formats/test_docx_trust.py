@@ -67,6 +67,7 @@ EXISTING = {
     "http": fx.para(fx.run(f"See {URL} [http://perma.cc/AAAA-BBBB].")),
     "www": fx.para(fx.run(f"See {URL} [www.perma.cc/AAAA-BBBB].")),
     "archived at": fx.para(fx.run(f"See {URL}, archived at {PERMA}.")),
+    "available at": fx.para(fx.run(f"See {URL} (available at perma.cc/AAAA-BBBB).")),
     "next run": fx.para(fx.run(f"See {URL} [https://perma."), fx.run("cc/AAAA-BBBB", "<w:i/>"), fx.run("].")),
     "line break": fx.para(fx.run(f"See {URL}"), "<w:r><w:br/></w:r>", fx.run(f"[{PERMA}]")),
     "next paragraph": fx.para(fx.run(f"See {URL}.")) + fx.para(fx.run("[perma.cc/AAAA-BBBB]")),

@@ -26,7 +26,7 @@ __all__ = ["PERMA_TEXT_RE", "linked_by_next_paragraph", "mark_existing", "tail_h
 # a comma or the like, a bracket of any kind, a short lead-in ("archived at", "Perma link:").
 _LEAD = (
     r"[\s,;:]*[\[({<\u27e8\u3008\uff08\uff3b]?\s*"
-    r"(?:(?:archived|archive|perma(?:\s+link)?)(?:\s+(?:at|as|copy))?\s*:?\s*)?"
+    r"(?:(?:archived|archive|archival|available|perma(?:\s+link)?)(?:\s+(?:at|as|copy))?\s*:?\s*)?"
 )
 # A Perma link as the reader sees it, with or without a scheme; group 1 is the GUID (a
 # legacy one, without the hyphen, needs a digit: "perma.cc/contact" is a page of the site).
