@@ -381,3 +381,24 @@ def test_an_ordinary_content_control_is_read_as_text() -> None:
     body = fx.para(_control("MyTitle", fx.run(f"See {URL}.")))
     (cited,) = parse(fx.build_docx(body)).citations
     assert (cited.kind, cited.note) == ("text", None)
+
+
+def test_a_bibliography_field_over_many_paragraphs_cites_each_url_where_it_is() -> None:
+    begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+             ' ADDIN ZOTERO_BIBL {"uncited":[]} CSL_BIBLIOGRAPHY </w:instrText></w:r>'
+             '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+    body = (fx.para(fx.run("Intro."))
+            + fx.para(begin + fx.run("[1]") + "<w:r><w:tab/></w:r>"
+                      + fx.run(f"GAO, \u201cInformation Management,\u201d {URL}."))
+            + fx.para(fx.run("[2]") + "<w:r><w:tab/></w:r>" + fx.run("Kahle, \u201cLocking the Web Open,\u201d "
+                                                                   "https://a.example.com/kahle [perma.cc/AAAA-BBBB]."))
+            + fx.para(fx.run("[3]") + "<w:r><w:tab/></w:r>" + fx.run("Roe, https://b.example.com/roe.")
+                      + '<w:r><w:fldChar w:fldCharType="end"/></w:r>'))
+    data = fx.build_docx(body)
+    doc = parse(data)
+    assert [(c.url, c.location, c.kind, c.skip_reason, c.existing_archive) for c in doc.citations] == [
+        (URL, "body paragraph 2", "reference-manager", None, None),
+        ("https://a.example.com/kahle", "body paragraph 3", "reference-manager", None, PERMA),
+        ("https://b.example.com/roe", "body paragraph 4", "reference-manager", None, None),
+    ]
+    assert doc.rewrite(all_links(doc), RewriteOptions()) == data

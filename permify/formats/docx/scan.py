@@ -131,6 +131,7 @@ class _Frame:
     fmt: etree._Element | None = None
     begin_run: etree._Element | None = None
     links: list[str] = field(default_factory=list)  # URLs of hyperlinks in a manager's result
+    flushed: int = 0  # result pieces already cited (a manager's result spans paragraphs)
 
 
 class _Para:
@@ -242,6 +243,8 @@ class StoryScanner:
         """The hits of paragraph ``p`` and its text as the reader sees it."""
         para = _Para(p)
         self._walk(p, para, fields, where, masked=False)
+        if fields:
+            self._flush_manager(fields, para, where)
         det = "".join(para.det)
         hits = para.hits
         if "://" in det:  # find_urls needs a scheme
@@ -392,8 +395,9 @@ class StoryScanner:
             name = manager(instr)
             if name:
                 if not masked and not any(f.separated for f in fields):
-                    start = frame.result_start if frame.para is para.p else para.pos - len(result)
-                    self._manager_hits(name, para, max(start, 0), result, frame.links, where)
+                    start = frame.result_start if frame.para is para.p else 0
+                    self._manager_hits(name, para, start, "".join(frame.result[frame.flushed:]),
+                                       frame.links, where)
                 return
             url = hyperlink_field_target(instr)
             if url is None or masked or any(f.separated for f in fields):
@@ -423,6 +427,19 @@ class StoryScanner:
         if not masked and not any(f.separated for f in fields):
             self._manager_hits(name, para, frame.result_start, "".join(frame.result), frame.links, where)
 
+    def _flush_manager(self, fields: list[_Frame], para: _Para, where: str) -> None:
+        """At the end of a paragraph inside a reference-manager field's result (a bibliography
+        of many paragraphs), cite the URLs this paragraph shows, located here."""
+        top = fields[-1]
+        if not top.separated or (top.flushed == len(top.result) and not top.links):
+            return
+        name = manager("".join(top.instr))
+        if not name or any(f.separated for f in fields[:-1]):
+            return
+        start = top.result_start if top.para is para.p else 0
+        self._manager_hits(name, para, start, "".join(top.result[top.flushed:]), top.links, where)
+        top.flushed, top.links = len(top.result), []
+
     def _warn_managed(self, name: str, url: str, where: str) -> None:
         self.warn(f"{where}: a reference-manager field ({name}) shows {url}; it is archived, "
                   f"but the field is not edited: {MANAGER_ADVICE} (the report gives the link)")
@@ -433,7 +450,17 @@ class StoryScanner:
         the paragraph's text), and those of hyperlinks inside it. They have nowhere to edit:
         each carries the note to add the Perma link in the reference manager."""
         note = manager_note(name)
-        found = [(start + m.start, start + m.end, m.url) for m in find_urls(result)]
+        # located by search in the paragraph's text: a tab or break inside the result reads as
+        # a space there and is missing from ``result``
+        text, cursor = "".join(para.full), start
+        found = []
+        for m in find_urls(result):
+            begin = text.find(m.url, cursor)
+            if begin < 0:
+                found.append((para.pos, para.pos, m.url))
+                continue
+            cursor = begin + len(m.url)
+            found.append((begin, cursor, m.url))
         shown = {url for _s, _e, url in found}
         found += [(para.pos, para.pos, url) for url in links if url not in shown]
         for begin, end, url in found:
