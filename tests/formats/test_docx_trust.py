@@ -402,3 +402,22 @@ def test_a_bibliography_field_over_many_paragraphs_cites_each_url_where_it_is() 
         ("https://b.example.com/roe", "body paragraph 4", "reference-manager", None, None),
     ]
     assert doc.rewrite(all_links(doc), RewriteOptions()) == data
+
+
+def test_the_law_review_draft_end_to_end(capsys: pytest.CaptureFixture[str], api_env, tmp_path: Path) -> None:
+    src = tmp_path / "draft.docx"
+    src.write_bytes((REAL / "repro-law-review-draft.docx").read_bytes())
+    out, again = tmp_path / "out.docx", tmp_path / "again.docx"
+    assert main(["archive", str(src), "--folder", "Demo Law Review", "-q", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(out)]) == 0  # every cited URL has its Perma link; check agrees
+    assert "have a Perma link" in capsys.readouterr().err
+    assert main(["archive", str(out), "--folder", "Demo Law Review", "-q", "-o", str(again)]) == 0
+    assert again.read_bytes() == out.read_bytes()  # a second run changes nothing
+    text = " ".join(p.text for p in docx.Document(str(out)).paragraphs)
+    notes = part(out.read_bytes(), "word/footnotes.xml").decode()
+    assert text.count("perma.cc") == 0  # the quoted URL in the body is not edited
+    # one Perma link per linked or archived URL in the notes, never two after one URL
+    to_archive = len(permify.check_documents([src]))  # all in the notes
+    assert len(re.findall(r"perma\.cc/", re.sub(r"<[^>]+>", "", notes))) == 6 + to_archive
+    assert b"perma.cc" not in part(out.read_bytes(), "word/comments.xml")
