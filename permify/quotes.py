@@ -28,6 +28,7 @@ Quotation marks understood: straight ``"`` and ``'``, curly ``“ ”`` and ``�
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 __all__ = ["QUOTED_REASON", "inside_quotation", "quotation_spans"]
@@ -49,6 +50,7 @@ _MARKS: dict[str, tuple[str, str | None]] = {
     "\u2039": ("angle", "open"),    # ‹
     "\u203a": ("angle", "close"),   # ›
 }
+_MARK_RE = re.compile("[" + re.escape("".join(_MARKS)) + "]")
 _OPEN_BEFORE = "([{\u2014\u2013-/"  # characters after which a straight mark opens
 
 
@@ -77,9 +79,8 @@ def quotation_spans(text: str) -> tuple[tuple[int, int], ...]:
     matching marks, innermost first as they close."""
     stack: list[tuple[str, int]] = []
     spans: list[tuple[int, int]] = []
-    for i, ch in enumerate(text):
-        if ch not in _MARKS:
-            continue
+    for found in _MARK_RE.finditer(text):  # the marks only: a paragraph is mostly other text
+        i, ch = found.start(), found.group()
         direction = _direction(text, i, ch)
         if direction is None:
             continue
