@@ -41,7 +41,7 @@ from bibtexparser import model
 
 from ...errors import InvalidGuidError, UsageError
 from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, context_around
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .layout import Edit, insertion_edits, removal_edits
@@ -292,7 +292,8 @@ class _Reader:
         for n, (name, line, written, url) in enumerate(found):
             # positional: CitedUrl(index, url, location, existing_archive, title, kind, written)
             citations.append(CitedUrl(len(citations), url, f"entry {key}, field {name} (line {line + 1})",
-                                      existing[n] if existing else None, title, "field", written))
+                                      existing[n] if existing else None, title, "field", written,
+                                      _context(raw, written, key, title)))
         doc._entry_of.extend([entry_index] * len(found))
 
     def _url_field(self, f: model.Field, name: str, key: str) -> list[tuple[str, int, str, str]]:
@@ -359,3 +360,12 @@ def strip_perma_fields(text: str) -> str:
             continue
         edits.extend(Edit(offset + e.start, offset + e.end, e.new) for e in removal_edits(raw, spans))
     return splice(text, edits)
+
+
+def _context(raw: str, written: str, key: str, title: str | None) -> str:
+    """What a reader of the bibliography sees around the URL: the entry's title, else the
+    entry's text around it (for reports)."""
+    if title:
+        return f"{key}: {title}"
+    at = raw.find(written)
+    return context_around(raw, at, at + len(written)) if at >= 0 else key

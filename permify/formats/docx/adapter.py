@@ -201,7 +201,7 @@ class DocxDocument(ParsedDocument):
             CitedUrl(
                 index=i, url=h.url, location=h.location, existing_archive=h.existing,
                 title=h.title, kind=h.kind, written=h.url, skip_reason=h.skip_reason,
-                note=h.note,
+                note=h.note, context=h.context,
             )
             for i, (_s, h) in enumerate(self._hits)
         ]

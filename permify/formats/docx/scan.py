@@ -40,6 +40,7 @@ from lxml import etree
 
 from ...quotes import QUOTED_REASON, inside_quotation
 from ...urls import find_urls, is_perma_link
+from ..base import context_around
 from .existing import PERMA_TEXT_RE, linked_by_next_paragraph, mark_existing, tail_hit
 from .fields import (
     HTTP_RE,
@@ -117,6 +118,7 @@ class Hit:
     consumed: bool = False
     skip_reason: str | None = None
     note: str | None = None
+    context: str = ""
 
 
 @dataclass(slots=True)
@@ -281,6 +283,8 @@ class StoryScanner:
         if textbox:
             for h in hits:
                 h.in_textbox = True
+        for h in hits:  # the paragraph as the reader sees it, for reports
+            h.context = context_around(full, h.start, h.end)
         return hits, full
 
     def _walk(

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 
 from ...errors import InputError
 from ...urls import PERMA_URL_RE
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, context_around
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .scan import Hit, scan
@@ -113,5 +113,6 @@ class MarkdownAdapter(Adapter):
                 title=hit.title,
                 kind=hit.kind,
                 written=hit.written,
+                context=context_around(text, hit.pos, max(hit.insert_at, hit.pos)),
             ))
         return MarkdownDocument(text, bom, result.hits, citations, result.warnings)
