@@ -49,12 +49,12 @@ class CitedUrl:
         kind: how it is cited (``link``, ``reference``, ``autolink``, ``bare``, ``field``,
             ``hyperlink``, ``fldSimple``, ``field-code``, ``text``); informational.
         written: the URL exactly as written in the document (before decoding escapes).
+        context: the text around the citation as the reader sees it (about 60 characters
+            each side, one line; see :func:`context_around`), for cite-checkers' reports.
         skip_reason: why the format itself says this URL is not to be archived (a reviewer
             comment, a quotation); None to let :func:`~permify.urls.classify` decide.
         note: what the user must do by hand once it is archived (a reference-manager field
             that permify does not edit); the report adds the Perma link after it.
-        context: the text around the citation as the reader sees it (about 60 characters
-            each side, one line; see :func:`context_around`), for cite-checkers' reports.
     """
 
     index: int
@@ -64,9 +64,9 @@ class CitedUrl:
     title: str | None = None
     kind: str = "bare"
     written: str | None = None
+    context: str = ""
     skip_reason: str | None = None
     note: str | None = None
-    context: str = ""
 
 
 @dataclass(frozen=True)
