@@ -24,7 +24,7 @@ from ...urls import PERMA_URL_RE
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, context_around
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
-from .scan import Hit, scan
+from .scan import Hit, TooCostlyError, scan
 
 __all__ = ["MarkdownAdapter", "MarkdownDocument", "perma_insertion", "strip_perma_links"]
 
@@ -102,6 +102,8 @@ class MarkdownAdapter(Adapter):
             result = scan(text)
         except RecursionError:
             raise InputError(source, "is nested too deeply to parse as Markdown") from None
+        except TooCostlyError as exc:
+            raise InputError(source, str(exc)) from None
         citations = []
         for index, hit in enumerate(result.hits):
             line, col = result.line_col(hit.pos)
