@@ -127,7 +127,7 @@ def build_report(
             link = out.perma_url if out.insertable else None
             message = _failed_message(out.message, out.guid) if out.status == "failed" else _tidy(out.message)
             if key in notes:
-                todo = f"{notes[key]}: {out.perma_url}" if out.perma_url else notes[key]
+                todo = f"{notes[key]}: {link}" if link else notes[key]
                 message = f"{todo}; {message}" if message else todo
             title = names.get(key) or getattr(out, "title", None)
             day = out.captured_on or dates.get(key)

@@ -34,6 +34,8 @@ def test_a_url_between_opening_and_closing_marks_is_quoted(text: str) -> None:
     "Doe, \u201cA Title,\u201d https://example.com/a; Roe, \u201cAnother,\u201d https://example.com/b.",
     "It's at https://example.com/a, Smith's page, the authors' view.",
     "It\u2019s at https://example.com/a, Smith\u2019s page, the authors\u2019 view.",
+    "In the '90s, see https://example.com/a and the students' work.",
+    "In the \u201890s, see https://example.com/a and the students\u2019 work.",
     "\u201cA quotation that runs on into the next paragraph, https://example.com/a",
     "A closing mark alone\u201d https://example.com/a",
     '12" wide, see https://example.com/a and 3" long',

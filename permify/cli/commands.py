@@ -145,7 +145,8 @@ def _print_notes(result: RunResult) -> None:
     for scan in result.scans:
         for c in scan.citations:
             outcome = result.outcomes.get(c.key)
-            if c.cited.note and c.state == "archive" and outcome is not None and outcome.perma_url:
+            if c.cited.note and c.state == "archive" and outcome is not None and outcome.insertable \
+                    and outcome.perma_url:
                 print(f"permify: {scan.path}: warning: {c.cited.location}: {c.cited.note}: "
                       f"{outcome.perma_url}", file=sys.stderr)
 

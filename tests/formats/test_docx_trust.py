@@ -67,6 +67,7 @@ EXISTING = {
     "http": fx.para(fx.run(f"See {URL} [http://perma.cc/AAAA-BBBB].")),
     "www": fx.para(fx.run(f"See {URL} [www.perma.cc/AAAA-BBBB].")),
     "archived at": fx.para(fx.run(f"See {URL}, archived at {PERMA}.")),
+    "available at": fx.para(fx.run(f"See {URL} (available at perma.cc/AAAA-BBBB).")),
     "next run": fx.para(fx.run(f"See {URL} [https://perma."), fx.run("cc/AAAA-BBBB", "<w:i/>"), fx.run("].")),
     "line break": fx.para(fx.run(f"See {URL}"), "<w:r><w:br/></w:r>", fx.run(f"[{PERMA}]")),
     "next paragraph": fx.para(fx.run(f"See {URL}.")) + fx.para(fx.run("[perma.cc/AAAA-BBBB]")),
@@ -380,3 +381,43 @@ def test_an_ordinary_content_control_is_read_as_text() -> None:
     body = fx.para(_control("MyTitle", fx.run(f"See {URL}.")))
     (cited,) = parse(fx.build_docx(body)).citations
     assert (cited.kind, cited.note) == ("text", None)
+
+
+def test_a_bibliography_field_over_many_paragraphs_cites_each_url_where_it_is() -> None:
+    begin = ('<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve">'
+             ' ADDIN ZOTERO_BIBL {"uncited":[]} CSL_BIBLIOGRAPHY </w:instrText></w:r>'
+             '<w:r><w:fldChar w:fldCharType="separate"/></w:r>')
+    body = (fx.para(fx.run("Intro."))
+            + fx.para(begin + fx.run("[1]") + "<w:r><w:tab/></w:r>"
+                      + fx.run(f"GAO, \u201cInformation Management,\u201d {URL}."))
+            + fx.para(fx.run("[2]") + "<w:r><w:tab/></w:r>" + fx.run("Kahle, \u201cLocking the Web Open,\u201d "
+                                                                   "https://a.example.com/kahle [perma.cc/AAAA-BBBB]."))
+            + fx.para(fx.run("[3]") + "<w:r><w:tab/></w:r>" + fx.run("Roe, https://b.example.com/roe.")
+                      + '<w:r><w:fldChar w:fldCharType="end"/></w:r>'))
+    data = fx.build_docx(body)
+    doc = parse(data)
+    assert [(c.url, c.location, c.kind, c.skip_reason, c.existing_archive) for c in doc.citations] == [
+        (URL, "body paragraph 2", "reference-manager", None, None),
+        ("https://a.example.com/kahle", "body paragraph 3", "reference-manager", None, PERMA),
+        ("https://b.example.com/roe", "body paragraph 4", "reference-manager", None, None),
+    ]
+    assert doc.rewrite(all_links(doc), RewriteOptions()) == data
+
+
+def test_the_law_review_draft_end_to_end(capsys: pytest.CaptureFixture[str], api_env, tmp_path: Path) -> None:
+    src = tmp_path / "draft.docx"
+    src.write_bytes((REAL / "repro-law-review-draft.docx").read_bytes())
+    out, again = tmp_path / "out.docx", tmp_path / "again.docx"
+    assert main(["archive", str(src), "--folder", "Demo Law Review", "-q", "-o", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(out)]) == 0  # every cited URL has its Perma link; check agrees
+    assert "have a Perma link" in capsys.readouterr().err
+    assert main(["archive", str(out), "--folder", "Demo Law Review", "-q", "-o", str(again)]) == 0
+    assert again.read_bytes() == out.read_bytes()  # a second run changes nothing
+    text = " ".join(p.text for p in docx.Document(str(out)).paragraphs)
+    notes = part(out.read_bytes(), "word/footnotes.xml").decode()
+    assert text.count("perma.cc") == 0  # the quoted URL in the body is not edited
+    # one Perma link per linked or archived URL in the notes, never two after one URL
+    to_archive = len(permify.check_documents([src]))  # all in the notes
+    assert len(re.findall(r"perma\.cc/", re.sub(r"<[^>]+>", "", notes))) == 6 + to_archive
+    assert b"perma.cc" not in part(out.read_bytes(), "word/comments.xml")
