@@ -221,6 +221,13 @@ def test_url_only_in_howpublished_is_primary_and_printed_in_place() -> None:
     )
 
 
+def test_url_repeated_in_the_print_field_is_not_printed_twice() -> None:
+    text = "@misc{k,\n  url = {https://x.org/a},\n  note = {URL: \\url{https://x.org/a}},\n}\n"
+    out = roundtrip(text, [A])
+    assert out == (f"@misc{{k,\n  url = {{https://x.org/a}},\n"
+                   f"  note = {{URL: \\url{{https://x.org/a}} [\\url{{{A}}}]}},\n  perma = {{{A}}},\n}}\n")
+
+
 def test_half_done_entry_gets_only_what_it_lacks() -> None:
     text = (
         "@misc{k,\n  url = {https://example.org/a},\n  pdfurl = {https://example.org/a.pdf},\n"
