@@ -40,14 +40,23 @@ from bibtexparser import model
 
 from ...errors import InvalidGuidError, UsageError
 from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions, context_around
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .fields import PRINT_FIELDS, FieldRules, archive_field_of
 from .layout import Edit, removal_edits
 from .locate import Locator, failure_reasons, split_blocks, warning_line
 from .scan import HEAD_RE, Piece, ScanError, match_brace, scan_entry, scan_value
-from .values import MONTH_MACROS, TextUrl, plain_title, resolve, unescape, urls_in_text
+from .values import (
+    MONTH_MACROS,
+    ExpansionBudget,
+    ExpansionLimitError,
+    TextUrl,
+    plain_title,
+    resolve,
+    unescape,
+    urls_in_text,
+)
 from .write import EntryLinks, entry_edits
 
 __all__ = ["BibtexAdapter", "BibtexDocument", "strip_perma_fields"]
@@ -213,6 +222,7 @@ class _Reader:
         self.rules = rules
         self.macros: dict[str, str] = dict(MONTH_MACROS)
         self.url_macros: list[str] = []  # the macros whose value holds '://' (once all are read)
+        self.budget = ExpansionBudget()  # caps what @string and # may spell (doubling macros)
 
     def warn(self, line: int, message: str) -> None:
         self.doc.warnings.append(f"line {line + 1}: {message}")
@@ -229,6 +239,7 @@ class _Reader:
             else:
                 self._failed(block, reasons.get(_line(block)))
         self.url_macros = [name for name, value in self.macros.items() if "://" in value]
+        self.url_macros.extend(self.budget.oversized)  # an entry using one is reported
         locator = Locator(text)
         for entry, parsed in blocks.entries:
             raw, start_line = _raw(entry), _line(entry)
@@ -279,7 +290,15 @@ class _Reader:
         except (ScanError, IndexError):
             self.warn(_line(block), f"@string {block.key!r} could not be read; not resolved")
             return
-        value = resolve(block.value, pieces, self.macros)
+        try:
+            value = resolve(block.value, pieces, self.macros, budget=self.budget)
+        except ExpansionLimitError as exc:
+            self.budget.oversized.add(block.key.lower())
+            if exc.uses is not None:
+                return  # built on one reported already: one line for a chain of doublings
+            self.warn(_line(block), f"@string {block.key!r}: {exc}; not expanded, and the URLs "
+                      "of entries using it are not archived")
+            return
         if value is not None:
             self.macros[block.key.lower()] = value
 
@@ -303,7 +322,7 @@ class _Reader:
                 pieces, _ = scan_value(value, 0)
             except ScanError:
                 return None
-        return resolve(value, pieces, self.macros, missing)
+        return resolve(value, pieces, self.macros, missing, self.budget)
 
     def _entry(self, offset: int, raw: str, key: str, fields: list[model.Field]) -> None:
         found: list[_Found] = []
@@ -318,28 +337,37 @@ class _Reader:
             if name == "title":
                 title = value
             role = role_of(name)
-            if role == "url":
-                found.extend(self._url_field(f, key))
-            elif role == "text":
-                if name in PRINT_FIELDS and name not in prints:
-                    prints[name] = value
-                found.extend(self._text_field(f))
-            elif role == "perma":
-                perma = self._value(value) or ""
-            elif "://" in value:
-                of = archive_field_of(name)
-                link = PERMA_URL_RE.search(value) if of is not None else None
-                if of is not None and link is not None:
-                    archives[of] = link.group(0)
-                    continue
-                reason = self.rules.skip_reason(name)
-                found.extend(_Found(f.key, value, "skip", n, f.start_line, u.written, u.url, skip=reason)
-                             for n, u in enumerate(self._urls_of(value), 1) if not is_perma_link(u.url))
+            try:
+                if role == "url":
+                    found.extend(self._url_field(f, key))
+                elif role == "text":
+                    if name in PRINT_FIELDS and name not in prints:
+                        prints[name] = value
+                    found.extend(self._text_field(f))
+                elif role == "perma":
+                    perma = self._value(value) or ""
+                elif "://" in value:
+                    of = archive_field_of(name)
+                    link = PERMA_URL_RE.search(value) if of is not None else None
+                    if of is not None and link is not None:
+                        archives[of] = link.group(0)
+                        continue
+                    reason = self.rules.skip_reason(name)
+                    found.extend(_Found(f.key, value, "skip", n, f.start_line, u.written, u.url, skip=reason)
+                                 for n, u in enumerate(self._urls_of(value), 1) if not is_perma_link(u.url))
+            except ExpansionLimitError as exc:  # doubling @string macros, say
+                self.warn(f.start_line, f"entry {key!r}, field {f.key}: {exc}; not expanded, its "
+                          "URLs are not archived")
+                if role == "perma":
+                    perma = ""  # unreadable: the entry counts as done and is left unchanged
         if not found:
             return
         if title is not None:
             delimited = "#" not in title and title[:1] in _DELIMITERS
-            title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
+            try:
+                title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
+            except ExpansionLimitError:
+                title = None  # only the title Perma shows; the URLs are archived
         primary = _primary(found)
         same = _repeated(found, primary)
         existing = self._existing(found, primary, perma, archives, key, fields[0].start_line)
@@ -351,10 +379,11 @@ class _Reader:
         citations = doc.citations
         first = len(citations)
         for n, item in enumerate(found):
-            # positional: CitedUrl(index, url, location, existing_archive, title, kind, written, skip_reason)
+            # positional: CitedUrl(index, url, location, existing_archive, title, kind, written,
+            # context, skip_reason)
             where = f"entry {key}, field {item.field} (line {item.line + 1})"
             citations.append(CitedUrl(len(citations), item.url, where, existing[n], title, "field",
-                                      item.written, item.skip))
+                                      item.written, _context(raw, item.written, key, title), item.skip))
             doc._slots.append(_Slot(entry_index, item.field, item.value, item.role, item.position, item.written))
         doc._entries.append(_Entry(offset, raw, prints, None if primary is None else first + primary))
 
@@ -424,6 +453,15 @@ class _Reader:
                 pairs = [(value if single else raw_value, unescape(value))]
         return [_Found(f.key, raw_value, "url", n, line, written, url)
                 for n, (written, url) in enumerate(pairs, 1)]
+
+
+def _context(raw: str, written: str, key: str, title: str | None) -> str:
+    """What a reader of the bibliography sees around the URL: the entry's title, else the
+    entry's text around it (for reports)."""
+    if title:
+        return f"{key}: {title}"
+    at = raw.find(written)
+    return context_around(raw, at, at + len(written)) if at >= 0 else key
 
 
 def _unwrap(value: str) -> str:
