@@ -10,7 +10,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..api import RunResult, archive_documents, scan_documents
@@ -99,12 +99,13 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
                 in_place=args.in_place,
                 backup=not args.no_backup,
                 options=options,
-                rewrite=RewriteOptions(bib_print=args.bib_print or "note", track_changes=args.track_changes),
+                rewrite=RewriteOptions(bib_print=args.bib_print or "note", track_changes=args.track_changes,
+                                       link_style=args.link_style),
                 fmt=args.fmt,
                 archive_doi=args.archive_doi,
+                scan_options=_scan_options(args),
                 progress=progress,
                 details=bool(args.report),
-                scan_options=_scan_options(args),
             )
         finally:
             progress.close()
@@ -113,6 +114,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
         _suggest_bib_print(result)
     if args.report:
         write_report(args.report, result.rows)
+    _print_notes(result)
     if args.dry_run:
         _print_dry_run(result)
     if args.diff:
@@ -147,6 +149,23 @@ def _suggest_bib_print(result: RunResult) -> None:
                   file=sys.stderr)
 
 
+def _scan_options(args: argparse.Namespace) -> ScanOptions:
+    """The scan options of ``--include-comments``, ``--include-quoted``, and of
+    ``--bib-url-field``/``--bib-skip-field`` added to the configured field names."""
+    fields = load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field)
+    return replace(fields, include_comments=args.include_comments, include_quoted=args.include_quoted)
+
+
+def _print_notes(result: RunResult) -> None:
+    """One warning per citation the user must finish by hand (a reference-manager field), with
+    its Perma link."""
+    for scan in result.scans:
+        for c in scan.citations:
+            outcome = result.outcomes.get(c.key)
+            if c.cited.note and c.state == "archive" and outcome is not None and outcome.insertable \
+                    and outcome.perma_url:
+                print(f"permify: {scan.path}: warning: {c.cited.location}: {c.cited.note}: "
+                      f"{outcome.perma_url}", file=sys.stderr)
 def _once(message: str, seen: set[str]) -> str:
     """``message`` the first time, then a pointer to it: a reason shared by many URLs (the
     quota is used up) is printed once."""
@@ -175,7 +194,8 @@ def _print_diffs(result: RunResult) -> None:
         if not target or target == "-":
             continue
         if scan.format == "docx":
-            inserted = len(perma_links_for(scan, result.outcomes))
+            notes = {c.cited.index for c in scan.citations if c.cited.note}  # fields left alone
+            inserted = len(set(perma_links_for(scan, result.outcomes)) - notes)
             print(f"{target}: {inserted} Perma links inserted (a Word document: open it to see them)")
             continue
         diff = difflib.unified_diff(
@@ -188,11 +208,6 @@ def _print_diffs(result: RunResult) -> None:
 
 
 # ------------------------------------------------------------------ urls, check
-
-
-def _scan_options(args: argparse.Namespace) -> ScanOptions:
-    """``--bib-url-field``/``--bib-skip-field`` added to the configured field names."""
-    return load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field)
 
 
 def cmd_urls(args: argparse.Namespace) -> ExitStatus:

@@ -311,7 +311,8 @@ def test_load_scan_options(tmp_path: Path) -> None:
     config = tmp_path / "config.ini"
     config.write_text("[permify]\nbib_url_fields = slides, ProjectURL2x\nbib_skip_fields = pdfurl\n")
     options = load_scan_options(bib_url_fields=["extra,more"], env={}, config_path=config)
-    assert options == ScanOptions(("slides", "projecturl2x", "extra", "more"), ("pdfurl",))
+    assert options == ScanOptions(bib_url_fields=("slides", "projecturl2x", "extra", "more"),
+                                  bib_skip_fields=("pdfurl",))
     env = {"PERMIFY_BIB_SKIP_FIELDS": "wwwurl"}
     assert load_scan_options(env=env, config_path=config).bib_skip_fields == ("wwwurl",)
     with pytest.raises(UsageError, match="--bib-url-field: 'a b' is not a BibTeX field name"):
