@@ -41,7 +41,8 @@ def _add_common_api(p: argparse.ArgumentParser) -> None:
 def _add_input(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="manuscripts: .md, .bib, .docx (- reads stdin)")
     p.add_argument("--from", dest="fmt", choices=("markdown", "bibtex", "docx"), help="format, if not by suffix")
-    p.add_argument("--archive-doi", action="store_true", help="also archive doi.org links (skipped by default)")
+    p.add_argument("--archive-doi", action="store_true",
+                   help="also archive DOI links (doi.org, dx.doi.org, doi.acm.org/10...; skipped by default)")
     p.add_argument("--bib-url-field", action="append", default=[], metavar="NAME",
                    help="BibTeX: also read field NAME as a link to the cited work (repeatable; a,b works)")
     p.add_argument("--bib-skip-field", action="append", default=[], metavar="NAME",

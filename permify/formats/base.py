@@ -51,9 +51,9 @@ class CitedUrl:
         written: the URL exactly as written in the document (before decoding escapes).
         context: the text around the citation as the reader sees it (about 60 characters
             each side, one line; see :func:`context_around`), for cite-checkers' reports.
-        skip_reason: why the format itself says this URL is not to be archived (a BibTeX
-            provenance field, a reviewer comment, a quotation), or None to let
-            :func:`~permify.urls.classify` decide; such a citation is listed, never archived.
+        skip_reason: why the format itself says this URL is not to be archived (a reviewer
+            comment, a quotation, a BibTeX provenance field); None to let
+            :func:`~permify.urls.classify` decide. Such a citation is listed, never archived.
         note: what the user must do by hand once it is archived (a reference-manager field
             that permify does not edit); the report adds the Perma link after it.
     """
@@ -75,6 +75,10 @@ class ScanOptions:
     """Which URLs a document is read for. Adapters ignore the options that do not apply to them.
 
     Attributes:
+        include_comments: .docx: archive and edit URLs in reviewer comments too
+            (``--include-comments``); by default they are listed as skipped.
+        include_quoted: archive and edit URLs inside a quotation too (``--include-quoted``);
+            by default they are listed as skipped (see :mod:`permify.quotes`).
         bib_url_fields: BibTeX only: more field names to read as URL fields
             (``--bib-url-field``; see docs/bibtex.md).
         bib_skip_fields: BibTeX only: field names never read (``--bib-skip-field``); their
@@ -82,18 +86,14 @@ class ScanOptions:
         skip_hosts: host patterns never archived (``--skip-host``; see docs/urls.md).
         include_hosts: host patterns archived although a built-in rule (a subscription
             database, a library proxy) would skip them (``--include-host``).
-        include_comments: .docx: archive and edit URLs in reviewer comments too
-            (``--include-comments``); by default they are listed as skipped.
-        include_quoted: archive and edit URLs inside a quotation too (``--include-quoted``);
-            by default they are listed as skipped (see :mod:`permify.quotes`).
     """
 
+    include_comments: bool = False
+    include_quoted: bool = False
     bib_url_fields: tuple[str, ...] = ()
     bib_skip_fields: tuple[str, ...] = ()
     skip_hosts: tuple[str, ...] = ()
     include_hosts: tuple[str, ...] = ()
-    include_comments: bool = False
-    include_quoted: bool = False
 
 
 #: Characters of context kept on each side of a cited URL.

@@ -221,6 +221,13 @@ def test_url_only_in_howpublished_is_primary_and_printed_in_place() -> None:
     )
 
 
+def test_url_repeated_in_the_print_field_is_not_printed_twice() -> None:
+    text = "@misc{k,\n  url = {https://x.org/a},\n  note = {URL: \\url{https://x.org/a}},\n}\n"
+    out = roundtrip(text, [A])
+    assert out == (f"@misc{{k,\n  url = {{https://x.org/a}},\n"
+                   f"  note = {{URL: \\url{{https://x.org/a}} [\\url{{{A}}}]}},\n  perma = {{{A}}},\n}}\n")
+
+
 def test_half_done_entry_gets_only_what_it_lacks() -> None:
     text = (
         "@misc{k,\n  url = {https://example.org/a},\n  pdfurl = {https://example.org/a.pdf},\n"
@@ -304,7 +311,8 @@ def test_load_scan_options(tmp_path: Path) -> None:
     config = tmp_path / "config.ini"
     config.write_text("[permify]\nbib_url_fields = slides, ProjectURL2x\nbib_skip_fields = pdfurl\n")
     options = load_scan_options(bib_url_fields=["extra,more"], env={}, config_path=config)
-    assert options == ScanOptions(("slides", "projecturl2x", "extra", "more"), ("pdfurl",))
+    assert options == ScanOptions(bib_url_fields=("slides", "projecturl2x", "extra", "more"),
+                                  bib_skip_fields=("pdfurl",))
     env = {"PERMIFY_BIB_SKIP_FIELDS": "wwwurl"}
     assert load_scan_options(env=env, config_path=config).bib_skip_fields == ("wwwurl",)
     with pytest.raises(UsageError, match="--bib-url-field: 'a b' is not a BibTeX field name"):
