@@ -55,13 +55,13 @@ class RunResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Rows by status: archived, reused, failed, skipped (and would-archive in a dry run)."""
+        """Rows by status: archived, reused, failed, suspect, skipped (and would-archive in a dry run)."""
         return summary_counts(self.rows)
 
     @property
     def ok(self) -> bool:
-        """True when no URL failed."""
-        return not any(r.status == "failed" for r in self.rows)
+        """True when no URL failed and no capture is suspect."""
+        return not any(r.status in ("failed", "suspect") for r in self.rows)
 
 
 def scan_documents(

@@ -17,12 +17,15 @@ from .urls import perma_guid
 __all__ = ["REPORT_FIELDS", "ReportRow", "build_report", "summary_counts", "write_report"]
 
 #: The report's columns, in order (the contract in docs/architecture.md#the-report).
-REPORT_FIELDS = ("url", "status", "guid", "perma_url", "locations", "message")
+REPORT_FIELDS = ("url", "status", "guid", "perma_url", "locations", "message", "verdict", "review")
 
 
 @dataclass(frozen=True)
 class ReportRow:
-    """One unique URL: ``status`` is archived, reused, failed or skipped (or would-archive in a dry run)."""
+    """One unique URL: ``status`` is archived, reused, failed, suspect or skipped (or
+    would-archive in a dry run). ``verdict`` is the capture review's status (ok, suspect,
+    failed; None when the archive was not reviewed) and ``review`` its reason; ``message``
+    says what happened and, for a suspect or failed capture, what to do."""
 
     url: str
     status: OutcomeStatus
@@ -30,6 +33,8 @@ class ReportRow:
     perma_url: str | None
     locations: tuple[str, ...]
     message: str | None
+    verdict: str | None = None
+    review: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The row as a JSON-ready dict."""
@@ -40,6 +45,8 @@ class ReportRow:
             "perma_url": self.perma_url,
             "locations": list(self.locations),
             "message": self.message,
+            "verdict": self.verdict,
+            "review": self.review,
         }
 
 
@@ -65,7 +72,9 @@ def build_report(scans: Iterable[DocumentScan], outcomes: Mapping[str, Outcome])
         url, locations = citation.cited.url, tuple(places[key])
         if key in outcomes:
             out = outcomes[key]
-            rows.append(ReportRow(url, out.status, out.guid, out.perma_url, locations, out.message))
+            verdict = out.verdict
+            rows.append(ReportRow(url, out.status, out.guid, out.perma_url, locations, out.message,
+                                  verdict.status if verdict else None, verdict.reason if verdict else None))
         elif key in linked:
             link = linked[key]
             rows.append(ReportRow(url, "reused", perma_guid(link), link, locations,
@@ -78,7 +87,7 @@ def build_report(scans: Iterable[DocumentScan], outcomes: Mapping[str, Outcome])
 
 def summary_counts(rows: Iterable[ReportRow]) -> dict[str, int]:
     """How many rows have each status."""
-    counts = {"archived": 0, "reused": 0, "failed": 0, "skipped": 0}
+    counts = {"archived": 0, "reused": 0, "failed": 0, "suspect": 0, "skipped": 0}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     return counts
@@ -95,7 +104,8 @@ def write_report(path: str | Path, rows: list[ReportRow]) -> None:
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(REPORT_FIELDS)
         for r in rows:
-            writer.writerow([r.url, r.status, r.guid or "", r.perma_url or "", "; ".join(r.locations), r.message or ""])
+            writer.writerow([r.url, r.status, r.guid or "", r.perma_url or "", "; ".join(r.locations), r.message or "",
+                             r.verdict or "", r.review or ""])
         data = buffer.getvalue().encode("utf-8-sig")
     else:
         raise UsageError(f"--report {path}: the report must end in .json or .csv")

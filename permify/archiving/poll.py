@@ -41,6 +41,7 @@ def poll(run: Run) -> None:
                 run.outcome(key, "failed", watch.guid,
                             f"capture still {job.status} after {run.options.capture_timeout:.0f} s; "
                             "run again later to pick it up (no new archive will be made)")
+        run.collect_reviews()  # verdicts of captures completed in earlier rounds
         if run.watches:
             run.ledger.heartbeat()
 
@@ -49,7 +50,7 @@ def _finish(run: Run, key: str, watch: Watch, state: str, message: str | None) -
     del run.watches[key]
     if state == "completed":
         run.record(key, watch.guid, "completed")
-        run.outcome(key, watch.status, watch.guid)
+        run.completed(key, watch.guid, watch.status)
     else:
         text = message or f"capture {state}"
         run.record(key, watch.guid, "failed", text)

@@ -133,6 +133,18 @@ def review_archive(client: PermaClient, guid: str, *, expected_title: str | None
     return review_capture(archive, warc, expected_title, body_cap=body_cap, complete=complete)
 
 
+def review_or_unchecked(client: PermaClient, guid: str, *, expected_title: str | None = None,
+                        **options: float | int) -> Verdict:
+    """:func:`review_archive`, but never raises: when the review cannot run (network trouble,
+    Perma 5xx, a rejected key, a download over its budget, anything else) the verdict is
+    ``suspect`` with ``checked=False`` and the problem as its reason, so a rerun checks again."""
+    try:
+        return review_archive(client, guid, expected_title=expected_title, **options)  # type: ignore[arg-type]
+    except Exception as error:  # a review must never take the archiving run down with it
+        problem = str(error) if isinstance(error, PermifyError) else f"{type(error).__name__}: {error}"
+        return _check("unchecked", guid=str(guid), problem=problem)
+
+
 def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: int = 4,
                     expected_titles: Mapping[str, str] | None = None,
                     on_verdict: Callable[[Verdict], None] | None = None,

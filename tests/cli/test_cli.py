@@ -217,7 +217,7 @@ def test_in_place_keeps_a_backup_and_json_report(capsys, api_env: Sandbox, artic
     assert (tmp_path / "article.md.orig").read_bytes() == before
     assert article.read_text(encoding="utf-8").count("https://perma.cc/") == 5
     rows = json.loads(report.read_text(encoding="utf-8"))
-    assert {"url", "status", "guid", "perma_url", "locations", "message"} == set(rows[0])
+    assert {"url", "status", "guid", "perma_url", "locations", "message", "verdict", "review"} == set(rows[0])
 
 
 def test_folders_and_ledger_commands(capsys, api_env: Sandbox, article: Path, tmp_path: Path) -> None:
