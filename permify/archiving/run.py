@@ -121,7 +121,7 @@ class Run:
         elif verdict.status == "suspect" and self.options.insert_suspect:
             self.outcome(key, status, guid, f"{verdict.reason}; inserted anyway (--insert-suspect)", verdict)
         else:
-            what = "suspect" if verdict.status == "suspect" else "failed"
+            what: OutcomeStatus = "suspect" if verdict.status == "suspect" else "failed"
             advice = verdict.advice
             if verdict.rule == "capture-failed":
                 advice += ", or use --retry-failed to try again"
