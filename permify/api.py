@@ -135,7 +135,8 @@ def known_archives(
     site: ArchiveSite | None = None,
     folder: str | int | None = None,
 ) -> dict[str, Outcome]:
-    """What the ledger alone knows of these URLs (completed captures only), with no network at all.
+    """What the ledger alone knows of these URLs (completed captures the review did not flag),
+    with no network at all.
 
     Each outcome is ``reused`` and carries ``captured_on``, the day the ledger recorded the
     archive. The folder must have been resolved by an earlier run (or be an id). Used by the
@@ -151,7 +152,9 @@ def known_archives(
         found: dict[str, Outcome] = {}
         for req in requests:
             entry = book.get(req.key)
-            if entry is not None and entry.status == "completed" and entry.guid:
+            if entry is None or entry.review is not None and not entry.review.ok:
+                continue  # a capture the review flagged is not inserted from the ledger either
+            if entry.status == "completed" and entry.guid:
                 found[req.key] = Outcome(
                     req.key, req.url, "reused", entry.guid, None, req.locations, captured_on=entry.created_at[:10]
                 )
