@@ -103,7 +103,7 @@ def _verdict(text: str | None) -> Verdict | None:
         return None
     try:
         return Verdict.from_json(json.loads(text))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError):
         return None
 
 
