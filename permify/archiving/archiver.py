@@ -30,7 +30,7 @@ from ..perma.client import PermaClient
 from ..perma.models import CaptureJob
 from .ledger import Claims, Ledger
 from .outcomes import ArchiveOptions, Outcome, ProgressCallback, ProgressEvent, UrlRequest
-from .poll import poll
+from .poll import poll, poll_round
 from .reconcile import archive_state, best_archive, folder_index
 from .run import Run
 from .settle import settle_orphans, settle_unknown
@@ -223,6 +223,8 @@ def _create(run: Run, keys: Sequence[str]) -> None:
             _create_one(run, chunk[0])
         else:
             _create_batch(run, chunk)
+            if options.review and run.watches and not options.dry_run:
+                poll_round(run)  # start reviewing the captures of earlier batches meanwhile
 
 
 def _create_batch(run: Run, chunk: list[str]) -> None:
