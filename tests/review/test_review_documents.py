@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import json
+import socket
 from pathlib import Path
 
 import pytest
 
 import permify
 from permify.cli.main import main
+from permify.errors import NetworkError
+from permify.perma import PermaClient, PermaSession, RetryPolicy
 from permify.sandbox import Sandbox
 
 GOOD = "https://www.law.cornell.edu/constitution/first_amendment"
@@ -124,3 +127,16 @@ def test_bad_input_is_one_line_exit_2(api_env: Sandbox, tmp_path: Path, capsys: 
     assert main(["review", str(doc), "--concurrency", "0"]) == 2
     assert main(["review", str(doc)]) == 0
     assert "no Perma links" in capsys.readouterr().err
+
+
+def test_an_unreachable_perma_is_one_error_not_a_verdict_per_link(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    doc = tmp_path / "final.md"
+    doc.write_text(f"[a]({GOOD}) [https://perma.cc/AB2C-D3EF] [b]({OTHER}) [https://perma.cc/XY7Z-8W9V]\n",
+                   encoding="utf-8")
+    session = PermaSession("k" * 40, closed, retry=RetryPolicy(max_retries=1, backoff=0.0, random=lambda: 0.0),
+                           sleep=lambda s: None, connect_timeout=1.0)
+    with PermaClient(session=session) as client, pytest.raises(NetworkError):
+        permify.review_documents([doc], site=permify.ArchiveSite(client=client, ledger=tmp_path / "l.db"))
