@@ -162,3 +162,10 @@ def test_an_old_ledger_gains_the_review_columns_and_keeps_its_entries(tmp_path: 
     db.close()
     with Ledger(path) as ledger:
         assert ledger.entries()[0].review is None
+
+
+def test_a_write_cut_short_by_ctrl_c_does_not_block_the_next(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "l.sqlite3") as ledger:
+        ledger._db.execute("BEGIN IMMEDIATE")  # as if Ctrl-C landed between BEGIN and its try block
+        ledger.record("api.example", 1, "https://a.example/", "https://a.example/", guid=None, status="invalid")
+        assert ledger.get("api.example", 1, "https://a.example/") is not None
