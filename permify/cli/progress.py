@@ -51,6 +51,8 @@ class Progress:
         if self.verbosity <= 0:
             return
         if kind in ("failed", "suspect") or self.verbosity >= 2:
+            if event.verdict is not None and event.verdict.ok:
+                line += f" (review: {event.verdict.reason})"
             self._print(f"{kind}: {line}")
         elif kind == "found" and not self.live:
             self._print(line)
