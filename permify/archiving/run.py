@@ -82,7 +82,7 @@ class Run:
         if verdict is not None and not verdict.ok:
             # The reason is what the live display shows; the advice goes in the report and summary.
             kind, note = ("failed" if status == "failed" else "suspect"), verdict.reason
-        line = f"{req.url} -> {perma_url(guid)}" if guid else req.url
+        line = f"{req.url} -> {perma_url(guid)}" if guid and status != "failed" else req.url
         self.progress(ProgressEvent(kind, line + (f" ({note})" if note else ""), url=req.url, guid=guid,
                                     verdict=verdict))
 
