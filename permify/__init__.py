@@ -70,7 +70,7 @@ from .errors import (
     ValidationError,
 )
 from .exit_status import ExitStatus
-from .formats.base import CitedUrl, RewriteOptions
+from .formats.base import CitedUrl, RewriteOptions, ScanOptions
 from .link_review import ReviewResult, ReviewRow, review_documents, write_review_report
 from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
 from .perma.folders import folder_tree, resolve_folder
@@ -124,6 +124,7 @@ __all__ = [
     "ReviewRow",
     "RewriteOptions",
     "RunResult",
+    "ScanOptions",
     "ServerError",
     "StrictModeError",
     "UnknownOutcomeError",
