@@ -12,6 +12,10 @@ use only what is exported here::
         result = permify.archive_documents(["a.md", "refs.bib"], site=site,
                                            progress=lambda event: print(event.kind, event.message))
 
+    review = permify.review_documents(["article.perma.docx"])   # are the Perma links in it sound?
+    for row in review.rows:
+        print(row.location, row.perma_url, row.status, row.reason)
+
     with permify.PermaClient(api_key) as perma:   # the whole Perma.cc API
         for folder in perma.list_top_folders():
             print(folder.id, folder.name)
@@ -67,9 +71,11 @@ from .errors import (
 )
 from .exit_status import ExitStatus
 from .formats.base import CitedUrl, RewriteOptions, ScanOptions
+from .link_review import ReviewResult, ReviewRow, review_documents, write_review_report
 from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
 from .perma.folders import folder_tree, resolve_folder
 from .report import ReportRow, build_report, write_report
+from .review import ReviewError, Verdict, review_archive, review_archives, review_capture
 from .site import ArchiveSite
 from .urls import classify, dedupe_key, find_urls
 
@@ -113,6 +119,9 @@ __all__ = [
     "RateLimitedError",
     "ReportRow",
     "RetryPolicy",
+    "ReviewError",
+    "ReviewResult",
+    "ReviewRow",
     "RewriteOptions",
     "RunResult",
     "ScanOptions",
@@ -125,6 +134,7 @@ __all__ = [
     "UsageError",
     "User",
     "ValidationError",
+    "Verdict",
     "__version__",
     "archive_document",
     "archive_documents",
@@ -138,8 +148,13 @@ __all__ = [
     "folder_tree",
     "known_archives",
     "resolve_folder",
+    "review_archive",
+    "review_archives",
+    "review_capture",
+    "review_documents",
     "scan_document",
     "scan_documents",
     "url_requests",
     "write_report",
+    "write_review_report",
 ]

@@ -62,13 +62,13 @@ class RunResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        """Rows by status: archived, reused, failed, skipped (and would-archive in a dry run)."""
+        """Rows by status: archived, reused, failed, suspect, skipped (and would-archive in a dry run)."""
         return summary_counts(self.rows)
 
     @property
     def ok(self) -> bool:
-        """True when no URL failed and every file was written."""
-        return not self.errors and not any(r.status == "failed" for r in self.rows)
+        """True when no URL failed, no capture is suspect and every file was written."""
+        return not self.errors and not any(r.status in ("failed", "suspect") for r in self.rows)
 
 
 def scan_documents(
@@ -147,7 +147,8 @@ def known_archives(
     site: ArchiveSite | None = None,
     folder: str | int | None = None,
 ) -> dict[str, Outcome]:
-    """What the ledger alone knows of these URLs (completed captures only), with no network at all.
+    """What the ledger alone knows of these URLs (completed captures the review did not flag),
+    with no network at all.
 
     Each outcome is ``reused`` and carries ``captured_on``, the day the ledger recorded the
     archive. The folder must have been resolved by an earlier run (or be an id). Used by the
@@ -163,7 +164,9 @@ def known_archives(
         found: dict[str, Outcome] = {}
         for req in requests:
             entry = book.get(req.key)
-            if entry is not None and entry.status == "completed" and entry.guid:
+            if entry is None or (entry.review is not None and not entry.review.ok):
+                continue  # a capture the review flagged is not inserted from the ledger either
+            if entry.status == "completed" and entry.guid:
                 found[req.key] = Outcome(
                     req.key, req.url, "reused", entry.guid, None, req.locations, captured_on=entry.created_at[:10]
                 )

@@ -20,12 +20,14 @@ __all__ = ["REPORT_FIELDS", "ReportRow", "build_report", "file_error_row", "summ
 #: The report's columns, in order (the contract in docs/architecture.md#the-report).
 REPORT_FIELDS = (
     "url", "status", "guid", "perma_url", "locations", "message", "context", "title", "captured_on", "note",
+    "verdict", "review",
 )
 
 
 @dataclass(frozen=True)
 class ReportRow:
-    """One unique URL: ``status`` is archived, reused, failed or skipped (or would-archive in a dry run).
+    """One unique URL: ``status`` is archived, reused, failed, suspect or skipped (or
+    would-archive in a dry run).
 
     ``perma_url`` is set only for a link that can be cited: a failed capture keeps its
     ``guid`` (Perma keeps the link; a copy of the page can be uploaded to it) with no
@@ -33,6 +35,9 @@ class ReportRow:
     sees it, ``title`` the archive's title when known, ``captured_on`` the day
     (``YYYY-MM-DD``) the archive was made when known. A file that could not be written gets
     a row with no ``url``, status ``failed``, the file in ``locations`` and the reason.
+    ``verdict`` is the capture review's status (ok, suspect, failed; None when the archive
+    was not reviewed) and ``review`` its reason; for a suspect or failed capture ``message``
+    says what to do (docs/review.md).
     """
 
     url: str
@@ -46,6 +51,8 @@ class ReportRow:
     captured_on: str | None = None
     #: something to know about the URL as cited (``has tracking parameters (utm_source)``)
     note: str | None = None
+    verdict: str | None = None
+    review: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The row as a JSON-ready dict."""
@@ -60,6 +67,8 @@ class ReportRow:
             "title": self.title,
             "captured_on": self.captured_on,
             "note": self.note,
+            "verdict": self.verdict,
+            "review": self.review,
         }
 
 
@@ -125,13 +134,16 @@ def build_report(
         if key in outcomes:
             out = outcomes[key]
             link = out.perma_url if out.insertable else None
-            message = _failed_message(out.message, out.guid) if out.status == "failed" else _tidy(out.message)
+            failed_capture = out.status == "failed" and out.verdict is None  # a verdict brings its own advice
+            message = _failed_message(out.message, out.guid) if failed_capture else _tidy(out.message)
             if key in notes:
                 todo = f"{notes[key]}: {link}" if link else notes[key]
                 message = f"{todo}; {message}" if message else todo
             title = names.get(key) or getattr(out, "title", None)
             day = out.captured_on or dates.get(key)
-            rows.append(ReportRow(url, out.status, out.guid, link, locations, message, context, title, day, note))
+            verdict = out.verdict
+            rows.append(ReportRow(url, out.status, out.guid, link, locations, message, context, title, day, note,
+                                  verdict.status if verdict else None, verdict.reason if verdict else None))
         elif key in linked:
             link = linked[key]
             rows.append(ReportRow(url, "reused", perma_guid(link), link, locations,
@@ -144,7 +156,7 @@ def build_report(
 
 def summary_counts(rows: Iterable[ReportRow]) -> dict[str, int]:
     """How many rows have each status."""
-    counts = {"archived": 0, "reused": 0, "failed": 0, "skipped": 0}
+    counts = {"archived": 0, "reused": 0, "failed": 0, "suspect": 0, "skipped": 0}
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     return counts

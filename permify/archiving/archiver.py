@@ -14,6 +14,9 @@ permify, on however many machines, and wherever a run is killed:
    user's recent batches and the folder before anything is sent again.
 4. Captures are polled (one request covers every batch) until none is pending; failed and
    invalid ones are reported with Perma's own message and never inserted.
+5. Each capture that completes is reviewed (:mod:`permify.archiving.reviews`) while polling
+   goes on; a suspect or failed capture is reported and not inserted. A rerun reviews again
+   the failed and suspect archives the ledger knows (no new archive): a user upload fixes them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from ..perma.client import PermaClient
 from ..perma.models import CaptureJob
 from .ledger import Claims, Ledger
 from .outcomes import ArchiveOptions, Outcome, ProgressCallback, ProgressEvent, UrlRequest
-from .poll import poll
+from .poll import poll, poll_round
 from .reconcile import archive_state, best_archive, folder_index
 from .run import Run
 from .settle import settle_orphans, settle_unknown
@@ -83,10 +86,13 @@ class Archiver:
             elif todo:
                 _claim_and_create(run, todo)
             poll(run)
+            run.collect_reviews(block=True)
         except KeyboardInterrupt:
             # Claims never sent are released; a request in flight stays an intent, settled next run.
             run.ledger.release(run.claimed)
             raise Interrupted("interrupted; everything archived so far is in the ledger") from None
+        finally:
+            run.close_reviews()
         return {key: run.results[key] for key in run.requests}
 
     def new_run(self, requests: Iterable[UrlRequest]) -> Run:
@@ -173,7 +179,7 @@ def _reconcile_folder(run: Run, keys: list[str]) -> list[str]:
             message = _failure_message(run, best.guid) + "; use --retry-failed to try again"
         run.record(key, best.guid, state or "pending", message)
         if state == "completed":
-            run.outcome(key, "reused", best.guid, "found in the folder")
+            run.completed(key, best.guid, "reused", "found in the folder")
         elif state == "pending":
             run.watch(key, best.guid, "reused")
         else:
@@ -217,6 +223,8 @@ def _create(run: Run, keys: Sequence[str]) -> None:
             _create_one(run, chunk[0])
         else:
             _create_batch(run, chunk)
+            if options.review and run.watches and not options.dry_run:
+                poll_round(run)  # start reviewing the captures of earlier batches meanwhile
 
 
 def _create_batch(run: Run, chunk: list[str]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ..review.verdict import Verdict
 from .ledger import Claims, Ledger, LedgerEntry, LedgerStatus
 
 __all__ = ["FolderLedger"]
@@ -44,6 +45,10 @@ class FolderLedger:
             self.api_host, self.folder_id, url_key, url,
             guid=guid, status=status, message=message, locations=locations,
         )
+
+    def record_review(self, url_key: str, verdict: Verdict, *, status: LedgerStatus | None = None) -> None:
+        """Store the review's verdict on a URL's entry in this folder (and its ``status`` when given)."""
+        self.ledger.record_review(self.api_host, self.folder_id, url_key, verdict, status=status)
 
     def forget(self, entry: LedgerEntry) -> int:
         """Delete ``entry`` (which may be in another folder of this API host)."""

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 from ..errors import LedgerError
+from ..review.verdict import Verdict
 from ..urls import perma_url
 
 if TYPE_CHECKING:
@@ -50,6 +51,10 @@ LedgerStatus = Literal["pending", "completed", "failed", "invalid"]
 IntentState = Literal["claimed", "sending"]
 
 SCHEMA_VERSION = 1
+# Columns added after schema 1 shipped, with their types. Each is nullable, so adding it to an
+# old ledger changes nothing for an older permify that reads the same file (it names the
+# columns it uses), and the schema version stays 1.
+_ADDED_COLUMNS = {"archives": (("review", "TEXT"), ("reviewed_at", "TEXT"))}
 _APP_ID = 0x7065726D  # "perm": marks the file as a permify ledger (PRAGMA application_id)
 
 _SCHEMA = """
@@ -65,6 +70,8 @@ CREATE TABLE IF NOT EXISTS archives (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     locations  TEXT NOT NULL DEFAULT '[]',
+    review     TEXT,               -- the capture review's verdict (JSON), NULL: not reviewed
+    reviewed_at TEXT,
     PRIMARY KEY (api_host, folder_id, url_key)
 );
 CREATE INDEX IF NOT EXISTS archives_by_key ON archives (api_host, url_key);
@@ -88,6 +95,16 @@ CREATE TABLE IF NOT EXISTS intents (
     PRIMARY KEY (api_host, folder_id, url_key)
 );
 """
+
+
+def _verdict(text: str | None) -> Verdict | None:
+    """The stored verdict, or None when there is none or it cannot be read (then it is reviewed again)."""
+    if not text:
+        return None
+    try:
+        return Verdict.from_json(json.loads(text))
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def default_ledger_path() -> Path:
@@ -119,7 +136,11 @@ def _now_iso(clock: Callable[[], float]) -> str:
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """What the ledger knows of one URL in one folder."""
+    """What the ledger knows of one URL in one folder.
+
+    ``review`` is the capture review's :class:`~permify.review.Verdict` on the archive and
+    ``reviewed_at`` when it was given (both None when the archive was never reviewed).
+    """
 
     api_host: str
     folder_id: int
@@ -131,6 +152,8 @@ class LedgerEntry:
     created_at: str
     updated_at: str
     locations: tuple[str, ...] = ()
+    review: Verdict | None = None
+    reviewed_at: str | None = None
 
     @property
     def perma_url(self) -> str | None:
@@ -196,6 +219,11 @@ class Ledger:
             for statement in _SCHEMA.strip().split(";"):
                 if statement.strip():
                     db.execute(statement)
+            for table, columns in _ADDED_COLUMNS.items():
+                have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in columns:
+                    if name not in have:  # a ledger written before the column existed
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
             db.execute(f"PRAGMA application_id={_APP_ID}")
             row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if row is None:
@@ -243,6 +271,10 @@ class Ledger:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One immediate transaction: takes the write lock up front, so read-then-write is atomic."""
+        if self._db.in_transaction:
+            # Only a write cut short by Ctrl-C (between BEGIN and its try block) leaves one open:
+            # writes never nest, so it is abandoned, as SQLite would on closing.
+            self._db.execute("ROLLBACK")
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as error:
@@ -270,6 +302,8 @@ class Ledger:
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             locations=tuple(json.loads(row["locations"] or "[]")),
+            review=_verdict(row["review"]),
+            reviewed_at=row["reviewed_at"],
         )
 
     def get(self, api_host: str, folder_id: int | None, url_key: str) -> LedgerEntry | None:
@@ -318,6 +352,29 @@ class Ledger:
                 "DELETE FROM intents WHERE api_host=? AND folder_id=? AND url_key=?",
                 (api_host, folder_id, url_key),
             )
+
+    def record_review(
+        self, api_host: str, folder_id: int, url_key: str, verdict: Verdict, *, status: LedgerStatus | None = None
+    ) -> None:
+        """Store the review's verdict on an entry; with ``status``, also set the capture's status
+        (and clear its old message): an ok verdict on a failed capture means a user upload."""
+        with self._write() as db:
+            db.execute(
+                "UPDATE archives SET review=?, reviewed_at=?, status=COALESCE(?, status),"
+                " message=CASE WHEN ? IS NULL THEN message ELSE NULL END, updated_at=?"
+                " WHERE api_host=? AND folder_id=? AND url_key=?",
+                (json.dumps(verdict.to_json(), ensure_ascii=False), _now_iso(self.clock), status, status,
+                 _now_iso(self.clock), api_host, folder_id, url_key),
+            )
+
+    def by_guid(self, api_host: str | None, guid: str) -> LedgerEntry | None:
+        """The entry holding ``guid`` (newest first; any folder), or None."""
+        sql, args = "SELECT * FROM archives WHERE guid=?", [guid.upper()]
+        if api_host is not None:
+            sql += " AND api_host=?"
+            args.append(api_host)
+        row = self._db.execute(sql + " ORDER BY updated_at DESC LIMIT 1", args).fetchone()
+        return self._entry(row) if row else None
 
     def entries(self, api_host: str | None = None, folder_id: int | None = None) -> list[LedgerEntry]:
         """Every entry, optionally for one API host and folder, oldest first."""

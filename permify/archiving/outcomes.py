@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from ..review.verdict import Verdict
 from ..urls import perma_url
 
 __all__ = [
@@ -19,12 +20,13 @@ __all__ = [
 ]
 
 #: What archiving one unique URL came to (see :class:`Outcome`).
-OutcomeStatus = Literal["archived", "reused", "failed", "skipped", "would-archive"]
+OutcomeStatus = Literal["archived", "reused", "failed", "suspect", "skipped", "would-archive"]
 
 #: What a progress event reports: the URLs ``found``; one URL ``reused``, ``created`` (Perma
-#: answered with a GUID), ``captured`` (its capture completed) or ``failed``; the run
-#: ``waiting`` (on captures, on Perma, on another process); or ``info``.
-ProgressKind = Literal["found", "reused", "created", "captured", "failed", "waiting", "info"]
+#: answered with a GUID), ``captured`` (its capture completed and, unless the review is off,
+#: the review found it ok), ``suspect`` (the review found the capture suspect) or ``failed``;
+#: the run ``waiting`` (on captures, on Perma, on another process); or ``info``.
+ProgressKind = Literal["found", "reused", "created", "captured", "suspect", "failed", "waiting", "info"]
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ class ProgressEvent:
     ``message`` is a line for a person. The data a display counts from is carried as data:
     ``count`` is how many URLs the event is about (``found``: the unique URLs of the run;
     ``waiting``: the captures or URLs waited on; ``None`` when it is about one URL), and
-    ``url``/``guid`` name the URL and its archive when the event is about one.
+    ``url``/``guid`` name the URL and its archive when the event is about one, and
+    ``verdict`` is the capture review's verdict on that archive when there is one.
     """
 
     kind: ProgressKind
@@ -42,6 +45,7 @@ class ProgressEvent:
     count: int | None = None
     url: str | None = None
     guid: str | None = None
+    verdict: Verdict | None = None
 
 
 #: ``progress(event)``: called by the archiver for every :class:`ProgressEvent` of a run.
@@ -64,10 +68,13 @@ class Outcome:
     """The result for one unique URL.
 
     ``status`` is ``archived`` (created by this run), ``reused`` (found in the ledger or the
-    folder), ``failed`` (capture failed, URL rejected, quota, timeout: see ``message``),
-    ``skipped`` (not archivable; ``message`` says why) or, in a dry run, ``would-archive``.
-    ``captured_on`` is the day (``YYYY-MM-DD``, UTC) the ledger recorded the archive, when the
-    outcome was read from the ledger (:func:`permify.known_archives`).
+    folder), ``failed`` (capture failed, URL rejected, quota, timeout, or the review found no
+    usable capture: see ``message``), ``suspect`` (the capture review found it suspect: a
+    person should look; ``message`` says why and what to do), ``skipped`` (not archivable;
+    ``message`` says why) or, in a dry run, ``would-archive``. ``verdict`` is the capture
+    review's :class:`~permify.review.Verdict` when the archive was reviewed (now or on an
+    earlier run). ``captured_on`` is the day (``YYYY-MM-DD``, UTC) the ledger recorded the
+    archive, when the outcome was read from the ledger (:func:`permify.known_archives`).
     """
 
     key: str
@@ -77,6 +84,7 @@ class Outcome:
     message: str | None = None
     locations: tuple[str, ...] = ()
     captured_on: str | None = None
+    verdict: Verdict | None = None
 
     @property
     def perma_url(self) -> str | None:
@@ -85,7 +93,8 @@ class Outcome:
 
     @property
     def insertable(self) -> bool:
-        """True when the document should get this Perma link (the capture succeeded)."""
+        """True when the document should get this Perma link (the capture succeeded and the
+        review, if any, did not object, or ``insert_suspect`` let a suspect one through)."""
         return self.status in ("archived", "reused") and self.guid is not None
 
 
@@ -108,6 +117,11 @@ class ArchiveOptions:
         unknown_outcome_wait: how long a create whose answer was lost may take to show up
             in the user's batches before its URLs are considered never created.
         wait_for_others: how long to wait for another process that claimed the same URLs.
+        review: review each new capture (one archive GET and one WARC download, run while
+            polling) and re-read failed and suspect archives the ledger knows; a suspect or
+            failed capture is reported and its link not inserted (docs/review.md).
+        insert_suspect: insert the links of suspect captures anyway (still reported).
+        review_concurrency: reviews running at once.
     """
 
     folder_id: int
@@ -122,3 +136,6 @@ class ArchiveOptions:
     poll_max: float = 5.0
     unknown_outcome_wait: float = 90.0
     wait_for_others: float = 900.0
+    review: bool = True
+    insert_suspect: bool = False
+    review_concurrency: int = 4

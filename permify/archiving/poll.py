@@ -8,7 +8,7 @@ from ..perma.models import CaptureJob
 from .reconcile import archive_state, job_state
 from .run import Run, Watch
 
-__all__ = ["poll"]
+__all__ = ["poll", "poll_round"]
 
 
 def poll(run: Run) -> None:
@@ -22,34 +22,46 @@ def poll(run: Run) -> None:
         run.tell("waiting", f"waiting for {waiting} capture{'s' * (waiting != 1)} to finish{where}", waiting)
         run.sleep(interval)
         interval = min(interval * 1.5, run.options.poll_max)
-        jobs = _batch_jobs(run.client, {w.batch_id for w in run.watches.values() if w.batch_id is not None})
-        queue = 0
-        for key, watch in list(run.watches.items()):
-            job = jobs.get(watch.guid)
-            if job is None:
-                try:
-                    job = run.client.get_capture_job(watch.guid)
-                except NotFoundError:
-                    _finish(run, key, watch, archive_state(run.client.get_archive(watch.guid)), None)
-                    continue
-            state = job_state(job)
-            queue = max(queue, job.queue_position) if state == "pending" else queue
-            if state != "pending":
-                _finish(run, key, watch, state, job.error_text)
-            elif run.clock() >= watch.deadline:
-                del run.watches[key]
-                run.outcome(key, "failed", watch.guid,
-                            f"capture still {job.status} after {run.options.capture_timeout:.0f} s; "
-                            "run again later to pick it up (no new archive will be made)")
-        if run.watches:
-            run.ledger.heartbeat()
+        queue = poll_round(run)
+
+
+def poll_round(run: Run) -> int:
+    """One round of :func:`poll`: settle every watched capture that finished (completed ones
+    go to the review), collect the verdicts that arrived; return the highest queue position.
+
+    Also called between batch creates when the review is on, so that the reviews of the
+    first batches run while the later ones are sent.
+    """
+    jobs = _batch_jobs(run.client, {w.batch_id for w in run.watches.values() if w.batch_id is not None})
+    queue = 0
+    for key, watch in list(run.watches.items()):
+        job = jobs.get(watch.guid)
+        if job is None:
+            try:
+                job = run.client.get_capture_job(watch.guid)
+            except NotFoundError:
+                _finish(run, key, watch, archive_state(run.client.get_archive(watch.guid)), None)
+                continue
+        state = job_state(job)
+        queue = max(queue, job.queue_position) if state == "pending" else queue
+        if state != "pending":
+            _finish(run, key, watch, state, job.error_text)
+        elif run.clock() >= watch.deadline:
+            del run.watches[key]
+            run.outcome(key, "failed", watch.guid,
+                        f"capture still {job.status} after {run.options.capture_timeout:.0f} s; "
+                        "run again later to pick it up (no new archive will be made)")
+    run.collect_reviews()  # verdicts of captures completed earlier
+    if run.watches:
+        run.ledger.heartbeat()
+    return queue
 
 
 def _finish(run: Run, key: str, watch: Watch, state: str, message: str | None) -> None:
     del run.watches[key]
     if state == "completed":
         run.record(key, watch.guid, "completed")
-        run.outcome(key, watch.status, watch.guid)
+        run.completed(key, watch.guid, watch.status)
     else:
         text = message or f"capture {state}"
         run.record(key, watch.guid, "failed", text)

@@ -15,17 +15,20 @@ from dataclasses import dataclass, field
 from ..perma.client import PermaClient
 from ..perma.models import CaptureJob, Folder
 from ..perma.session import is_quota_message
+from ..review.verdict import Verdict
 from ..urls import perma_url
 from .folder_ledger import FolderLedger
 from .ledger import LedgerEntry, LedgerStatus
 from .outcomes import ArchiveOptions, Outcome, OutcomeStatus, ProgressCallback, ProgressEvent, ProgressKind, UrlRequest
 from .reconcile import job_state
+from .reviews import PendingReview, Reviews
 
 __all__ = ["Run", "Watch"]
 
 # The progress event that reports an outcome.
 _KIND: dict[OutcomeStatus, ProgressKind] = {
-    "archived": "captured", "reused": "reused", "failed": "failed", "skipped": "info", "would-archive": "info",
+    "archived": "captured", "reused": "reused", "failed": "failed", "suspect": "suspect", "skipped": "info",
+    "would-archive": "info",
 }
 
 
@@ -60,6 +63,7 @@ class Run:
     watches: dict[str, Watch] = field(default_factory=dict)
     claimed: set[str] = field(default_factory=set)
     quota_exhausted: bool = False
+    reviews: Reviews | None = None
     _folder: Folder | None = None
 
     # ------------------------------------------------------------------ progress and outcomes
@@ -68,12 +72,69 @@ class Run:
         """Report a step of the run that is not about one URL."""
         self.progress(ProgressEvent(kind, message, count))
 
-    def outcome(self, key: str, status: OutcomeStatus, guid: str | None = None, message: str | None = None) -> None:
-        """Settle ``key``'s outcome and report it."""
+    def outcome(self, key: str, status: OutcomeStatus, guid: str | None = None, message: str | None = None,
+                verdict: Verdict | None = None) -> None:
+        """Settle ``key``'s outcome and report it (with the review's ``verdict``, if any)."""
         req = self.requests[key]
-        self.results[key] = Outcome(key, req.url, status, guid, message, req.locations)
+        self.results[key] = Outcome(key, req.url, status, guid, message, req.locations, verdict=verdict)
+        kind = _KIND[status]
+        note = message
+        if verdict is not None and not verdict.ok:
+            # The reason is what the live display shows; the advice goes in the report and summary.
+            kind, note = ("failed" if status == "failed" else "suspect"), verdict.reason
         line = f"{req.url} -> {perma_url(guid)}" if guid and status != "failed" else req.url
-        self.progress(ProgressEvent(_KIND[status], line + (f" ({message})" if message else ""), url=req.url, guid=guid))
+        self.progress(ProgressEvent(kind, line + (f" ({note})" if note else ""), url=req.url, guid=guid,
+                                    verdict=verdict))
+
+    # ------------------------------------------------------------------ the capture review
+
+    def completed(self, key: str, guid: str, status: OutcomeStatus, message: str | None = None) -> None:
+        """``guid``'s capture completed: review it (unless the review is off), else report it
+        as ``status``. The verdict arrives through :meth:`collect_reviews`."""
+        if not self.options.review or self.options.dry_run:
+            self.outcome(key, status, guid, message)
+            return
+        if self.reviews is None:
+            self.reviews = Reviews(self.client, self.options.review_concurrency)
+        self.reviews.submit(key, guid, status, message, self.requests[key].title)
+
+    def collect_reviews(self, *, block: bool = False) -> None:
+        """Settle the reviews that have finished (all of them, waiting, when ``block``)."""
+        if self.reviews is not None:
+            self.reviews.collect(self._reviewed, block=block)
+
+    def close_reviews(self) -> None:
+        """Stop the review pool (reviews not started are dropped: the next run does them)."""
+        if self.reviews is not None:
+            self.reviews.close()
+
+    def _reviewed(self, pending: PendingReview, verdict: Verdict) -> None:
+        # An ok verdict also settles a capture the ledger had as failed (a user upload).
+        self.ledger.record_review(pending.key, verdict, status="completed" if verdict.ok else None)
+        self.judged(pending.key, pending.guid, pending.status, verdict, pending.message)
+
+    def judged(self, key: str, guid: str, status: OutcomeStatus, verdict: Verdict, message: str | None = None) -> None:
+        """Report ``key`` by its verdict: as ``status`` when ok; a suspect capture as ``suspect``
+        (or as ``status``, still flagged, with ``insert_suspect``); a failed one as ``failed``."""
+        if verdict.ok:
+            self.outcome(key, status, guid, message, verdict)
+        elif verdict.status == "suspect" and self.options.insert_suspect:
+            self.outcome(key, status, guid, f"{verdict.reason}; inserted anyway (--insert-suspect)", verdict)
+        else:
+            what: OutcomeStatus = "suspect" if verdict.status == "suspect" else "failed"
+            advice = verdict.advice
+            if verdict.rule == "capture-failed":
+                advice += ", or use --retry-failed to try again"
+            self.outcome(key, what, guid, f"{verdict.reason}; {advice}", verdict)
+
+    def needs_review(self, entry: LedgerEntry) -> bool:
+        """True when a rerun should re-read ``entry``'s archive: its capture failed or its
+        review found it suspect or failed (a user upload may have fixed it since)."""
+        if not (self.options.review and entry.guid) or self.options.dry_run:
+            return False
+        if entry.status == "failed":
+            return True
+        return entry.status == "completed" and entry.review is not None and not entry.review.ok
 
     def created(self, key: str, guid: str) -> None:
         """Report that Perma answered a create for ``key`` with ``guid``."""
@@ -115,8 +176,13 @@ class Run:
         return entry is not None
 
     def take_entry(self, key: str, entry: LedgerEntry) -> None:
-        """Use a ledger entry: reuse a completed archive, watch a pending one, report a failed one."""
-        if entry.status == "completed":
+        """Use a ledger entry: reuse a completed archive (as its stored verdict says), watch a
+        pending one, report a failed one; a failed or suspect archive is reviewed again."""
+        if entry.guid and self.needs_review(entry):
+            self.completed(key, entry.guid, "reused")
+        elif entry.status == "completed" and entry.guid and entry.review is not None:
+            self.judged(key, entry.guid, "reused", entry.review)
+        elif entry.status == "completed":
             self.outcome(key, "reused", entry.guid)
         elif entry.status == "pending" and entry.guid:
             self.watch(key, entry.guid, "reused")
@@ -138,8 +204,8 @@ class Run:
         self.record(key, job.guid, state, job.error_text if state == "failed" else None)
         if job.guid is not None:
             self.created(key, job.guid)
-        if state == "completed":
-            self.outcome(key, "archived", job.guid)
+        if state == "completed" and job.guid is not None:
+            self.completed(key, job.guid, "archived")
         elif state == "failed":
             self.outcome(key, "failed", job.guid, job.error_text)
         elif job.guid is not None:  # job_state() gives "invalid" for a job with no GUID

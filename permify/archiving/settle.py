@@ -44,7 +44,7 @@ def settle_unknown(run: Run, keys: Sequence[str], sent_at: float) -> list[str]:
                 state = archive_state(best)
                 run.record(key, best.guid, state)
                 if state == "completed":
-                    run.outcome(key, "archived", best.guid)
+                    run.completed(key, best.guid, "archived")
                 else:
                     run.watch(key, best.guid, "archived")
             elif job is not None:

@@ -21,6 +21,7 @@ from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
 from ..exit_status import ExitStatus
 from ..formats.base import RewriteOptions, ScanOptions
+from ..link_review import review_documents, write_review_report
 from ..outputs import editor_lock_file
 from ..perma.folders import folder_tree
 from ..report import write_report
@@ -28,8 +29,9 @@ from ..site import ArchiveSite
 from ..text import safe_text
 from ..urls import dedupe_key, perma_guid, perma_url
 from .progress import Progress
+from .review_table import ReviewCounter, print_advice, print_table
 
-__all__ = ["cmd_archive", "cmd_check", "cmd_folders", "cmd_ledger", "cmd_sandbox", "cmd_urls"]
+__all__ = ["cmd_archive", "cmd_check", "cmd_folders", "cmd_ledger", "cmd_review", "cmd_sandbox", "cmd_urls"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
             print(f"permify: warning: {safe_text(name)} seems to be open in {editor} ({safe_text(lock.name)} is "
                   "beside it): close it first, or saving it there will drop the Perma links", file=sys.stderr)
     progress = Progress(verbosity=0 if args.quiet else (2 if args.verbose else 1))
+    progress.insert_suspect = args.insert_suspect
     with _api(args) as api:
         options = ArchiveOptions(
             folder_id=0,
@@ -82,6 +85,8 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
             batch_size=args.batch_size,
             capture_timeout=args.capture_timeout,
             unknown_outcome_wait=args.unknown_outcome_wait,
+            review=args.review,
+            insert_suspect=args.insert_suspect,
         )
         site = ArchiveSite(
             folder=args.folder or api.default_folder,
@@ -123,6 +128,8 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
         print(f"permify: error: {safe_text(message, 400)}", file=sys.stderr)
     counts = result.counts
     parts = [f"{counts.get(k, 0)} {k}" for k in ("archived", "reused", "failed", "skipped")]
+    if counts.get("suspect"):
+        parts.insert(3, f"{counts['suspect']} suspect")
     if args.dry_run:
         parts.insert(0, f"{counts.get('would-archive', 0)} would be archived")
     if result.errors:
@@ -133,8 +140,9 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
         if args.quiet:  # otherwise the progress display has shown each failure as it happened
             seen: set[str] = set()
             for row in result.rows:
-                if row.status == "failed" and row.url:
-                    print(f"permify: failed: {safe_text(row.url)}: {_once(row.message or '', seen)}", file=sys.stderr)
+                if row.status in ("failed", "suspect") and row.url:
+                    print(f"permify: {row.status}: {safe_text(row.url)}: {_once(row.message or '', seen)}",
+                          file=sys.stderr)
         return ExitStatus.FAILED
     return ExitStatus.OK
 
@@ -266,6 +274,39 @@ def cmd_check(args: argparse.Namespace) -> ExitStatus:
         return ExitStatus.FAILED
     print(f"permify: all {total} cited URLs have a Perma link", file=sys.stderr)
     return ExitStatus.OK
+
+
+# ------------------------------------------------------------------ review
+
+
+def cmd_review(args: argparse.Namespace) -> ExitStatus:
+    """``permify review``: check the Perma links already in documents; exit 1 if any is not ok."""
+    if args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    if args.report and Path(args.report).suffix.lower() not in (".csv", ".json"):
+        raise UsageError(f"--report {args.report}: the report must end in .json or .csv")
+    counter = ReviewCounter(sys.stderr, live=sys.stderr.isatty() and not args.quiet)
+    with ArchiveSite(api_url=args.api_url, ledger=args.ledger) as site:
+        try:
+            result = review_documents(args.files, site=site, offline=args.offline, concurrency=args.concurrency,
+                                      fmt=args.fmt, on_verdict=counter)
+        finally:
+            counter.close()
+    if args.report:
+        write_review_report(args.report, result)
+    shown = [r for r in result.rows if not (args.quiet and r.ok)]
+    if shown:
+        print_table(shown, sys.stdout, fit=sys.stdout.isatty())
+    print_advice(result, sys.stdout)
+    counts = result.counts
+    where = "in the ledger (offline)" if args.offline else "on Perma"
+    if not result.rows:
+        print("permify: no Perma links in these documents", file=sys.stderr)
+        return ExitStatus.OK
+    parts = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    total = len(result.rows)
+    print(f"permify: checked {total} Perma link{'s' * (total != 1)} {where}: {parts}", file=sys.stderr)
+    return ExitStatus.OK if result.ok else ExitStatus.FAILED
 
 
 # ------------------------------------------------------------------ folders, sandbox, ledger

@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--titles", action="store_true", help="title archives with the link text / BibTeX title")
     p.add_argument("--retry-failed", action="store_true", help="archive again URLs whose capture failed before")
     p.add_argument("--reuse-any-folder", action="store_true", help="reuse an archive of the URL from any folder")
+    p.add_argument("--no-review", dest="review", action="store_false",
+                   help="do not review captures (by default each new capture is checked for bot walls, errors...)")
+    p.add_argument("--insert-suspect", action="store_true",
+                   help="insert the links of captures the review finds suspect (still reported)")
     p.add_argument("--bib-print", choices=("note", "addendum", "none"), default=None,
                    help="BibTeX: field that prints the url's Perma link: note (default; .bst styles), "
                    "addendum (biblatex), none")
@@ -124,6 +128,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_input(p)
     p.set_defaults(func=commands.cmd_check)
+
+    p = sub.add_parser(
+        "review", help="check the Perma links already in documents (exit 1 if any is bad)", formatter_class=_formatter,
+        epilog="example:\n  permify review article.perma.docx refs.perma.bib --report links.csv\n"
+        "  permify review article.perma.md --offline",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="manuscripts: .md, .bib, .docx (- reads stdin)")
+    p.add_argument("--from", dest="fmt", choices=("markdown", "bibtex", "docx"), help="format, if not by suffix")
+    p.add_argument("--report", metavar="PATH", help="write the table as PATH.json or PATH.csv")
+    p.add_argument("--offline", action="store_true", help="no network: report what the ledger knows of each link")
+    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="links checked at once (default 8)")
+    p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
+    p.add_argument("--api-url", metavar="URL", help="Perma API base (default $PERMA_API_URL or https://api.perma.cc/v1)")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the links that are not ok, and the summary")
+    p.set_defaults(func=commands.cmd_review)
 
     p = sub.add_parser(
         "folders", help="print the Perma folder tree with ids", formatter_class=_formatter,

@@ -205,10 +205,11 @@ class PermifyFilter:
         outcomes = self.outcomes.values()
         would = [o for o in outcomes if o.status == "would-archive"]
         failed = [o for o in outcomes if o.status == "failed"]
-        if config.strict and (would or failed):
-            first = (would or failed)[0]
+        suspect = [o for o in outcomes if o.status == "suspect"]
+        if config.strict and (would or failed or suspect):
+            first = (would or failed or suspect)[0]
             raise StrictModeError(
-                f"strict: {len(would) + len(failed)} cited URLs have no Perma link "
+                f"strict: {len(would) + len(failed) + len(suspect)} cited URLs have no Perma link "
                 f"(first: {first.url}: {first.message or first.status}); {STRICT_HINT}"
             )
         if would:
@@ -217,6 +218,10 @@ class PermifyFilter:
         if failed:
             self.warn(f"{len(failed)} cited URLs could not be archived; their links are left as they are:\n"
                       + "\n".join(f"  {o.url}: {o.message or 'capture failed'}" for o in failed))
+        for o in suspect:  # the capture review flagged it: one warning each, with what to do
+            reason = o.verdict.reason if o.verdict else (o.message or "suspect capture")
+            self.warn(f"no Perma link for {o.url}: its capture {o.perma_url} looks wrong ({reason}); open it, and "
+                      "if it is not the page upload a PDF or screenshot of the page there, then build again")
         archived = sum(1 for o in outcomes if o.status == "archived")
         if archived:
             self.warn(f"archived {archived} new URLs in folder {config.folder!r}")

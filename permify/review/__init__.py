@@ -20,7 +20,14 @@ Example::
 from __future__ import annotations
 
 from .errors import ReviewError
-from .fetch import DOWNLOAD_BUDGET, DOWNLOAD_CAP, download_warc, review_archive, review_archives
+from .fetch import (
+    DOWNLOAD_BUDGET,
+    DOWNLOAD_CAP,
+    download_warc,
+    review_archive,
+    review_archives,
+    review_or_unchecked,
+)
 from .judge import precheck, review_capture
 from .rules import CAPTURE_CHECKS, RULES, Facts, Rule
 from .verdict import Verdict, VerdictStatus
@@ -44,4 +51,5 @@ __all__ = [
     "review_archive",
     "review_archives",
     "review_capture",
+    "review_or_unchecked",
 ]

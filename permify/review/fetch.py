@@ -14,9 +14,11 @@ from typing import BinaryIO, cast
 from ..errors import (
     AuthenticationError,
     InvalidGuidError,
+    NetworkError,
     NotFoundError,
     PermifyError,
     PermissionDeniedError,
+    RequestTimeoutError,
     UnsafeTransportError,
 )
 from ..perma.client import PermaClient, normalize_guid
@@ -133,6 +135,18 @@ def review_archive(client: PermaClient, guid: str, *, expected_title: str | None
     return review_capture(archive, warc, expected_title, body_cap=body_cap, complete=complete)
 
 
+def review_or_unchecked(client: PermaClient, guid: str, *, expected_title: str | None = None,
+                        **options: float | int) -> Verdict:
+    """:func:`review_archive`, but never raises: when the review cannot run (network trouble,
+    Perma 5xx, a rejected key, a download over its budget, anything else) the verdict is
+    ``suspect`` with ``checked=False`` and the problem as its reason, so a rerun checks again."""
+    try:
+        return review_archive(client, guid, expected_title=expected_title, **options)  # type: ignore[arg-type]
+    except Exception as error:  # a review must never take the archiving run down with it
+        problem = str(error) if isinstance(error, PermifyError) else f"{type(error).__name__}: {error}"
+        return _check("unchecked", guid=str(guid), problem=problem)
+
+
 def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: int = 4,
                     expected_titles: Mapping[str, str] | None = None,
                     on_verdict: Callable[[Verdict], None] | None = None,
@@ -142,8 +156,9 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
     ``expected_titles`` maps a GUID to the title the document gives it. ``on_verdict`` is
     called (from worker threads) as each verdict arrives, for progress display. ``options``
     go to :func:`review_archive`. An archive whose review cannot run (network trouble, Perma
-    5xx, a download over its budget) gets a ``suspect`` verdict with ``checked=False``; a
-    rejected API key raises :class:`~permify.errors.AuthenticationError` at once.
+    5xx, a timeout, a download over its budget) gets a ``suspect`` verdict with
+    ``checked=False``; a rejected API key raises :class:`~permify.errors.AuthenticationError`
+    and an API that cannot be reached at all :class:`~permify.errors.NetworkError`.
     """
     order = list(dict.fromkeys(guids))
     titles = expected_titles or {}
@@ -154,6 +169,8 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
         except _FATAL:
             raise
         except PermifyError as error:
+            if isinstance(error, NetworkError) and not isinstance(error, RequestTimeoutError):
+                raise  # Perma cannot be reached at all (the client has retried): say it once
             verdict = _check("unchecked", guid=guid, problem=str(error))
         if on_verdict is not None:
             on_verdict(verdict)
