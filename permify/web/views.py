@@ -1,0 +1,112 @@
+"""What the page shows of a document before archiving: its cited URLs grouped by location,
+each with its context, the planned action and whether it is ticked."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from ..archiving.outcomes import Outcome
+from ..documents import Citation, DocumentScan
+
+__all__ = ["Group", "Planned", "context_of", "group_label", "plan_document"]
+
+_LINE = re.compile(r"\bline (\d+)")
+#: Characters of context shown on each side of a URL.
+CONTEXT_CHARS = 70
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One cited URL as planned: ``action`` is ``archive`` (a new archive), ``reuse`` (the
+    ledger has it), ``linked`` (a Perma link is already beside it), ``skip`` (not archivable)
+    or ``leave`` (unticked); ``note`` says it in words."""
+
+    key: str
+    url: str
+    location: str
+    context: str
+    action: str
+    note: str
+    checked: bool
+    checkable: bool
+    perma_url: str | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """The cited URLs of one place in the document (``footnote 12``, ``line 17``, ``entry smith2020``)."""
+
+    label: str
+    items: tuple[Planned, ...]
+
+
+def group_label(location: str) -> str:
+    """The place a location belongs to: ``line 17, column 40`` -> ``line 17``;
+    ``entry smith2020, field url (line 19)`` -> ``entry smith2020``; ``footnote 12`` as is."""
+    return location.split(",", 1)[0].strip()
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def context_of(scan: DocumentScan, citation: Citation) -> str:
+    """A short piece of the text around the URL: the source line for Markdown and BibTeX,
+    the link text for Word (which the scan keeps as the archive title)."""
+    cited = citation.cited
+    if scan.format in ("markdown", "bibtex"):
+        found = _LINE.search(cited.location)
+        if found:
+            lines = scan.data.decode("utf-8-sig", "replace").splitlines()
+            number = int(found.group(1))
+            if 1 <= number <= len(lines):
+                line = lines[number - 1]
+                written = cited.written or cited.url
+                at = line.find(written)
+                if at < 0:
+                    return _squash(line)[: 2 * CONTEXT_CHARS]
+                before = _squash(line[max(0, at - CONTEXT_CHARS) : at])
+                after = _squash(line[at + len(written) : at + len(written) + CONTEXT_CHARS])
+                return f"{'…' if at > CONTEXT_CHARS else ''}{before} ‹URL› {after}".strip()
+    if cited.title and cited.title != cited.url:
+        return f"link text: {_squash(cited.title)[: 2 * CONTEXT_CHARS]}"
+    return ""
+
+
+def _plan(citation: Citation, known: Mapping[str, Outcome], excluded: Collection[str],
+          linked: Mapping[str, str]) -> tuple[str, str, str | None]:
+    state = citation.state
+    if state == "linked":
+        return "linked", "already has a Perma link", citation.cited.existing_archive
+    if state == "skip":
+        return "skip", f"skipped: {citation.classification.reason or 'not archived'}", None
+    if citation.key in excluded:
+        return "leave", "left out: will not be archived", None
+    if citation.key in linked:
+        return "reuse", "reused: the same URL has a Perma link elsewhere in the documents", linked[citation.key]
+    outcome = known.get(citation.key)
+    if outcome is not None and outcome.perma_url:
+        return "reuse", "reused from the ledger: archived before, no new archive", outcome.perma_url
+    return "archive", "new archive", None
+
+
+def plan_document(scan: DocumentScan, known: Mapping[str, Outcome], excluded: Collection[str],
+                  linked: Mapping[str, str]) -> list[Group]:
+    """The document's cited URLs, grouped by place, each with its planned action.
+
+    ``known``: what the ledger holds (by key); ``excluded``: the unticked keys; ``linked``:
+    Perma links found beside the same URL elsewhere in the documents (by key)."""
+    groups: dict[str, list[Planned]] = {}
+    for citation in scan.citations:
+        action, note, perma = _plan(citation, known, excluded, linked)
+        checkable = citation.state == "archive" and citation.key not in linked
+        groups.setdefault(group_label(citation.cited.location), []).append(
+            Planned(
+                citation.key, citation.cited.url, citation.cited.location, context_of(scan, citation),
+                action, note, checked=checkable and citation.key not in excluded, checkable=checkable,
+                perma_url=perma,
+            )
+        )
+    return [Group(label, tuple(items)) for label, items in groups.items()]
