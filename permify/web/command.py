@@ -14,7 +14,8 @@ import sys
 import tempfile
 import threading
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -23,7 +24,18 @@ from ..archiving.ledger import default_ledger_path
 from ..config import load_settings, read_config_file
 from ..errors import UsageError
 
-__all__ = ["add_serve_parser", "cmd_serve", "serve_page"]
+__all__ = ["Serving", "add_serve_parser", "cmd_serve", "serve_page"]
+
+
+@dataclass(frozen=True)
+class Serving:
+    """A page being served: its ``url`` (with the token), the ``desk``, the WSGI ``server``
+    (``server.shutdown()`` stops it from another thread) and, with ``--sandbox``, the ``sandbox``."""
+
+    url: str
+    desk: Any
+    server: Any
+    sandbox: Any = None
 
 
 def add_serve_parser(sub: Any, formatter: Any, add_common_api: Any) -> None:
@@ -86,10 +98,10 @@ def serve_page(
     ledger: str | None = None,
     api_url: str | None = None,
     out: TextIO | None = None,
-    ready: Any = None,
+    ready: Callable[[Serving], None] | None = None,
 ) -> None:
-    """Serve the page in the foreground until Ctrl-C (or SIGTERM). ``ready(url, desk)``, when
-    given, is called once the server listens (tests use it)."""
+    """Serve the page in the foreground until Ctrl-C (or SIGTERM). ``ready``, when given, is
+    called with the :class:`Serving` once the server listens (tests and benchmarks use it)."""
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     from .app import create_app
@@ -106,6 +118,7 @@ def serve_page(
 
     with contextlib.ExitStack() as stack:
         settings = load_settings(api_url=api_url, folder=folder, ledger=ledger)
+        box = None
         if sandbox:
             from ..sandbox import Sandbox, SandboxConfig
 
@@ -139,7 +152,7 @@ def serve_page(
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         if ready is not None:
-            ready(url, desk, server)
+            ready(Serving(url, desk, server, box))
         with _stop_on_sigterm():
             try:
                 server.serve_forever(poll_interval=0.2)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from ..archiving.outcomes import Outcome
 from ..documents import Citation, DocumentScan
 
-__all__ = ["Group", "Planned", "context_of", "group_label", "plan_document"]
+__all__ = ["Group", "Planned", "context_of", "group_label", "markdown_places", "plan_document"]
 
 _LINE = re.compile(r"\bline (\d+)")
 #: Characters of context shown on each side of a URL.
@@ -42,9 +42,37 @@ class Group:
     items: tuple[Planned, ...]
 
 
-def group_label(location: str) -> str:
-    """The place a location belongs to: ``line 17, column 40`` -> ``line 17``;
-    ``entry smith2020, field url (line 19)`` -> ``entry smith2020``; ``footnote 12`` as is."""
+_HEADING = re.compile(r"^ {0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_FOOTNOTE = re.compile(r"^ {0,3}\[\^([^\]]+)\]:")
+
+
+def markdown_places(text: str) -> list[str]:
+    """For each line of a Markdown text, the place it belongs to, for people: ``footnote 3``
+    inside a footnote's definition, else the section under its nearest heading."""
+    places: list[str] = []
+    section = "before the first heading"
+    footnote: str | None = None
+    for line in text.splitlines():
+        heading = _HEADING.match(line)
+        note = _FOOTNOTE.match(line)
+        if heading:
+            section, footnote = f"section “{heading.group(2)[:80]}”", None
+        elif note:
+            footnote = f"footnote {note.group(1)}"
+        elif footnote and line.strip() and not line.startswith(("    ", "\t")):
+            footnote = None  # a footnote's definition goes on only while it is indented
+        places.append(footnote or section)
+    return places
+
+
+def group_label(location: str, places: list[str] | None = None) -> str:
+    """The place a location belongs to: for Markdown, the footnote or section of its line
+    (from :func:`markdown_places`); ``entry smith2020, field url (line 19)`` ->
+    ``entry smith2020``; ``footnote 12`` as is."""
+    if places is not None:
+        found = _LINE.search(location)
+        if found and 1 <= int(found.group(1)) <= len(places):
+            return places[int(found.group(1)) - 1]
     return location.split(",", 1)[0].strip()
 
 
@@ -67,9 +95,10 @@ def context_of(scan: DocumentScan, citation: Citation) -> str:
                 at = line.find(written)
                 if at < 0:
                     return _squash(line)[: 2 * CONTEXT_CHARS]
-                before = _squash(line[max(0, at - CONTEXT_CHARS) : at])
-                after = _squash(line[at + len(written) : at + len(written) + CONTEXT_CHARS])
-                return f"{'…' if at > CONTEXT_CHARS else ''}{before} ‹URL› {after}".strip()
+                start, end = max(0, at - CONTEXT_CHARS), at + len(written) + CONTEXT_CHARS
+                before, after = line[start:at], line[at + len(written) : end]
+                text = f"{'…' if start else ''}{before}‹URL›{after}{'…' if end < len(line) else ''}"
+                return _squash(text)
     if cited.title and cited.title != cited.url:
         return f"link text: {_squash(cited.title)[: 2 * CONTEXT_CHARS]}"
     return ""
@@ -99,10 +128,11 @@ def plan_document(scan: DocumentScan, known: Mapping[str, Outcome], excluded: Co
     ``known``: what the ledger holds (by key); ``excluded``: the unticked keys; ``linked``:
     Perma links found beside the same URL elsewhere in the documents (by key)."""
     groups: dict[str, list[Planned]] = {}
+    places = markdown_places(scan.data.decode("utf-8-sig", "replace")) if scan.format == "markdown" else None
     for citation in scan.citations:
         action, note, perma = _plan(citation, known, excluded, linked)
         checkable = citation.state == "archive" and citation.key not in linked
-        groups.setdefault(group_label(citation.cited.location), []).append(
+        groups.setdefault(group_label(citation.cited.location, places), []).append(
             Planned(
                 citation.key, citation.cited.url, citation.cited.location, context_of(scan, citation),
                 action, note, checked=checkable and citation.key not in excluded, checkable=checkable,
