@@ -198,7 +198,8 @@ class Desk:
         return next((c for c in self._folders.choices if c.id == wanted), None)
 
     def select_folder(self, folder_id: int) -> engine.FolderChoice:
-        """Choose the folder to archive into."""
+        """Choose the folder to archive into (one of the account's folders)."""
+        self.folders()
         choice = self.folder(folder_id)
         if choice is None or not choice.selectable:
             raise UsageError("choose one of the folders listed (read-only and sponsored roots cannot hold links)")
@@ -213,6 +214,7 @@ class Desk:
             raise UsageError("give the new folder a name")
         if len(clean) > 255:
             raise UsageError("the folder name is too long (at most 255 characters)")
+        self.folders()
         if self.folder(parent_id) is None:
             raise UsageError("choose the folder to create it in")
         created = engine.create_subfolder(self.connection(), parent_id, clean)

@@ -20,10 +20,10 @@ BASE = f"http://127.0.0.1:{PORT}"
 FAST = ArchiveOptions(folder_id=0, poll_initial=0.02, poll_max=0.1)
 
 
-def desk_config(sandbox: Sandbox, tmp_path: Path, **overrides: Any) -> DeskConfig:
-    """A desk on ``sandbox`` with its ledger and config file in ``tmp_path`` and no key yet."""
+def desk_config(box: Sandbox, tmp_path: Path, **overrides: Any) -> DeskConfig:
+    """A desk on the sandbox ``box`` with its ledger and config file in ``tmp_path`` and no key yet."""
     values: dict[str, Any] = {
-        "api_url": sandbox.base_url,
+        "api_url": box.base_url,
         "ledger_path": tmp_path / "ledger.sqlite3",
         "config_path": tmp_path / "config.ini",
         "options": FAST,
