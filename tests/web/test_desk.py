@@ -55,7 +55,7 @@ def test_the_default_folder_is_preselected(sandbox: Sandbox, tmp_path: Path, spe
     desk = Desk(desk_config(sandbox, tmp_path, api_key=DEMO_API_KEY, default_folder=spec))
     try:
         choices = desk.folders()
-        assert [c.kind for c in choices][0] == "organization"  # organization folders first
+        assert next(c.kind for c in choices) == "organization"  # organization folders first
         personal = next(c for c in choices if c.name == "Personal Links")
         assert personal.quota == 10
         chosen = desk.folder()

@@ -120,5 +120,5 @@ def test_an_unticked_url_is_left_out_of_the_documents_and_the_report(
     missing = {c.cited.url for _, c in permify.check_documents([out])}
     assert missing == {left_out, "https://capture-fails.example.com/p"}
     assert not sandbox.links(url=left_out)
-    report = page.get([d for d in page.downloads() if d.endswith(".json")][0]).get_json()
+    report = page.get(next(d for d in page.downloads() if d.endswith(".json"))).get_json()
     assert {r["url"]: r["status"] for r in report}[left_out] == "skipped"
