@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from ..errors import AuthenticationError, PermifyError
 from .desk import Desk
+from .engine import linked_in_documents
 from .runs import STATE_HELP
 from .security import TOKEN_HEADER, cookie_name, host_allowed, same_token
 from .views import plan_document
@@ -101,6 +102,16 @@ def create_app(desk: Desk, *, token: str, port: int) -> Flask:
 
     # ------------------------------------------------------------------ the page
 
+    def run_context() -> dict[str, Any]:
+        run = desk.run
+        return {
+            "desk": desk,
+            "run": run,
+            "rows": run.snapshot() if run else [],
+            "counts": run.counts() if run else {},
+            "state_help": STATE_HELP,
+        }
+
     def context() -> dict[str, Any]:
         folders, folder_error = [], None
         if desk.has_key:
@@ -113,8 +124,6 @@ def create_app(desk: Desk, *, token: str, port: int) -> Flask:
                 folder_error = str(error)
         scans = desk.scans()
         known = desk.known()
-        from .engine import linked_in_documents
-
         linked = {k: o.perma_url or "" for k, o in linked_in_documents([s for _, s in scans]).items()}
         documents = [
             (upload, plan_document(upload.scan, known, desk.excluded, linked)) for upload in desk.uploads.values()
@@ -123,18 +132,13 @@ def create_app(desk: Desk, *, token: str, port: int) -> Flask:
         to_archive = {p.key for p in planned if p.action == "archive"}
         to_reuse = {p.key for p in planned if p.action == "reuse"}
         left_out = {p.key for p in planned if p.action == "leave"}
-        run = desk.run
         return {
-            "desk": desk,
+            **run_context(),
             "folders": folders,
             "folder_error": folder_error,
             "chosen": desk.folder(),
             "documents": documents,
             "summary": {"archive": len(to_archive), "reuse": len(to_reuse), "leave": len(left_out)},
-            "run": run,
-            "rows": run.snapshot() if run else [],
-            "counts": run.counts() if run else {},
-            "state_help": STATE_HELP,
             "token": token,
         }
 
@@ -146,7 +150,8 @@ def create_app(desk: Desk, *, token: str, port: int) -> Flask:
     def part(name: str) -> str:
         if name not in _PARTS:
             abort(404)
-        return render_template(f"_{name}.html", **context())
+        # the run's part is redrawn twice a second while archiving: it needs the run only
+        return render_template(f"_{name}.html", **(run_context() if name == "run" else context()))
 
     @app.get("/api/run")
     def run_status() -> Response:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from web_browser import chromium, require_browser, screenshot, wait_until
+from web_browser import chromium, clipped_screenshot, require_browser, screenshot, wait_until
 
 import permify
 from permify.sandbox import DEMO_API_KEY
@@ -98,6 +98,7 @@ def test_an_editor_archives_three_manuscripts(served: Serving, tmp_path: Path) -
         wait_until(lambda: "1 left out" in driver.find_element(By.CSS_SELECTOR, "[data-part=summary]").text,
                    "the summary")
         screenshot(driver, shots / "4-unticked.png")
+        clipped_screenshot(driver, shots / "readme-files.png", "section[aria-labelledby=h-files]")
 
         # 5. archive, with live progress; every row reaches its final state
         driver.find_element(By.ID, "archive").click()
@@ -111,6 +112,7 @@ def test_an_editor_archives_three_manuscripts(served: Serving, tmp_path: Path) -
         live = driver.find_element(By.ID, "run-live").text
         assert live.startswith("Finished:")
         screenshot(driver, shots / "6-results.png")
+        clipped_screenshot(driver, shots / "readme-results.png", "section[aria-labelledby=h-archive]")
 
         # 6. download everything as one zip, through the browser
         driver.find_element(By.CSS_SELECTOR, ".dl-zip a").click()

@@ -74,3 +74,22 @@ def screenshot(driver: Any, path: Path, *, width: int = 1280) -> Path:
     driver.save_screenshot(str(path))
     driver.set_window_size(width, 900)
     return path
+
+
+def clipped_screenshot(driver: Any, path: Path, css: str, *, width: int = 900, height: int = 760) -> Path:
+    """Save the top ``height`` pixels of the element matching ``css``, with the window ``width``
+    wide (for the README: small pictures of one step)."""
+    import base64
+
+    driver.set_window_size(width, 1000)
+    element = driver.find_element("css selector", css)
+    x, y, w, h = driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height];", element)
+    clip = {"x": max(x - 12, 0), "y": max(y - 12, 0), "width": min(w + 24, width), "height": min(h + 24, height),
+            "scale": 1}
+    shot = driver.execute_cdp_cmd("Page.captureScreenshot", {"format": "png", "clip": clip,
+                                                             "captureBeyondViewport": True})
+    path.write_bytes(base64.b64decode(shot["data"]))
+    driver.set_window_size(1280, 900)
+    return path

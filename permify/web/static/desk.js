@@ -80,7 +80,7 @@
     var total = done + (c.queued || 0) + (c.capturing || 0) + (c.cancelled || 0);
     if (data.status === "running") { return "Archiving: " + done + " of " + total + " done."; }
     if (data.status === "done") {
-      return "Finished: " + (c.captured || 0) + " archived, " + (c.reused || 0) + " reused, " + (c.failed || 0) + " failed.";
+      return "Finished: " + (c.captured || 0) + " captured, " + (c.reused || 0) + " reused, " + (c.failed || 0) + " failed.";
     }
     if (data.status === "cancelled") { return "Cancelled after " + done + " of " + total + "."; }
     if (data.status === "error") { return "Archiving stopped: " + (data.error || "an error"); }
