@@ -4,22 +4,25 @@ Run ``python bench/bench_bibtex.py`` from the repository root. It generates a .b
 3,000 entries in mixed real-world styles (aligned and unaligned ``=``, tabs and spaces, quotes
 and braces, trailing comma or not, one-line entries, ``@string`` macros with ``#``
 concatenation, ``\\url`` in ``howpublished``, bare URLs in ``note``, entries without URLs),
-then times, best of 7 (the two sides interleaved):
+then times, interleaved (bibtexparser, permify, bibtexparser, permify, ...; ``--rounds``
+pairs, 7 by default):
 
+* bibtexparser 2.x ``parse_string(src)`` with its default middleware stack (parsing only), and
 * permify: ``BibtexAdapter().parse`` plus ``rewrite`` with a fake Perma link for every
-  citation (bytes in, bytes out: the whole work of the BibTeX adapter), and
-* bibtexparser 2.x ``parse_string(src)`` with its default middleware stack (parsing only).
+  citation (bytes in, bytes out: the whole work of the BibTeX adapter).
 
-The goal is permify <= 1.5x bibtexparser's time.
+The goal is a median per-pair ratio permify / bibtexparser <= 1.5x. Exit status 1 if it is
+missed.
 """
 
 from __future__ import annotations
 
-import gc
+import argparse
 import random
 import sys
-import time
 from pathlib import Path
+
+from _timing import Comparison, interleave, print_ratio, print_times
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -30,7 +33,6 @@ from permify.formats.bibtex.adapter import BibtexAdapter
 from permify.sandbox.state import GUID_ALPHABET
 
 ENTRIES = 3_000
-ROUNDS = 7
 ALPHABET = GUID_ALPHABET  # the sandbox's, which is Perma's
 HOSTS = ("www.supremecourt.gov", "www.congress.gov", "www.nytimes.com", "www.ftc.gov",
          "eur-lex.europa.eu", "www.theguardian.com", "www.law.cornell.edu", "www.reuters.com")
@@ -93,31 +95,25 @@ def permify_run(data: bytes) -> bytes:
     return doc.rewrite(links, RewriteOptions())
 
 
-def timed(fn, *args) -> float:  # type: ignore[no-untyped-def]
-    """One run of ``fn(*args)``, in seconds, starting from a collected heap."""
-    gc.collect()
-    start = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - start
+def main(argv: list[str] | None = None) -> int:
+    """Generate, check, time both sides interleaved and print the figures and the goal."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved pairs (default 7)")
+    args = parser.parse_args(argv)
 
-
-def main() -> None:
-    """Generate, check, time (best of ROUNDS, the two sides interleaved) and print."""
     src = make_bib(random.Random(2024))
     data = src.encode("utf-8")
     out = permify_run(data)
     doc = BibtexAdapter().parse(data, "bench.bib")
     assert len(bibtexparser.parse_string(out.decode()).entries) == ENTRIES
     print(f"input: {ENTRIES} entries, {len(data) / 1e6:.2f} MB, {len(doc.citations)} cited URLs")
-    ours = theirs = float("inf")
-    # Interleaved, so that a burst of load on a shared machine hits both sides alike.
-    for _ in range(ROUNDS):
-        ours = min(ours, timed(permify_run, data))
-        theirs = min(theirs, timed(bibtexparser.parse_string, src))
-    print(f"permify parse + rewrite:             {ours * 1000:8.1f} ms")
-    print(f"bibtexparser.parse_string (default): {theirs * 1000:8.1f} ms")
-    print(f"ratio: {ours / theirs:.2f}x (goal <= 1.5x)")
+    times = interleave(args.rounds, {"bibtexparser": lambda: bibtexparser.parse_string(src),
+                                     "permify": lambda: permify_run(data)})
+    print_times(times, {"bibtexparser": "bibtexparser.parse_string (default)",
+                        "permify": "permify parse + rewrite"})
+    met = print_ratio("permify / bibtexparser", Comparison(times["permify"], times["bibtexparser"]), goal=1.5)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -2,23 +2,26 @@
 
 Run ``python bench/bench_markdown.py`` from the repository root. It writes a ~2 MB Markdown
 file with 5,000 cited URLs (inline, reference, autolink, bare, footnotes, plus code and
-images that must be skipped) to a temporary directory, then times, best of 3:
+images that must be skipped) to a temporary directory, then times, interleaved (pandoc,
+permify, pandoc, permify, ...; ``--rounds`` pairs, 5 by default):
 
+* pandoc (the binary shipped by pypandoc-binary) reading the file to its JSON AST, and
 * permify: ``MarkdownAdapter().parse`` plus ``urls.classify`` of every citation (what
-  ``permify urls`` does), and
-* pandoc (the binary shipped by pypandoc-binary) reading the same file to its JSON AST.
+  ``permify urls`` does).
 
-The goal is permify <= 0.5x pandoc's time.
+The goal is a median per-pair ratio permify / pandoc <= 0.5x. Exit status 1 if it is missed.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _timing import Comparison, interleave, print_ratio, print_times
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -67,18 +70,12 @@ def make_document(rng: random.Random) -> str:
     return "\n".join([*paras, "", *defs, "", *notes]) + "\n"
 
 
-def best_of(n: int, fn) -> float:  # type: ignore[no-untyped-def]
-    """The fastest of ``n`` wall-clock runs of ``fn``, in seconds."""
-    times = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+def main(argv: list[str] | None = None) -> int:
+    """Generate the file, time both sides interleaved, print the figures and the goal."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved pairs (default 5)")
+    args = parser.parse_args(argv)
 
-
-def main() -> None:
-    """Generate the file, time both, print the figures."""
     import pypandoc
 
     pandoc = pypandoc.get_pandoc_path()
@@ -97,14 +94,13 @@ def main() -> None:
                            check=True, stdout=subprocess.DEVNULL)
 
         doc = MarkdownAdapter().parse(data, str(path))
-        t_permify = best_of(3, permify_run)
-        t_pandoc = best_of(3, pandoc_run)
-    print(f"file: {len(data) / 1e6:.2f} MB, {len(doc.citations)} citations, "
-          f"{len(doc.warnings)} warnings")
-    print(f"permify (parse + classify): {t_permify:.3f} s (best of 3)")
-    print(f"pandoc -f markdown -t json: {t_pandoc:.3f} s (best of 3)")
-    print(f"ratio permify/pandoc: {t_permify / t_pandoc:.2f}x (goal <= 0.5x)")
+        print(f"file: {len(data) / 1e6:.2f} MB, {len(doc.citations)} citations, "
+              f"{len(doc.warnings)} warnings")
+        times = interleave(args.rounds, {"pandoc": pandoc_run, "permify": permify_run})
+    print_times(times, {"pandoc": "pandoc -f markdown -t json", "permify": "permify (parse + classify)"})
+    met = print_ratio("permify / pandoc", Comparison(times["permify"], times["pandoc"]), goal=0.5)
+    return 0 if met else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -8,6 +8,10 @@ use only what is exported here::
     result = permify.archive_document("article.docx", folder="Law Review/Vol 12/Smith")
     print(result.counts)                     # {'archived': 41, 'reused': 3, 'failed': 1, 'skipped': 6}
 
+    with permify.ArchiveSite(folder="Law Review/Vol 12") as site:   # where to archive, resolved once
+        result = permify.archive_documents(["a.md", "refs.bib"], site=site,
+                                           progress=lambda event: print(event.kind, event.message))
+
     with permify.PermaClient(api_key) as perma:   # the whole Perma.cc API
         for folder in perma.list_top_folders():
             print(folder.id, folder.name)
@@ -26,8 +30,17 @@ from .api import (
     scan_documents,
 )
 from .archiving.archiver import Archiver
-from .archiving.ledger import Ledger, default_ledger_path
-from .archiving.outcomes import ArchiveOptions, Outcome, UrlRequest
+from .archiving.folder_ledger import FolderLedger
+from .archiving.ledger import Ledger, LedgerEntry, LedgerStatus, default_ledger_path
+from .archiving.outcomes import (
+    ArchiveOptions,
+    Outcome,
+    OutcomeStatus,
+    ProgressCallback,
+    ProgressEvent,
+    ProgressKind,
+    UrlRequest,
+)
 from .documents import Citation, DocumentScan, scan_document, url_requests
 from .errors import (
     AuthenticationError,
@@ -52,15 +65,18 @@ from .errors import (
     UsageError,
     ValidationError,
 )
+from .exit_status import ExitStatus
 from .formats.base import CitedUrl, RewriteOptions
 from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
 from .perma.folders import folder_tree, resolve_folder
 from .report import ReportRow, build_report, write_report
+from .site import ArchiveSite
 from .urls import classify, dedupe_key, find_urls
 
 __all__ = [
     "Archive",
     "ArchiveOptions",
+    "ArchiveSite",
     "Archiver",
     "AuthenticationError",
     "Batch",
@@ -69,22 +85,30 @@ __all__ = [
     "CitedUrl",
     "ConfigError",
     "DocumentScan",
+    "ExitStatus",
     "Folder",
+    "FolderLedger",
     "InputError",
     "Interrupted",
     "InvalidGuidError",
     "Ledger",
+    "LedgerEntry",
     "LedgerError",
+    "LedgerStatus",
     "NetworkError",
     "NotFoundError",
     "Organization",
     "Outcome",
+    "OutcomeStatus",
     "OutputError",
     "PermaClient",
     "PermaError",
     "PermaSession",
     "PermifyError",
     "PermissionDeniedError",
+    "ProgressCallback",
+    "ProgressEvent",
+    "ProgressKind",
     "QuotaExceededError",
     "RateLimitedError",
     "ReportRow",

@@ -15,12 +15,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from .archiving.archiver import Archiver
-from .archiving.ledger import Ledger, default_ledger_path
 from .archiving.outcomes import ArchiveOptions, Outcome, ProgressCallback, UrlRequest
-from .config import Settings, load_settings
 from .documents import (
     Citation,
     DocumentScan,
@@ -30,11 +26,10 @@ from .documents import (
     scan_document,
     url_requests,
 )
-from .errors import ConfigError, UsageError
+from .errors import UsageError
 from .formats.base import RewriteOptions
-from .perma.client import PermaClient
-from .perma.folders import resolve_folder
 from .report import ReportRow, build_report, summary_counts
+from .site import ArchiveSite
 from .urls import perma_guid
 
 __all__ = [
@@ -99,114 +94,79 @@ def _output_for(path: str, output: str | Path | None, in_place: bool, count: int
 
 
 @contextlib.contextmanager
-def _resources(
-    api_key: str | None, api_url: str | None, client: PermaClient | None, ledger: Ledger | str | Path | None,
-    folder: str | int | None,
-) -> Iterator[tuple[PermaClient, Ledger, Settings]]:
-    settings = load_settings(api_key=api_key, api_url=api_url, folder=None if folder is None else str(folder))
-    own_client = client is None
-    the_client = client or PermaClient(settings.api_key, settings.api_url)
-    own_ledger = not isinstance(ledger, Ledger)
-    the_ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger or settings.ledger or default_ledger_path())
-    try:
-        yield the_client, the_ledger, settings
-    finally:
-        if own_ledger:
-            the_ledger.close()
-        if own_client:
-            the_client.close()
-
-
-def _api_host(client: PermaClient) -> str:
-    return urlsplit(client.session.base_url).netloc
-
-
-def _folder_id(client: PermaClient, ledger: Ledger, spec: str | None, *, create: bool) -> int:
-    if not spec:
-        raise ConfigError("no Perma folder: pass --folder ID or --folder 'Name/Sub', or set PERMIFY_FOLDER")
-    cached = ledger.folder_id(_api_host(client), spec)
-    if cached is not None:
-        return cached
-    folder_id = resolve_folder(client, spec, create=create).id
-    ledger.remember_folder(_api_host(client), spec, folder_id)
-    return folder_id
+def _site_for(site: ArchiveSite | None, folder: str | int | None, api_key: str | None) -> Iterator[ArchiveSite]:
+    """``site`` as given (the caller closes it), or one built from the keywords and the settings."""
+    if site is not None:
+        if folder is not None or api_key is not None:
+            raise UsageError("pass the folder and the API key to the ArchiveSite, not beside it")
+        yield site
+        return
+    with ArchiveSite(folder=folder, api_key=api_key) as built:
+        yield built
 
 
 def ensure_archives(
     requests: Sequence[UrlRequest],
     *,
+    site: ArchiveSite | None = None,
     folder: str | int | None = None,
     api_key: str | None = None,
-    api_url: str | None = None,
-    client: PermaClient | None = None,
-    ledger: Ledger | str | Path | None = None,
-    create_folder: bool = False,
     options: ArchiveOptions | None = None,
     progress: ProgressCallback | None = None,
 ) -> dict[str, Outcome]:
-    """Archive each unique URL exactly once in ``folder``; the building block of every front end.
+    """Archive each unique URL exactly once in the site's folder; the building block of every front end.
 
-    When the ledger already knows every URL (and the folder), no HTTP request is made at all.
+    ``site`` says where (see :class:`ArchiveSite`); without it one is built from ``folder``,
+    ``api_key`` and the settings. ``options`` tunes the archiver (its ``folder_id`` is filled
+    in). When the ledger already knows every URL (and the folder), no HTTP request is made.
     """
     if not requests:
         return {}
-    with _resources(api_key, api_url, client, ledger, folder) as (the_client, the_ledger, settings):
+    with _site_for(site, folder, api_key) as where:
         dry_run = bool(options and options.dry_run)
-        folder_id = _folder_id(the_client, the_ledger, settings.folder, create=create_folder and not dry_run)
+        folder_id = where.folder_id(create=where.create_folder and not dry_run)
         opts = replace(options, folder_id=folder_id) if options else ArchiveOptions(folder_id=folder_id)
-        return Archiver(the_client, the_ledger, opts, progress=progress).ensure(requests)
+        return where.archiver(opts, progress=progress).ensure(requests)
 
 
 def known_archives(
     requests: Sequence[UrlRequest],
     *,
+    site: ArchiveSite | None = None,
     folder: str | int | None = None,
-    api_url: str | None = None,
-    ledger: Ledger | str | Path | None = None,
 ) -> dict[str, Outcome]:
     """What the ledger alone knows of these URLs (completed captures only), with no network at all.
 
-    The folder must have been resolved by an earlier run (or be an id). Used offline by the
-    pandoc filter so that a build without network still gets the Perma links it had.
+    Each outcome is ``reused`` and carries ``captured_on``, the day the ledger recorded the
+    archive. The folder must have been resolved by an earlier run (or be an id). Used by the
+    pandoc filter so that a build without network still gets the Perma links it had, and for
+    the dates of Robust Links. Never creates a ledger.
     """
-    settings = load_settings(api_url=api_url, folder=None if folder is None else str(folder))
-    host = urlsplit(settings.api_url).netloc
-    spec = settings.folder or ""
-    if isinstance(ledger, Ledger):
-        return _ledger_outcomes(ledger, host, spec, requests)
-    path = Path(ledger or settings.ledger or default_ledger_path())
-    if not path.exists():  # never create a ledger just to look into it
-        return {}
-    with Ledger(path) as book:
-        return _ledger_outcomes(book, host, spec, requests)
-
-
-def _ledger_outcomes(ledger: Ledger, host: str, spec: str, requests: Sequence[UrlRequest]) -> dict[str, Outcome]:
-    folder_id = ledger.folder_id(host, spec)
-    if folder_id is None and spec.isdigit():
-        folder_id = int(spec)
-    if folder_id is None:
-        return {}
-    found: dict[str, Outcome] = {}
-    for req in requests:
-        entry = ledger.get(host, folder_id, req.key)
-        if entry is not None and entry.status == "completed" and entry.guid:
-            found[req.key] = Outcome(req.key, req.url, "reused", entry.guid, None, req.locations)
-    return found
+    with _site_for(site, folder, None) as where:
+        folder_id = where.known_folder_id()
+        ledger = where.existing_ledger()
+        if folder_id is None or ledger is None:
+            return {}
+        book = ledger.scoped(where.api_host, folder_id)
+        found: dict[str, Outcome] = {}
+        for req in requests:
+            entry = book.get(req.key)
+            if entry is not None and entry.status == "completed" and entry.guid:
+                found[req.key] = Outcome(
+                    req.key, req.url, "reused", entry.guid, None, req.locations, captured_on=entry.created_at[:10]
+                )
+        return found
 
 
 def archive_documents(
     paths: Sequence[str | Path],
     *,
+    site: ArchiveSite | None = None,
     folder: str | int | None = None,
     api_key: str | None = None,
-    api_url: str | None = None,
-    client: PermaClient | None = None,
-    ledger: Ledger | str | Path | None = None,
     output: str | Path | None = None,
     in_place: bool = False,
     backup: bool = True,
-    create_folder: bool = False,
     options: ArchiveOptions | None = None,
     rewrite: RewriteOptions | None = None,
     fmt: str | None = None,
@@ -215,10 +175,10 @@ def archive_documents(
 ) -> RunResult:
     """Archive every URL the documents cite, exactly once, and write them back with Perma links.
 
-    Parameters mirror ``permify archive``. ``folder`` is an id or a path of folder names
-    (default ``PERMIFY_FOLDER``). ``client``/``ledger`` may be given ready-made (tests, the
-    pandoc filter); otherwise they are built from ``api_key``/``api_url`` and the settings.
-    ``options`` tunes the archiver (its ``folder_id`` is filled in). Output goes to ``output``,
+    Parameters mirror ``permify archive``. ``site`` says where to archive (see
+    :class:`ArchiveSite`: settings, client, ledger, folder); without it one is built from
+    ``folder`` (an id or a path of folder names, default ``PERMIFY_FOLDER``), ``api_key`` and
+    the settings. ``options`` tunes the archiver (its ``folder_id`` is filled in). Output goes to ``output``,
     or in place (keeping ``<name>.orig`` when ``backup``), or to ``<stem>.perma<suffix>``.
     A dry run writes nothing and creates nothing.
     """
@@ -233,10 +193,7 @@ def archive_documents(
     outcomes: dict[str, Outcome] = _already_linked(scans)
     requests = [r for r in url_requests(scans) if r.key not in outcomes]
     outcomes.update(
-        ensure_archives(
-            requests, folder=folder, api_key=api_key, api_url=api_url, client=client, ledger=ledger,
-            create_folder=create_folder, options=options, progress=progress,
-        )
+        ensure_archives(requests, site=site, folder=folder, api_key=api_key, options=options, progress=progress)
     )
     result = RunResult(scans, outcomes, build_report(scans, outcomes))
     if options is not None and options.dry_run:

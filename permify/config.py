@@ -1,5 +1,9 @@
 """Settings from flags, the environment and the config file, in that order of precedence.
 
+The same precedence serves the command line (:func:`load_settings`) and the pandoc filter
+(where the document's ``permify:`` metadata plays the part of the flags): both pick each value
+with :meth:`SettingSources.pick`.
+
 Environment: ``PERMA_API_KEY``, ``PERMA_API_URL``, ``PERMIFY_FOLDER``, ``PERMIFY_LEDGER``, and
 ``PERMIFY_CONFIG`` (the config file's path). The config file is INI, in the user config
 directory (see docs/architecture.md#configuration)::
@@ -21,7 +25,7 @@ from pathlib import Path
 from .errors import ConfigError
 from .perma.session import DEFAULT_BASE_URL
 
-__all__ = ["Settings", "default_config_path", "load_settings", "read_config_file"]
+__all__ = ["SettingSources", "Settings", "default_config_path", "load_settings", "read_config_file"]
 
 
 def default_config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -65,6 +69,34 @@ def read_config_file(path: Path) -> dict[str, str]:
     return {k: v.strip() for k, v in parser.items("permify") if v.strip()}
 
 
+class SettingSources:
+    """Where a setting may come from besides an explicit value: the environment ``env`` and
+    the config file (``PERMIFY_CONFIG`` or the default path), which is read on first need."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, config_path: Path | None = None) -> None:
+        self.env = os.environ if env is None else env
+        self.config_path = config_path or default_config_path(self.env)
+        self._file: dict[str, str] | None = None
+
+    @property
+    def file(self) -> dict[str, str]:
+        """The config file's ``[permify]`` values (read once). Raises
+        :class:`~permify.errors.ConfigError` when the file exists but cannot be read."""
+        if self._file is None:
+            self._file = read_config_file(self.config_path)
+        return self._file
+
+    def pick(self, explicit: object, env_name: str, file_key: str) -> object | None:
+        """``explicit`` unless it is None, else the environment variable ``env_name`` unless it
+        is blank, else the config file's ``file_key``, else None."""
+        if explicit is not None:
+            return explicit
+        value = self.env.get(env_name, "").strip()
+        if value:
+            return value
+        return self.file.get(file_key)
+
+
 def load_settings(
     *,
     api_key: str | None = None,
@@ -75,16 +107,12 @@ def load_settings(
     config_path: Path | None = None,
 ) -> Settings:
     """Merge explicit values (flags) over the environment over the config file over defaults."""
-    env = os.environ if env is None else env
-    path = config_path or default_config_path(env)
-    cfg = read_config_file(path)
+    sources = SettingSources(env, config_path)
+    sources.file  # noqa: B018 -- a broken config file is reported even when flags set everything
 
-    def pick(flag: object, env_name: str, cfg_name: str) -> str | None:
-        if flag not in (None, ""):
-            return str(flag)
-        if env.get(env_name, "").strip():
-            return env[env_name].strip()
-        return cfg.get(cfg_name)
+    def pick(flag: object, env_name: str, file_key: str) -> str | None:
+        value = sources.pick(None if flag == "" else flag, env_name, file_key)  # an empty flag is no flag
+        return None if value is None else str(value)
 
     ledger_value = pick(ledger, "PERMIFY_LEDGER", "ledger")
     return Settings(
@@ -92,5 +120,5 @@ def load_settings(
         api_url=(pick(api_url, "PERMA_API_URL", "api_url") or DEFAULT_BASE_URL).rstrip("/"),
         folder=pick(folder, "PERMIFY_FOLDER", "folder"),
         ledger=Path(ledger_value).expanduser() if ledger_value else None,
-        config_path=path,
+        config_path=sources.config_path,
     )

@@ -25,6 +25,7 @@ __all__ = [
     "DocumentScan",
     "atomic_write",
     "default_output_path",
+    "perma_links_for",
     "scan_document",
     "url_requests",
 ]

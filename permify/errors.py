@@ -152,12 +152,41 @@ class NetworkError(PermaError):
     """Raised when the API cannot be reached (DNS, refused connection, TLS, timeout) after retries."""
 
 
+class RequestTimeoutError(NetworkError):
+    """Raised when a request that is safe to repeat got no complete answer in time, retries included.
+
+    Every attempt has a deadline (``timeout``: connecting, waiting, and reading the whole
+    body), and the retries share a total budget. The message names the ``--timeout`` option.
+    Attributes: ``timeout``, the per-attempt deadline in seconds.
+    """
+
+    def __init__(self, message: str, *, timeout: float | None = None, **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.timeout = timeout
+
+
+class ProtocolError(PermaError):
+    """Raised when an answer breaks the Perma API's contract, so nothing in it can be trusted.
+
+    For example an archive whose GUID is not a Perma GUID (``../../etc``, markup, escapes),
+    a list that never ends or repeats a page, a redirect loop, or a body far larger than any
+    real answer. Nothing from such an answer reaches a document or the ledger. Check that
+    ``PERMA_API_URL`` points at Perma. Attributes: ``field`` (what was wrong, e.g. ``guid``)
+    and ``value`` (the offending value, made safe to show and shortened).
+    """
+
+    def __init__(self, message: str, *, field: str | None = None, value: str | None = None, **kw: object):
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.field = field
+        self.value = value
+
+
 class UnknownOutcomeError(PermaError):
     """Raised when a POST may have reached the server but no answer came back.
 
-    A timeout after sending, a dropped connection, or a 5xx on a create: the archive may
-    exist. It is never re-sent blindly; the archiver reconciles with the folder and the
-    user's recent batches first. ``cause`` is the underlying error.
+    A timeout after sending, a dropped connection, a 5xx, or a redirect (never followed with
+    the body sent again) on a create: the archive may exist. It is never re-sent blindly; the
+    archiver reconciles with the folder and the user's recent batches first. ``cause`` is the underlying error.
     """
 
     def __init__(self, message: str, *, cause: BaseException | None = None, **kw: object):

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .archiving.outcomes import Outcome
+from .archiving.outcomes import Outcome, OutcomeStatus
 from .documents import Citation, DocumentScan, atomic_write
 from .errors import UsageError
 from .urls import perma_guid
@@ -25,7 +25,7 @@ class ReportRow:
     """One unique URL: ``status`` is archived, reused, failed or skipped (or would-archive in a dry run)."""
 
     url: str
-    status: str
+    status: OutcomeStatus
     guid: str | None
     perma_url: str | None
     locations: tuple[str, ...]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 __all__ = [
-    "PERMA_LINK_RE",
+    "PERMA_URL_RE",
     "Classification",
     "UrlMatch",
     "classify",
@@ -21,6 +21,7 @@ __all__ = [
     "find_urls",
     "is_perma_link",
     "perma_guid",
+    "perma_url",
     "trim_url",
 ]
 
@@ -34,10 +35,15 @@ _TRAILING = ".,;:!?'\"*_~\u2026"
 _CLOSERS = {")": "(", "]": "["}
 _OPENERS = {"(": ")", "[": "]"}
 
-#: A Perma link as permify writes it (and as users paste it): https://perma.cc/GUID.
-PERMA_LINK_RE = re.compile(
+#: A Perma link as permify writes it (and as users paste it): https://perma.cc/GUID; group 1
+#: is the GUID as written. The one pattern that recognises a Perma link; build one with
+#: :func:`perma_url`.
+PERMA_URL_RE = re.compile(
     r"https?://(?:www\.)?perma\.cc/([A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])"
 )
+
+#: Where a Perma archive is shown to readers; every Perma link permify writes starts with it.
+_PERMA_SITE = "https://perma.cc/"
 
 # Hosts whose pages are archived copies. Not archive.org itself: its own pages (the Wayback
 # Machine's "about" page, a collection) are ordinary citations.
@@ -105,14 +111,20 @@ def find_urls(text: str) -> list[UrlMatch]:
     return found
 
 
+def perma_url(guid: str) -> str:
+    """The public Perma link of the archive ``guid``: ``https://perma.cc/GUID``, the GUID as given."""
+    return _PERMA_SITE + guid
+
+
 def is_perma_link(url: str) -> bool:
     """True for a ``https://perma.cc/GUID`` link (the kind permify inserts)."""
-    return PERMA_LINK_RE.fullmatch(url.rstrip("/")) is not None
+    # Every match contains "perma.cc/": the substring test keeps the regex off most URLs.
+    return "perma.cc/" in url and PERMA_URL_RE.fullmatch(url.rstrip("/")) is not None
 
 
 def perma_guid(url: str) -> str | None:
     """The GUID of a Perma link, upper-cased, or None if ``url`` is not one."""
-    m = PERMA_LINK_RE.fullmatch(url.rstrip("/"))
+    m = PERMA_URL_RE.fullmatch(url.rstrip("/"))
     return m.group(1).upper() if m else None
 
 

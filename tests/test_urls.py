@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from permify.urls import (
+    PERMA_URL_RE,
     Classification,
     UrlMatch,
     classify,
@@ -14,6 +15,7 @@ from permify.urls import (
     find_urls,
     is_perma_link,
     perma_guid,
+    perma_url,
     trim_url,
 )
 
@@ -187,6 +189,12 @@ def test_perma_links() -> None:
     assert not is_perma_link("https://example.com/ABCD-2345")
     assert perma_guid("https://perma.cc/abcd-2345") == "ABCD-2345"
     assert perma_guid("https://example.com/") is None
+
+
+def test_perma_url_is_recognised_as_a_perma_link() -> None:
+    assert perma_url("ABCD-2345") == "https://perma.cc/ABCD-2345"
+    assert PERMA_URL_RE.fullmatch(perma_url("ABCD-2345"))
+    assert perma_guid(perma_url("abcd-2345")) == "ABCD-2345"
 
 
 # ---------------------------------------------------------------- property-based

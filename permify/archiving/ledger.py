@@ -24,10 +24,30 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 from ..errors import LedgerError
+from ..urls import perma_url
 
-__all__ = ["Intent", "Ledger", "LedgerEntry", "default_ledger_path"]
+if TYPE_CHECKING:
+    from .folder_ledger import FolderLedger
+
+__all__ = [
+    "Claims",
+    "Intent",
+    "IntentState",
+    "Ledger",
+    "LedgerEntry",
+    "LedgerStatus",
+    "default_ledger_path",
+]
+
+#: What the ledger knows of a URL's archive: its capture is ``pending``, ``completed`` or
+#: ``failed``, or Perma rejected the URL (``invalid``, no GUID).
+LedgerStatus = Literal["pending", "completed", "failed", "invalid"]
+
+#: An intent is ``claimed`` (nothing sent yet) or ``sending`` (a create may have reached Perma).
+IntentState = Literal["claimed", "sending"]
 
 SCHEMA_VERSION = 1
 _APP_ID = 0x7065726D  # "perm": marks the file as a permify ledger (PRAGMA application_id)
@@ -93,7 +113,7 @@ class LedgerEntry:
     url_key: str
     url: str
     guid: str | None
-    status: str
+    status: LedgerStatus
     message: str | None
     created_at: str
     updated_at: str
@@ -102,7 +122,7 @@ class LedgerEntry:
     @property
     def perma_url(self) -> str | None:
         """``https://perma.cc/GUID`` when there is a GUID."""
-        return f"https://perma.cc/{self.guid}" if self.guid else None
+        return perma_url(self.guid) if self.guid else None
 
 
 @dataclass(frozen=True)
@@ -114,7 +134,7 @@ class Intent:
     url_key: str
     url: str
     owner: str
-    state: str
+    state: IntentState
     started_at: float
     sent_at: float | None
     heartbeat_at: float
@@ -231,7 +251,7 @@ class Ledger:
             url_key=row["url_key"],
             url=row["url"],
             guid=row["guid"],
-            status=row["status"],
+            status=cast(LedgerStatus, row["status"]),
             message=row["message"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
@@ -262,7 +282,7 @@ class Ledger:
         url: str,
         *,
         guid: str | None,
-        status: str,
+        status: LedgerStatus,
         message: str | None = None,
         locations: Iterable[str] = (),
     ) -> None:
@@ -355,10 +375,10 @@ class Ledger:
 
     def claim(
         self, api_host: str, folder_id: int, urls: dict[str, str], *, stale_after: float = 600.0
-    ) -> tuple[list[str], list[Intent], list[str]]:
+    ) -> Claims:
         """Atomically claim URLs (``{url_key: url}``) for creation by this process.
 
-        Returns ``(claimed, orphaned, busy)``: keys now claimed by us; intents left by a process
+        Returns :class:`Claims` ``(claimed, orphaned, busy)``: keys now claimed by us; intents left by a process
         that is gone (their outcome is unknown; they are taken over, state kept, so the caller
         must reconcile them before creating); and keys another live process is working on (wait,
         then read the ledger). Keys that already have a ledger entry are in none of the lists.
@@ -397,7 +417,7 @@ class Ledger:
                     orphaned.append(intent)
                 else:
                     claimed.append(key)  # claimed but never sent: nothing can exist
-        return claimed, orphaned, busy
+        return Claims(claimed, orphaned, busy)
 
     def mark_sending(self, api_host: str, folder_id: int, url_keys: Iterable[str]) -> None:
         """Record, before the request goes out, that a create for these URLs is being sent."""
@@ -425,3 +445,22 @@ class Ledger:
     def intents(self) -> list[Intent]:
         """Every open intent (for ``permify ledger`` and tests)."""
         return [Intent(**{k: r[k] for k in r.keys()}) for r in self._db.execute("SELECT * FROM intents")]
+
+    def scoped(self, api_host: str, folder_id: int) -> FolderLedger:
+        """A view of this ledger for one API host and folder (what one archiving run works on)."""
+        from .folder_ledger import FolderLedger  # a view of this class, in its own module
+
+        return FolderLedger(self, api_host, folder_id)
+
+
+class Claims(NamedTuple):
+    """What :meth:`Ledger.claim` got, each list in the order the URLs were given.
+
+    ``claimed``: keys now claimed by this process (nothing was sent for them); ``orphaned``:
+    intents of a process that is gone, taken over with their state (a create may have
+    reached Perma: settle before creating); ``busy``: keys another live process is working on.
+    """
+
+    claimed: list[str]
+    orphaned: list[Intent]
+    busy: list[str]

@@ -4,12 +4,48 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
-__all__ = ["ArchiveOptions", "Outcome", "ProgressCallback", "UrlRequest"]
+from ..urls import perma_url
 
-#: ``progress(kind, line)``: kind is one of found, reused, created, captured, failed, waiting, info;
-#: a ``found`` line starts with the number of unique URLs (the live display counts from it).
-ProgressCallback = Callable[[str, str], None]
+__all__ = [
+    "ArchiveOptions",
+    "Outcome",
+    "OutcomeStatus",
+    "ProgressCallback",
+    "ProgressEvent",
+    "ProgressKind",
+    "UrlRequest",
+]
+
+#: What archiving one unique URL came to (see :class:`Outcome`).
+OutcomeStatus = Literal["archived", "reused", "failed", "skipped", "would-archive"]
+
+#: What a progress event reports: the URLs ``found``; one URL ``reused``, ``created`` (Perma
+#: answered with a GUID), ``captured`` (its capture completed) or ``failed``; the run
+#: ``waiting`` (on captures, on Perma, on another process); or ``info``.
+ProgressKind = Literal["found", "reused", "created", "captured", "failed", "waiting", "info"]
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One step of a run, for a live display.
+
+    ``message`` is a line for a person. The data a display counts from is carried as data:
+    ``count`` is how many URLs the event is about (``found``: the unique URLs of the run;
+    ``waiting``: the captures or URLs waited on; ``None`` when it is about one URL), and
+    ``url``/``guid`` name the URL and its archive when the event is about one.
+    """
+
+    kind: ProgressKind
+    message: str
+    count: int | None = None
+    url: str | None = None
+    guid: str | None = None
+
+
+#: ``progress(event)``: called by the archiver for every :class:`ProgressEvent` of a run.
+ProgressCallback = Callable[[ProgressEvent], None]
 
 
 @dataclass(frozen=True)
@@ -30,19 +66,22 @@ class Outcome:
     ``status`` is ``archived`` (created by this run), ``reused`` (found in the ledger or the
     folder), ``failed`` (capture failed, URL rejected, quota, timeout: see ``message``),
     ``skipped`` (not archivable; ``message`` says why) or, in a dry run, ``would-archive``.
+    ``captured_on`` is the day (``YYYY-MM-DD``, UTC) the ledger recorded the archive, when the
+    outcome was read from the ledger (:func:`permify.known_archives`).
     """
 
     key: str
     url: str
-    status: str
+    status: OutcomeStatus
     guid: str | None = None
     message: str | None = None
     locations: tuple[str, ...] = ()
+    captured_on: str | None = None
 
     @property
     def perma_url(self) -> str | None:
         """``https://perma.cc/GUID`` when there is a GUID."""
-        return f"https://perma.cc/{self.guid}" if self.guid else None
+        return perma_url(self.guid) if self.guid else None
 
     @property
     def insertable(self) -> bool:

@@ -12,17 +12,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Literal
 
 from ..perma.client import PermaClient
 from ..perma.models import Archive, Batch, CaptureJob
 from ..urls import dedupe_key
+from .ledger import LedgerStatus
 
-__all__ = ["BatchScan", "archive_state", "best_archive", "folder_index", "scan_recent_batches"]
+__all__ = ["ArchiveState", "BatchScan", "archive_state", "best_archive", "folder_index", "scan_recent_batches"]
 
 _CLOCK_SKEW = timedelta(minutes=10)
 
 
-def archive_state(archive: Archive) -> str:
+#: What an archive's capture came to (an archive always has a GUID, so never ``invalid``).
+ArchiveState = Literal["completed", "pending", "failed"]
+
+
+def archive_state(archive: Archive) -> ArchiveState:
     """``completed``, ``pending`` or ``failed``, from the archive's primary capture."""
     status = archive.primary_status
     if status == "success" or (status is None and archive.warc_size):
@@ -32,7 +38,7 @@ def archive_state(archive: Archive) -> str:
     return "pending"
 
 
-def job_state(job: CaptureJob) -> str:
+def job_state(job: CaptureJob) -> LedgerStatus:
     """The ledger status for a capture job: ``completed``, ``pending``, ``failed`` or ``invalid``."""
     if job.status == "completed":
         return "completed"

@@ -1,125 +1,146 @@
-"""The state and bookkeeping shared by the archiver's steps (see :mod:`permify.archiving.archiver`)."""
+"""One archiving run's state and bookkeeping (see :mod:`permify.archiving.archiver`).
+
+A :class:`Run` is built fresh by each :meth:`Archiver.ensure` call and holds everything that
+belongs to that call: the requests, the outcomes so far, the captures being watched, the
+claims not yet sent, whether the quota ran out. The steps of a run (claiming, creating,
+settling, polling) are plain functions of it, so nothing carries over from one run to the
+next when an :class:`~permify.archiving.archiver.Archiver` is reused.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
 
 from ..perma.client import PermaClient
 from ..perma.models import CaptureJob, Folder
 from ..perma.session import is_quota_message
-from .ledger import Ledger, LedgerEntry
-from .outcomes import ArchiveOptions, Outcome, ProgressCallback, UrlRequest
+from ..urls import perma_url
+from .folder_ledger import FolderLedger
+from .ledger import LedgerEntry, LedgerStatus
+from .outcomes import ArchiveOptions, Outcome, OutcomeStatus, ProgressCallback, ProgressEvent, ProgressKind, UrlRequest
 from .reconcile import job_state
 
-__all__ = ["ArchiverCore"]
+__all__ = ["Run", "Watch"]
+
+# The progress event that reports an outcome.
+_KIND: dict[OutcomeStatus, ProgressKind] = {
+    "archived": "captured", "reused": "reused", "failed": "failed", "skipped": "info", "would-archive": "info",
+}
 
 
 @dataclass
 class Watch:
-    """An archive whose capture this run is waiting on."""
+    """An archive whose capture this run is waiting on; ``status`` is the outcome once completed."""
 
     guid: str
-    status: str  # the outcome status once completed: archived | reused
+    status: OutcomeStatus  # archived | reused
     deadline: float
     batch_id: int | None = None
 
 
-class ArchiverCore:
-    """One archiving run's state: the requests, the results so far, the captures being
-    watched; and the helpers that record an outcome in the ledger and for the caller."""
+@dataclass
+class Run:
+    """The state of one :meth:`Archiver.ensure` call, and the helpers that record an outcome
+    in the ledger and for the caller.
 
-    def __init__(
-        self,
-        client: PermaClient,
-        ledger: Ledger,
-        options: ArchiveOptions,
-        *,
-        progress: ProgressCallback | None = None,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self.client = client
-        self.ledger = ledger
-        self.options = options
-        self.progress = progress or (lambda kind, line: None)
-        self.clock = clock
-        self.sleep = sleep
-        self.api_host = urlsplit(client.session.base_url).netloc
-        self.quota_exhausted = False
-        self._folder: Folder | None = None
-        self._reqs: dict[str, UrlRequest] = {}
-        self._results: dict[str, Outcome] = {}
-        self._watch: dict[str, Watch] = {}
-        self._unsent: set[str] = set()
+    ``requests`` maps each unique key to its request, in the order given; ``results`` holds
+    the outcomes so far; ``watches`` the captures still pending; ``claimed`` the keys this run
+    holds a claim on and has neither sent nor recorded (released if the run is interrupted).
+    """
 
-    # ------------------------------------------------------------------ helpers
+    client: PermaClient
+    ledger: FolderLedger
+    options: ArchiveOptions
+    progress: ProgressCallback
+    clock: Callable[[], float]
+    sleep: Callable[[float], None]
+    requests: dict[str, UrlRequest] = field(default_factory=dict)
+    results: dict[str, Outcome] = field(default_factory=dict)
+    watches: dict[str, Watch] = field(default_factory=dict)
+    claimed: set[str] = field(default_factory=set)
+    quota_exhausted: bool = False
+    _folder: Folder | None = None
 
-    def _outcome(self, key: str, status: str, guid: str | None = None, message: str | None = None) -> None:
-        req = self._reqs[key]
-        self._results[key] = Outcome(key, req.url, status, guid, message, req.locations)
-        line = f"{req.url} -> https://perma.cc/{guid}" if guid and status != "failed" else req.url
-        kind = {"archived": "captured", "would-archive": "info"}.get(status, status)
-        self.progress(kind, line + (f" ({message})" if message else ""))
+    # ------------------------------------------------------------------ progress and outcomes
 
-    def _record(self, key: str, guid: str | None, status: str, message: str | None = None) -> None:
-        req = self._reqs[key]
-        self.ledger.record(
-            self.api_host, self.options.folder_id, key, req.url,
-            guid=guid, status=status, message=message, locations=req.locations,
-        )
-        self._unsent.discard(key)
+    def tell(self, kind: ProgressKind, message: str, count: int | None = None) -> None:
+        """Report a step of the run that is not about one URL."""
+        self.progress(ProgressEvent(kind, message, count))
 
-    def _watch_for(self, key: str, guid: str, status: str, batch_id: int | None = None) -> None:
-        self._watch[key] = Watch(guid, status, self.clock() + self.options.capture_timeout, batch_id)
+    def outcome(self, key: str, status: OutcomeStatus, guid: str | None = None, message: str | None = None) -> None:
+        """Settle ``key``'s outcome and report it."""
+        req = self.requests[key]
+        self.results[key] = Outcome(key, req.url, status, guid, message, req.locations)
+        line = f"{req.url} -> {perma_url(guid)}" if guid and status != "failed" else req.url
+        self.progress(ProgressEvent(_KIND[status], line + (f" ({message})" if message else ""), url=req.url, guid=guid))
 
-    def _folder_info(self) -> Folder:
+    def created(self, key: str, guid: str) -> None:
+        """Report that Perma answered a create for ``key`` with ``guid``."""
+        url = self.requests[key].url
+        self.progress(ProgressEvent("created", f"{url} -> {perma_url(guid)}", url=url, guid=guid))
+
+    def record(self, key: str, guid: str | None, status: LedgerStatus, message: str | None = None) -> None:
+        """Write what is known of ``key`` to the ledger (which drops its claim)."""
+        req = self.requests[key]
+        self.ledger.record(key, req.url, guid=guid, status=status, message=message, locations=req.locations)
+        self.claimed.discard(key)
+
+    def watch(self, key: str, guid: str, status: OutcomeStatus, batch_id: int | None = None) -> None:
+        """Wait on ``guid``'s capture; ``status`` is the outcome once it completes."""
+        self.watches[key] = Watch(guid, status, self.clock() + self.options.capture_timeout, batch_id)
+
+    def folder(self) -> Folder:
+        """The target folder (fetched once per run, when creating needs to know its kind)."""
         if self._folder is None:
             self._folder = self.client.get_folder(self.options.folder_id)
         return self._folder
 
-    def _quota_failure(self, key: str) -> None:
-        self.ledger.release(self.api_host, self.options.folder_id, [key])
-        self._unsent.discard(key)
-        self._outcome(
+    def quota_failure(self, key: str) -> None:
+        """``key`` is not archived because the account's link quota is used up."""
+        self.ledger.release([key])
+        self.claimed.discard(key)
+        self.outcome(
             key, "failed", message="not archived: the Perma account's link quota is used up "
             "(archive into an organization folder, or raise the quota, then run again)",
         )
 
-    def _take_ledger_entry(self, key: str) -> bool:
+    # ------------------------------------------------------------------ taking what is known
+
+    def take_ledger_entry(self, key: str) -> bool:
         """Use what the ledger holds for ``key`` in the target folder; False if it holds nothing."""
-        entry = self.ledger.get(self.api_host, self.options.folder_id, key)
+        entry = self.ledger.get(key)
         if entry is not None:
-            self._take_entry(key, entry)
+            self.take_entry(key, entry)
         return entry is not None
 
-    def _take_entry(self, key: str, entry: LedgerEntry) -> None:
+    def take_entry(self, key: str, entry: LedgerEntry) -> None:
+        """Use a ledger entry: reuse a completed archive, watch a pending one, report a failed one."""
         if entry.status == "completed":
-            self._outcome(key, "reused", entry.guid)
+            self.outcome(key, "reused", entry.guid)
         elif entry.status == "pending" and entry.guid:
-            self._watch_for(key, entry.guid, "reused")
+            self.watch(key, entry.guid, "reused")
         else:
             message = entry.message or f"capture {entry.status} earlier"
-            self._outcome(key, "failed", entry.guid, message + "; use --retry-failed to try again")
+            self.outcome(key, "failed", entry.guid, message + "; use --retry-failed to try again")
 
-    def _take_job(self, key: str, job: CaptureJob, batch_id: int | None) -> None:
+    def take_job(self, key: str, job: CaptureJob, batch_id: int | None) -> None:
+        """Use a capture job Perma made for ``key``: record it, then report or watch it."""
         state = job_state(job)
         if state == "invalid":
             if is_quota_message(job.error_text):
                 self.quota_exhausted = True
-                self._quota_failure(key)
+                self.quota_failure(key)
                 return
-            self._record(key, None, "invalid", job.error_text)
-            self._outcome(key, "failed", message=job.error_text)
+            self.record(key, None, "invalid", job.error_text)
+            self.outcome(key, "failed", message=job.error_text)
             return
-        self._record(key, job.guid, state, job.error_text if state == "failed" else None)
-        self.progress("created", f"{self._reqs[key].url} -> https://perma.cc/{job.guid}")
+        self.record(key, job.guid, state, job.error_text if state == "failed" else None)
+        if job.guid is not None:
+            self.created(key, job.guid)
         if state == "completed":
-            self._outcome(key, "archived", job.guid)
+            self.outcome(key, "archived", job.guid)
         elif state == "failed":
-            self._outcome(key, "failed", job.guid, job.error_text)
+            self.outcome(key, "failed", job.guid, job.error_text)
         elif job.guid is not None:  # job_state() gives "invalid" for a job with no GUID
-            self._watch_for(key, job.guid, "archived", batch_id)
-
+            self.watch(key, job.guid, "archived", batch_id)

@@ -14,16 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..api import RunResult, archive_documents, scan_documents
-from ..archiving.ledger import Ledger, default_ledger_path
+from ..archiving.ledger import Ledger
 from ..archiving.outcomes import ArchiveOptions
-from ..config import load_settings
 from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
+from ..exit_status import ExitStatus
 from ..formats.base import RewriteOptions
-from ..perma.client import PermaClient
 from ..perma.folders import folder_tree
 from ..report import write_report
-from ..urls import dedupe_key, perma_guid
+from ..site import ArchiveSite
+from ..urls import dedupe_key, perma_guid, perma_url
 from .progress import Progress
 
 __all__ = ["cmd_archive", "cmd_check", "cmd_folders", "cmd_ledger", "cmd_sandbox", "cmd_urls"]
@@ -54,7 +54,7 @@ def _api(args: argparse.Namespace) -> Iterator[_Api]:
 # ------------------------------------------------------------------ archive
 
 
-def cmd_archive(args: argparse.Namespace) -> int:
+def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     """``permify archive``: archive, rewrite, report."""
     if args.no_backup and not args.in_place:
         raise UsageError("--no-backup goes with --in-place")
@@ -73,17 +73,20 @@ def cmd_archive(args: argparse.Namespace) -> int:
             capture_timeout=args.capture_timeout,
             unknown_outcome_wait=args.unknown_outcome_wait,
         )
+        site = ArchiveSite(
+            folder=args.folder or api.default_folder,
+            api_key=api.key,
+            api_url=api.url,
+            ledger=args.ledger or api.ledger,
+            create_folder=args.create_folder,
+        )
         try:
             result = archive_documents(
                 args.files,
-                folder=args.folder or api.default_folder,
-                api_key=api.key,
-                api_url=api.url,
-                ledger=args.ledger or api.ledger,
+                site=site,
                 output=args.output,
                 in_place=args.in_place,
                 backup=not args.no_backup,
-                create_folder=args.create_folder,
                 options=options,
                 rewrite=RewriteOptions(bib_print=args.bib_print, track_changes=args.track_changes),
                 fmt=args.fmt,
@@ -92,6 +95,7 @@ def cmd_archive(args: argparse.Namespace) -> int:
             )
         finally:
             progress.close()
+            site.close()
     if args.report:
         write_report(args.report, result.rows)
     if args.dry_run:
@@ -111,8 +115,8 @@ def cmd_archive(args: argparse.Namespace) -> int:
             for row in result.rows:
                 if row.status == "failed":
                     print(f"permify: failed: {row.url}: {row.message}", file=sys.stderr)
-        return 1
-    return 0
+        return ExitStatus.FAILED
+    return ExitStatus.OK
 
 
 def _print_diffs(result: RunResult) -> None:
@@ -137,7 +141,7 @@ def _print_diffs(result: RunResult) -> None:
 # ------------------------------------------------------------------ urls, check
 
 
-def cmd_urls(args: argparse.Namespace) -> int:
+def cmd_urls(args: argparse.Namespace) -> ExitStatus:
     """``permify urls``: every cited URL with location, classification and archive link."""
     rows = []
     for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi):
@@ -163,10 +167,10 @@ def cmd_urls(args: argparse.Namespace) -> int:
         for r in rows:
             tail = r["perma_url"] or (f"skip: {r['reason']}" if r["action"] == "skip" else "")
             print(f"{r['file']}:{r['location']}\t{r['action']}\t{r['url']}" + (f"\t{tail}" if tail else ""))
-    return 0
+    return ExitStatus.OK
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def cmd_check(args: argparse.Namespace) -> ExitStatus:
     """``permify check``: exit 1 when a URL that should be archived has no Perma link beside it."""
     missing = 0
     total = 0
@@ -179,33 +183,31 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(f"{scan.path}:{c.cited.location}: no Perma link: {c.cited.url}")
     if missing:
         print(f"permify: {missing} of {total} cited URLs have no Perma link", file=sys.stderr)
-        return 1
+        return ExitStatus.FAILED
     print(f"permify: all {total} cited URLs have a Perma link", file=sys.stderr)
-    return 0
+    return ExitStatus.OK
 
 
 # ------------------------------------------------------------------ folders, sandbox, ledger
 
 
-def cmd_folders(args: argparse.Namespace) -> int:
+def cmd_folders(args: argparse.Namespace) -> ExitStatus:
     """``permify folders``: the folder tree with ids."""
-    with _api(args) as api:
-        settings = load_settings(api_key=api.key, api_url=api.url)
-        with PermaClient(settings.api_key, settings.api_url) as client:
-            for depth, folder in folder_tree(client):
-                notes = []
-                if folder.organization is not None:
-                    notes.append("organization, no quota")
-                elif depth == 0 and folder.is_personal:
-                    notes.append("personal, counts against quota")
-                if folder.read_only:
-                    notes.append("read-only")
-                note = f"  ({', '.join(notes)})" if notes else ""
-                print(f"{folder.id:>8}  {'    ' * depth}{folder.name}{note}")
-    return 0
+    with _api(args) as api, ArchiveSite(api_key=api.key, api_url=api.url) as site:
+        for depth, folder in folder_tree(site.client):
+            notes = []
+            if folder.organization is not None:
+                notes.append("organization, no quota")
+            elif depth == 0 and folder.is_personal:
+                notes.append("personal, counts against quota")
+            if folder.read_only:
+                notes.append("read-only")
+            note = f"  ({', '.join(notes)})" if notes else ""
+            print(f"{folder.id:>8}  {'    ' * depth}{folder.name}{note}")
+    return ExitStatus.OK
 
 
-def cmd_sandbox(args: argparse.Namespace) -> int:
+def cmd_sandbox(args: argparse.Namespace) -> ExitStatus:
     """``permify sandbox``: serve the local Perma-compatible API until Ctrl-C."""
     from ..sandbox import FaultConfig, SandboxConfig, serve
 
@@ -223,15 +225,15 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         serve(port=args.port, config=config)
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}); pass another --port") from None
-    return 0
+    return ExitStatus.OK
 
 
-def cmd_ledger(args: argparse.Namespace) -> int:
+def cmd_ledger(args: argparse.Namespace) -> ExitStatus:
     """``permify ledger``: list, export (CSV), forget entries, or print the path."""
-    path = Path(args.ledger) if args.ledger else (load_settings().ledger or default_ledger_path())
+    path = ArchiveSite(ledger=args.ledger).ledger_path
     if args.action == "path":
         print(path)
-        return 0
+        return ExitStatus.OK
     if not path.exists():
         raise UsageError(f"no ledger at {path} yet (nothing archived); pass --ledger PATH")
     with Ledger(path) as ledger:
@@ -241,7 +243,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             guid = perma_guid(args.target) or (args.target.upper() if "://" not in args.target else None)
             count = ledger.forget(guid=guid) if guid else ledger.forget(url_key=dedupe_key(args.target))
             print(f"permify: forgot {count} ledger entr{'y' if count == 1 else 'ies'}", file=sys.stderr)
-            return 0
+            return ExitStatus.OK
         entries = ledger.entries()
         fields = ("url", "guid", "status", "folder_id", "api_host", "updated_at", "message")
         if args.action == "export":
@@ -256,8 +258,8 @@ def cmd_ledger(args: argparse.Namespace) -> int:
                 writer.writerow([getattr(e, f) if getattr(e, f) is not None else "" for f in fields])
             atomic_write(args.target, buffer.getvalue().encode("utf-8-sig"))
             print(f"permify: {len(entries)} entries -> {args.target}", file=sys.stderr)
-            return 0
+            return ExitStatus.OK
         for e in entries:
-            link = f"https://perma.cc/{e.guid}" if e.guid else "-"
+            link = perma_url(e.guid) if e.guid else "-"
             print(f"{e.status:9} {link:28} folder {e.folder_id:<6} {e.url}")
-    return 0
+    return ExitStatus.OK

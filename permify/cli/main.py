@@ -1,7 +1,8 @@
 """The ``permify`` command: a thin skin over the library, one small function per subcommand.
 
-Exit codes: 0 all done; 1 done, but some URLs failed (or ``check`` found unarchived ones);
-2 bad usage, missing key, unreadable or invalid input; 130 interrupted. Errors are one line
+Exit codes (:class:`~permify.exit_status.ExitStatus`): 0 all done; 1 done, but some URLs
+failed (or ``check`` found unarchived ones); 2 bad usage, missing key, unreadable or invalid
+input; 130 interrupted. Errors are one line
 on stderr; ``--debug`` shows the traceback.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from .._version import __version__
 from ..errors import Interrupted, PermifyError
+from ..exit_status import ExitStatus
 from . import commands
 
 __all__ = ["build_parser", "main"]
@@ -142,22 +144,22 @@ def _broken_pipe_safe() -> Iterator[None]:
     except BrokenPipeError:  # `permify urls x.md | head`
         with contextlib.suppress(Exception):
             sys.stdout = open("/dev/null", "w")
-        raise SystemExit(0) from None
+        raise SystemExit(ExitStatus.OK) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (the console script exits with it)."""
+    """Run the command line; returns the :class:`ExitStatus` (the console script exits with it)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         with _broken_pipe_safe():
-            return int(args.func(args) or 0)
+            return int(args.func(args) or ExitStatus.OK)
     except Interrupted as error:
         print(f"\npermify: {error}", file=sys.stderr)
-        return 130
+        return ExitStatus.INTERRUPTED
     except KeyboardInterrupt:
         print("\npermify: interrupted", file=sys.stderr)
-        return 130
+        return ExitStatus.INTERRUPTED
     except PermifyError as error:
         if args.debug:
             raise
@@ -171,19 +173,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(run again with --debug for details, and please report it)",
             file=sys.stderr,
         )
-        return 2
+        return ExitStatus.USAGE
 
 
 def entry_point() -> None:
     """Console-script entry: exit with :func:`main`'s code."""
     code = main()
-    if code == 130:
+    if code == ExitStatus.INTERRUPTED:
         # Interrupted: the ledger is closed and outputs are written atomically, so nothing is
         # left to clean up. Leave at once rather than in interpreter finalization, which a
         # second Ctrl-C could interrupt with a traceback.
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
-        os._exit(130)
+        os._exit(ExitStatus.INTERRUPTED)
     sys.exit(code)
 

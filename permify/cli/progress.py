@@ -5,11 +5,13 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from ..archiving.outcomes import ProgressEvent, ProgressKind
+
 __all__ = ["Progress"]
 
 
 class Progress:
-    """A ``progress(kind, line)`` callback for :class:`~permify.archiving.archiver.Archiver`.
+    """A ``progress(event)`` callback for :class:`~permify.archiving.archiver.Archiver`.
 
     On a terminal it keeps one status line up to date (found / reused / created / captured /
     failed) and prints failures above it. Elsewhere (CI logs, files) it prints one line per
@@ -21,13 +23,14 @@ class Progress:
         self.stream = stream or sys.stderr
         self.verbosity = verbosity
         self.live = self.stream.isatty() if live is None else live
-        self.counts = {"reused": 0, "created": 0, "captured": 0, "failed": 0}
+        self.counts: dict[ProgressKind, int] = {"reused": 0, "created": 0, "captured": 0, "failed": 0}
         self.found = 0
         self._status_shown = False
 
-    def __call__(self, kind: str, line: str) -> None:
-        if kind == "found" and line.split(maxsplit=1)[0].isdigit():
-            self.found = int(line.split(maxsplit=1)[0])
+    def __call__(self, event: ProgressEvent) -> None:
+        kind, line = event.kind, event.message
+        if kind == "found" and event.count is not None:
+            self.found = event.count
         if kind in self.counts:
             self.counts[kind] += 1
         if self.verbosity <= 0:

@@ -1,25 +1,6 @@
-"""Document formats: one adapter per format behind the interface in :mod:`permify.formats.base`."""
+"""Document formats: one adapter per format behind the interface in :mod:`permify.formats.base`.
 
-from __future__ import annotations
-
-from .base import (
-    FORMATS,
-    Adapter,
-    CitedUrl,
-    ParsedDocument,
-    RewriteOptions,
-    adapter_for,
-    format_for_path,
-    supported_suffixes,
-)
-
-__all__ = [
-    "FORMATS",
-    "Adapter",
-    "CitedUrl",
-    "ParsedDocument",
-    "RewriteOptions",
-    "adapter_for",
-    "format_for_path",
-    "supported_suffixes",
-]
+Each format is a subpackage whose ``__init__`` declares, as plain data, its name, its file
+suffixes and its adapter class; the adapter module (and the parsing library it needs) is
+imported only when a document of that format is read.
+"""

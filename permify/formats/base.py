@@ -3,22 +3,23 @@
 An adapter turns a document's bytes into a :class:`ParsedDocument`: the list of
 :class:`CitedUrl` it cites, in document order, plus a ``rewrite`` that splices Perma links in
 beside chosen citations and returns the new bytes, changing nothing else. A new format is one
-new module in ``permify/formats/`` and one line in :data:`FORMATS`.
+new subpackage of ``permify/formats/`` (its ``__init__`` declaring ``NAME``, ``SUFFIXES`` and
+``ADAPTER``) and its name in :data:`_FORMAT_PACKAGES`.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
 from ..errors import UnsupportedFormatError
 
 __all__ = [
-    "FORMATS",
     "Adapter",
     "CitedUrl",
     "ParsedDocument",
@@ -107,48 +108,53 @@ class Adapter(ABC):
         """Parse ``data``; raise :class:`~permify.errors.InputError` naming ``source`` if it is invalid."""
 
 
-#: format name -> "module:Class" (imported lazily so one format's dependency never breaks another)
-FORMATS: dict[str, str] = {
-    "markdown": "permify.formats.markdown.adapter:MarkdownAdapter",
-    "bibtex": "permify.formats.bibtex.adapter:BibtexAdapter",
-    "docx": "permify.formats.docx.adapter:DocxAdapter",
-}
-
-#: suffix -> format name
-_SUFFIXES: dict[str, str] = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".mdown": "markdown",
-    ".bib": "bibtex",
-    ".docx": "docx",
-    ".docm": "docx",
-}
+#: The format subpackages of :mod:`permify.formats`. Each ``__init__`` declares ``NAME``,
+#: ``SUFFIXES`` and ``ADAPTER`` as plain data, so the table below is built without importing
+#: any adapter, and one format's parsing library never loads (or breaks) another.
+_FORMAT_PACKAGES = ("markdown", "bibtex", "docx")
 
 
-@dataclass
-class _Cache:
-    adapters: dict[str, Adapter] = field(default_factory=dict)
+@dataclass(frozen=True)
+class _Format:
+    """One format as its subpackage declares it."""
+
+    package: str
+    adapter: str
+    suffixes: tuple[str, ...]
 
 
-_cache = _Cache()
+@functools.cache
+def _formats() -> dict[str, _Format]:
+    """Format name -> its declaration, in :data:`_FORMAT_PACKAGES` order."""
+    table: dict[str, _Format] = {}
+    for package in _FORMAT_PACKAGES:
+        module = importlib.import_module(f"{__package__}.{package}")
+        table[module.NAME] = _Format(module.__name__, module.ADAPTER, module.SUFFIXES)
+    return table
+
+
+@functools.cache
+def _suffixes() -> dict[str, str]:
+    """Suffix -> format name."""
+    return {suffix: name for name, fmt in _formats().items() for suffix in fmt.suffixes}
 
 
 def supported_suffixes() -> list[str]:
     """The file suffixes permify reads, for error messages and ``--help``."""
-    return sorted(_SUFFIXES)
+    return sorted(_suffixes())
 
 
 def format_for_path(path: str | Path, explicit: str | None = None) -> str:
     """The format name for ``path`` (``--from`` wins), or :class:`UnsupportedFormatError`."""
     if explicit:
-        if explicit not in FORMATS:
+        if explicit not in _formats():
             raise UnsupportedFormatError(
-                str(path), f"unknown format {explicit!r}; use one of {', '.join(sorted(FORMATS))}"
+                str(path), f"unknown format {explicit!r}; use one of {', '.join(sorted(_formats()))}"
             )
         return explicit
     suffix = Path(str(path)).suffix.lower()
-    if suffix in _SUFFIXES:
-        return _SUFFIXES[suffix]
+    if suffix in _suffixes():
+        return _suffixes()[suffix]
     if suffix in (".doc", ".rtf", ".odt", ".pages"):
         problem = f"{suffix} files are not supported; save the document as .docx in Word and try again"
     elif str(path) == "-":
@@ -156,15 +162,15 @@ def format_for_path(path: str | Path, explicit: str | None = None) -> str:
     else:
         problem = (
             f"unknown file type {suffix or '(no suffix)'!r}; supported: "
-            f"{', '.join(supported_suffixes())} (or pass --from {'|'.join(sorted(FORMATS))})"
+            f"{', '.join(supported_suffixes())} (or pass --from {'|'.join(sorted(_formats()))})"
         )
     raise UnsupportedFormatError(str(path), problem)
 
 
+@functools.cache
 def adapter_for(name: str) -> Adapter:
-    """The (cached) adapter instance for a format name from :data:`FORMATS`."""
-    if name not in _cache.adapters:
-        module_name, _, class_name = FORMATS[name].partition(":")
-        cls = getattr(importlib.import_module(module_name), class_name)
-        _cache.adapters[name] = cls()
-    return _cache.adapters[name]
+    """The adapter instance for a format name (as :func:`format_for_path` gives it), made once;
+    its module, and the library it parses with, is imported here on first use."""
+    fmt = _formats()[name]
+    cls: type[Adapter] = getattr(importlib.import_module(f"{fmt.package}.adapter"), fmt.adapter)
+    return cls()

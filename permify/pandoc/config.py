@@ -1,8 +1,8 @@
 """Configuration of the pandoc filter: the ``permify:`` metadata block, the environment, the config file.
 
-The order is the panflute ``get_option`` one, most specific first: a key in the document's
-``permify:`` metadata block wins over the environment, which wins over the config file's
-``[permify]`` section, which wins over the default::
+The order is the command line's (:class:`permify.config.SettingSources`), with the document's
+``permify:`` metadata block in the place of the flags: a key there wins over the environment,
+which wins over the config file's ``[permify]`` section, which wins over the default::
 
     ---
     permify:
@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import default_config_path, read_config_file
+from ..config import SettingSources
 from ..errors import ConfigError
 
 __all__ = [
@@ -115,16 +115,11 @@ def load_filter_config(
     unknown = sorted(set(meta) - set(_KEYS) - {k.replace("-", "_") for k in _KEYS})
     if unknown:
         raise ConfigError(f"permify metadata: unknown key {unknown[0]!r} (known: {', '.join(_KEYS)})")
-    cfg: dict[str, str] | None = None
+    # The config file is read on first need: most builds set everything in metadata or env.
+    sources = SettingSources(env)
     values: dict[str, Any] = {}
     for key, (env_name, cfg_name) in _KEYS.items():
-        value = meta.get(key, meta.get(key.replace("-", "_")))
-        if value is None and env.get(env_name, "").strip():
-            value = env[env_name].strip()
-        if value is None:
-            if cfg is None:  # read lazily: most builds set everything in metadata or env
-                cfg = read_config_file(default_config_path(env))
-            value = cfg.get(cfg_name)
+        value = sources.pick(meta.get(key, meta.get(key.replace("-", "_"))), env_name, cfg_name)
         if value is not None:
             values[key] = value
     style = str(values.get("style", "bluebook")).strip().lower()

@@ -25,20 +25,17 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 import panflute as pf
 
 from ..api import ensure_archives, known_archives
-from ..archiving.ledger import Ledger, default_ledger_path
 from ..archiving.outcomes import ArchiveOptions, Outcome, UrlRequest
-from ..config import load_settings
 from ..errors import ConfigError, Interrupted, PermifyError, StrictModeError
-from ..perma.client import PermaClient
-from ..perma.session import PermaSession, RetryPolicy
-from ..urls import PERMA_LINK_RE, classify, dedupe_key, is_perma_link
+from ..exit_status import ExitStatus
+from ..perma.session import RetryPolicy
+from ..site import ArchiveSite
+from ..urls import PERMA_URL_RE, classify, dedupe_key, is_perma_link
 from .config import (
     HTML_FORMATS,
     SUPPORTED_API,
@@ -61,17 +58,14 @@ def _warn(line: str, stream: TextIO | None = None) -> None:
     print(f"{PROG}: {line}", file=stream or sys.stderr, flush=True)
 
 
-def _filter_client() -> PermaClient:
-    """A client that gives up quickly when the API is unreachable.
+def _filter_site(folder: str) -> ArchiveSite:
+    """Where the filter archives: the settings' API and ledger, with a client that gives up
+    quickly when the API is unreachable.
 
     A build waits on the filter: two retries with a short backoff are enough to ride out a
     blip, and an offline laptop gets its warning within about a second, not a minute.
     """
-    settings = load_settings()
-    session = PermaSession(
-        settings.api_key, settings.api_url, connect_timeout=5.0, retry=RetryPolicy(max_retries=2, backoff=0.5)
-    )
-    return PermaClient(session=session)
+    return ArchiveSite(folder=folder, connect_timeout=5.0, retry=RetryPolicy(max_retries=2, backoff=0.5))
 
 
 def _find_link_lists(container: pf.ListContainer, found: list[pf.ListContainer]) -> None:
@@ -107,7 +101,7 @@ def _followed_by_perma(items: Sequence[pf.Element], index: int) -> bool:
             continue
         if isinstance(item, pf.Link):
             return is_perma_link(item.url)
-        if isinstance(item, pf.Str) and PERMA_LINK_RE.search(item.text):
+        if isinstance(item, pf.Str) and PERMA_URL_RE.search(item.text):
             return True
         seen += 1
         if seen >= _LOOKAHEAD:
@@ -127,6 +121,7 @@ class PermifyFilter:
         self.outcomes: dict[str, Outcome] = {}
         self._lists: list[pf.ListContainer] = []
         self._warned: set[str] = set()
+        self._site: ArchiveSite | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -148,9 +143,14 @@ class PermifyFilter:
         self._lists = []
         _find_link_lists(doc.content, self._lists)
         plan, requests = self._plan(config)
-        self.outcomes = self._archive(config, requests)
-        self._report(config)
-        self._insert(doc, config, plan)
+        try:
+            self.outcomes = self._archive(config, requests)
+            self._report(config)
+            self._insert(doc, config, plan)
+        finally:
+            if self._site is not None:
+                self._site.close()
+                self._site = None
         return doc
 
     def warn(self, line: str) -> None:
@@ -201,17 +201,18 @@ class PermifyFilter:
         options = ArchiveOptions(
             folder_id=0, private=config.private, dry_run=config.dry_run, poll_initial=config.poll_initial
         )
-        client = None
         try:
-            client = _filter_client()
-            return ensure_archives(list(requests.values()), folder=config.folder, client=client, options=options)
+            return ensure_archives(list(requests.values()), site=self._where(config.folder), options=options)
         except Interrupted:
             raise
         except PermifyError as error:
             return self._unavailable(config, requests, error)
-        finally:
-            if client is not None:
-                client.close()
+
+    def _where(self, folder: str) -> ArchiveSite:
+        """The run's :class:`ArchiveSite` (one per run, closed at its end)."""
+        if self._site is None:
+            self._site = _filter_site(folder)
+        return self._site
 
     def _unavailable(
         self, config: FilterConfig, requests: Mapping[str, UrlRequest], error: PermifyError
@@ -221,7 +222,7 @@ class PermifyFilter:
         known: dict[str, Outcome] = {}
         if config.folder:
             try:
-                known = known_archives(list(requests.values()), folder=config.folder)
+                known = known_archives(list(requests.values()), site=self._where(config.folder))
             except PermifyError:
                 known = {}
         missing = len(requests) - len(known)
@@ -278,25 +279,12 @@ class PermifyFilter:
         """Dates the ledger recorded each archive (the capture date for archives permify made)."""
         if not config.folder:
             return {}
+        requests = [UrlRequest(o.key, o.url) for o in self.outcomes.values()]
         try:
-            settings = load_settings(folder=config.folder)
-            path = Path(settings.ledger or default_ledger_path())
-            if not path.exists():
-                return {}
-            host = urlsplit(settings.api_url).netloc
-            spec = config.folder
-            with Ledger(path) as ledger:
-                folder_id = ledger.folder_id(host, spec) or (int(spec) if spec.isdigit() else None)
-                if folder_id is None:
-                    return {}
-                dates = {}
-                for key in self.outcomes:
-                    entry = ledger.get(host, folder_id, key)
-                    if entry is not None and entry.created_at:
-                        dates[key] = entry.created_at[:10]
-                return dates
+            known = known_archives(requests, site=self._where(config.folder))
         except PermifyError:
             return {}
+        return {key: o.captured_on for key, o in known.items() if o.captured_on}
 
 
 # ---------------------------------------------------------------------- command line
@@ -314,11 +302,11 @@ def _run_stdio(argv: Sequence[str]) -> int:
     def give_up(reason: str) -> int:
         if strict:
             _warn(f"strict: {reason}")
-            return 1
+            return ExitStatus.FAILED
         _warn(f"{reason}; links left as they are")
         sys.stdout.buffer.write(data)  # pandoc gets its document back unchanged
         sys.stdout.buffer.flush()
-        return 0
+        return ExitStatus.OK
 
     try:
         text = data.decode("utf-8")
@@ -340,17 +328,17 @@ def _run_stdio(argv: Sequence[str]) -> int:
     try:
         PermifyFilter().run(doc)
     except Interrupted:
-        return 130
+        return ExitStatus.INTERRUPTED
     except PermifyError as error:
         _warn(str(error).splitlines()[0])
-        return error.exit_code if error.exit_code else 1
+        return error.exit_code if error.exit_code else ExitStatus.FAILED
     except Exception as error:  # never a traceback in someone's build log
         return give_up(f"internal error ({type(error).__name__}: {error}); please report it")
     out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8")
     pf.dump(doc, out)
     out.flush()
     out.detach()
-    return 0
+    return ExitStatus.OK
 
 
 def main(doc: pf.Doc | None = None) -> pf.Doc | None:
@@ -361,7 +349,7 @@ def main(doc: pf.Doc | None = None) -> pf.Doc | None:
     try:
         status = _run_stdio(sys.argv[1:])
     except KeyboardInterrupt:
-        status = 130
+        status = ExitStatus.INTERRUPTED
     if status:
         raise SystemExit(status)
     return None

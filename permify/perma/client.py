@@ -4,44 +4,39 @@ The client turns API semantics into calls and models; transport (auth, retries, 
 error mapping) belongs to :class:`~permify.perma.session.PermaSession`. List methods are
 generators that page with ``limit``/``offset`` and stop on an empty or short page, because the
 real server's ``meta.next`` is never null. Stop early with :func:`itertools.islice`.
+
+Listings are bounded against a server that never ends them: paging stops with a
+:class:`~permify.errors.ProtocolError` when a page repeats an earlier one, when more items
+arrive than the page's ``count`` announced, or after ``max_pages`` pages. A model that fails
+validation (an archive whose GUID is not a Perma GUID) is a ``ProtocolError`` too; in a
+listing, such an item is skipped and noted in :attr:`PermaClient.protocol_problems`; in a batch,
+one bad capture job is marked as a protocol failure and the others stay usable.
+:func:`check_url_for_perma` refuses, before sending, a URL that Perma would refuse.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
 import requests
 
-from ..errors import InvalidGuidError, NetworkError, PermaError
+from ..errors import NetworkError, PermaError, ProtocolError
 from .models import Archive, Batch, CaptureJob, Folder, Organization, User
 from .session import DEFAULT_BASE_URL, PermaSession
+from .validate import check_url_for_perma, normalize_guid
 
-__all__ = ["PermaClient", "normalize_guid"]
+__all__ = ["DEFAULT_MAX_PAGES", "PermaClient", "check_url_for_perma", "normalize_guid"]
+
+#: Pages read from one listing at most (300 items each: 300,000 items, far beyond any folder).
+DEFAULT_MAX_PAGES = 1000
+_MAX_PROBLEMS = 100
 
 _M = TypeVar("_M")
-
-_GUID_RE = re.compile(r"^[A-Z0-9]{4}-[A-Z0-9]{4}$")
-# 2013-2014 GUIDs ran from 6 to 11 characters; the server routes accept these.
-_LEGACY_GUID_RE = re.compile(r"^[A-Z0-9-]{6,11}$")
-
-
-def normalize_guid(guid: str) -> str:
-    """Upper-case and validate a GUID (``XXXX-XXXX``, or a legacy 6-11 character id).
-
-    Accepts a full Perma link too (``https://perma.cc/abcd-2345``). API lookups are
-    case-sensitive, so a lower-case GUID would 404 without this.
-    """
-    text = str(guid).strip().rstrip("/")
-    if "/" in text:
-        text = text.rsplit("/", 1)[1]
-    text = text.upper()
-    if _GUID_RE.match(text) or _LEGACY_GUID_RE.match(text):
-        return text
-    raise InvalidGuidError(f"not a Perma GUID: {guid!r} (expected XXXX-XXXX)")
 
 
 class PermaClient:
@@ -52,6 +47,7 @@ class PermaClient:
         base_url: API base, default ``https://api.perma.cc/v1``.
         session: a configured :class:`PermaSession` (wins over ``api_key``/``base_url``).
         page_size: ``limit`` for list requests (the server caps it at 300).
+        max_pages: pages read from one listing at most (:data:`DEFAULT_MAX_PAGES`).
 
     Example::
 
@@ -67,9 +63,13 @@ class PermaClient:
         *,
         session: PermaSession | None = None,
         page_size: int = 300,
+        max_pages: int = DEFAULT_MAX_PAGES,
     ) -> None:
         self.session = session or PermaSession(api_key, base_url)
         self.page_size = page_size
+        self.max_pages = max_pages
+        #: list items skipped because they broke the API's contract (at most 100 kept), for a report
+        self.protocol_problems: list[ProtocolError] = []
 
     def close(self) -> None:
         """Close the session."""
@@ -87,7 +87,7 @@ class PermaClient:
         response = self.session.request(method, path, auth=auth, **kw)
         try:
             return response.json()
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             raise PermaError(
                 f"{method} {path}: Perma answered HTTP {response.status_code} with a body that is not JSON",
                 status=response.status_code,
@@ -100,6 +100,8 @@ class PermaClient:
         data = self._json(method, path, **kw)
         try:
             return cls.from_json(data)  # type: ignore[attr-defined]
+        except ProtocolError as error:
+            raise _located(error, method, path) from None
         except (KeyError, TypeError, ValueError, AttributeError):
             raise PermaError(
                 f"{method} {path}: Perma answered with an unexpected body; is PERMA_API_URL a Perma API?",
@@ -112,6 +114,12 @@ class PermaClient:
         for obj in self._pages(path, params, **kw):
             try:
                 yield cls.from_json(obj)  # type: ignore[attr-defined]
+            except ProtocolError as error:
+                # One bad item (an archive with an invalid GUID) must not hide the others, nor
+                # block every later run in its folder: it is skipped and noted.
+                if len(self.protocol_problems) < _MAX_PROBLEMS:
+                    self.protocol_problems.append(_located(error, "GET", path))
+                continue
             except (KeyError, TypeError, ValueError, AttributeError):
                 raise PermaError(f"GET {path}: Perma answered with an unexpected list item", path=path) from None
 
@@ -126,18 +134,31 @@ class PermaClient:
         query = {k: v for k, v in (params or {}).items() if v is not None}
         size = page_size or self.page_size
         offset = 0
-        while True:
+        seen_pages: set[str] = set()
+        for _ in range(self.max_pages):
             query.update(limit=size, offset=offset)
             data = self._json("GET", path, params=query, auth=auth)
             objects = data.get("objects") if isinstance(data, dict) else None
-            if not objects:
+            if not objects or not isinstance(objects, list):
                 return
+            meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+            # A page the same as an earlier one (same items) means the server ignores offset:
+            # paging on would never end.
+            fingerprint = hashlib.sha256(json.dumps(objects, sort_keys=True, default=str).encode()).hexdigest()
+            if fingerprint in seen_pages:
+                raise _paging_error(path, f"page at offset {offset} repeats an earlier page")
+            seen_pages.add(fingerprint)
+            count = _count(data, meta)
+            if count is not None and offset + len(objects) > count:
+                raise _paging_error(path, f"more items than the {count} the listing announced")
             yield from objects
-            # The server may cap limit (300); trust what it says it used.
-            limit = (data.get("meta") or {}).get("limit") or size
-            if len(objects) < int(limit):
+            # The server may cap limit (300); trust what it says it used, within reason.
+            limit = meta.get("limit")
+            limit = limit if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0 else size
+            if len(objects) < limit:
                 return
             offset += len(objects)
+        raise _paging_error(path, f"still full after {self.max_pages} pages")
 
     @staticmethod
     def _download(response: Any, dest: str | Path | BinaryIO) -> int:
@@ -341,3 +362,32 @@ class PermaClient:
         """The capture job of an archive (by GUID) or by numeric job id."""
         key = str(guid_or_id) if isinstance(guid_or_id, int) else normalize_guid(guid_or_id)
         return self._model(CaptureJob, "GET", f"/capture_jobs/{key}")
+
+
+def _count(data: dict[str, Any], meta: dict[str, Any]) -> int | None:
+    """The item count a listing announces (``count`` or the old ``meta.total_count``), if any."""
+    for value in (data.get("count"), meta.get("total_count"), meta.get("count")):
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    return None
+
+
+def _paging_error(path: str, problem: str) -> ProtocolError:
+    return ProtocolError(
+        f"GET {path}: the listing does not end ({problem}); stopped. Is PERMA_API_URL a Perma API?",
+        method="GET",
+        path=path,
+        field="meta",
+    )
+
+
+def _located(error: ProtocolError, method: str, path: str) -> ProtocolError:
+    """``error`` again, with the request that brought the bad answer in its message and attributes."""
+    return ProtocolError(
+        f"{method} {path}: {error.message}",
+        field=error.field,
+        value=error.value,
+        status=error.status,
+        method=method,
+        path=path,
+    )

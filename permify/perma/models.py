@@ -4,6 +4,13 @@ Built with ``from_json`` class methods that tolerate what the real server does: 
 (ignored), null fields, timestamps with and without microseconds, ``parent`` as an integer or
 as the stale ``/v1/folders/25/`` form of the docs, and a capture job ``message`` that is a
 JSON *string* to decode.
+
+They also trust nothing: this is the edge where the server's answer becomes data that is
+written into documents and the ledger. A GUID must be a Perma GUID (:func:`is_perma_guid`),
+or the archive is refused with :class:`~permify.errors.ProtocolError` and a capture job is
+marked as a protocol failure (:data:`PROTOCOL_ERROR`, no GUID) while the rest of its batch
+stays usable. Every string is made safe to show (no control characters or escapes) and
+capped in length; numbers and timestamps are parsed from bounded text only.
 """
 
 from __future__ import annotations
@@ -14,7 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..text import safe_text
+from .validate import GUID_ALPHABET, MAX_URL_LENGTH, check_guid, is_perma_guid
+
 __all__ = [
+    "GUID_ALPHABET",
+    "MAX_URL_LENGTH",
+    "PROTOCOL_ERROR",
     "TRANSITIONAL_STATUSES",
     "Archive",
     "Batch",
@@ -23,16 +36,28 @@ __all__ = [
     "Folder",
     "Organization",
     "User",
+    "check_guid",
+    "is_perma_guid",
     "parse_timestamp",
 ]
 
 #: Capture-job statuses that are still moving; a batch is settled when none of its jobs has one.
 TRANSITIONAL_STATUSES = frozenset({"pending", "in_progress"})
+#: The status given to a capture job whose answer broke the API's contract (e.g. a bad GUID).
+PROTOCOL_ERROR = "protocol_error"
+# Limits for strings kept from the server: URLs a little over Perma's own limit (so a match
+# still works), titles at Perma's title limit, messages and names shorter.
+_URL_LIMIT = 4096
+_TITLE_LIMIT = MAX_URL_LENGTH
+_TEXT_LIMIT = 1000
+_NAME_LIMIT = 500
+_STATUS_RE = re.compile(r"^[a-z_]{1,40}\Z")
+_MAX_MESSAGES = 20
 
 
 def parse_timestamp(value: Any) -> datetime | None:
     """Parse Perma's ISO-8601 UTC timestamps (``Z``, with or without microseconds)."""
-    if not value or not isinstance(value, str):
+    if not value or not isinstance(value, str) or len(value) > 64:
         return None
     text = value.strip()
     if text.endswith(("Z", "z")):
@@ -59,14 +84,33 @@ def _int(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and len(value) <= 200:  # bounded: no regex over a huge string
         m = re.search(r"(\d+)/?$", value)  # "/v1/folders/25/" in the stale doc examples
         return int(m.group(1)) if m else None
     return None
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+def _str(value: Any, limit: int = _TEXT_LIMIT) -> str | None:
+    """A string field made safe to show and capped, or None when it is not a string."""
+    return safe_text(value, limit) if isinstance(value, str) else None
+
+
+def _float(value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) if abs(value) < 1e9 else 0.0
+    return 0.0
+
+
+def _text(value: Any, limit: int = _TEXT_LIMIT) -> str:
+    """Like :func:`_str`, with "" for a missing or non-string value."""
+    return safe_text(value, limit) if isinstance(value, str) else ""
+
+
+def _id(value: Any) -> int:
+    """A required integer id (an int, or a short digit string); anything else is a TypeError."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or len(str(value)) > 20:
+        raise TypeError("not an id")
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -84,11 +128,11 @@ class Capture:
     def from_json(cls, data: dict[str, Any]) -> Capture:
         """Build from a capture object."""
         return cls(
-            role=str(data.get("role") or ""),
-            status=str(data.get("status") or ""),
-            url=_str(data.get("url")),
-            record_type=_str(data.get("record_type")),
-            content_type=_str(data.get("content_type")),
+            role=_text(data.get("role"), 40),
+            status=_text(data.get("status"), 40),
+            url=_str(data.get("url"), _URL_LIMIT),
+            record_type=_str(data.get("record_type"), 100),
+            content_type=_str(data.get("content_type"), 200),
             user_upload=bool(data.get("user_upload")),
         )
 
@@ -112,12 +156,12 @@ class Folder:
         """Build from a folder object."""
         org = data.get("organization")
         return cls(
-            id=int(data["id"]),
-            name=str(data.get("name") or ""),
+            id=_id(data["id"]),
+            name=_text(data.get("name"), _NAME_LIMIT),
             parent=_int(data.get("parent")),
             has_children=bool(data.get("has_children")),
-            path=str(data.get("path") or ""),
-            organization=org.get("id") if isinstance(org, dict) else _int(org),
+            path=_text(data.get("path"), _NAME_LIMIT),
+            organization=_int(org.get("id")) if isinstance(org, dict) else _int(org),
             sponsored_by=_int(data.get("sponsored_by")),
             is_sponsored_root_folder=bool(data.get("is_sponsored_root_folder")),
             read_only=bool(data.get("read_only")),
@@ -144,9 +188,9 @@ class Organization:
         """Build from an organization object."""
         shared = data.get("shared_folder")
         return cls(
-            id=int(data["id"]),
-            name=str(data.get("name") or ""),
-            registrar=_str(data.get("registrar")),
+            id=_id(data["id"]),
+            name=_text(data.get("name"), _NAME_LIMIT),
+            registrar=_str(data.get("registrar"), _NAME_LIMIT),
             default_to_private=bool(data.get("default_to_private")),
             shared_folder=Folder.from_json(shared) if isinstance(shared, dict) else None,
         )
@@ -167,11 +211,11 @@ class User:
     def from_json(cls, data: dict[str, Any]) -> User:
         """Build from ``GET /v1/user``."""
         return cls(
-            id=int(data.get("id") or 0),
-            full_name=str(data.get("full_name") or ""),
-            short_name=str(data.get("short_name") or ""),
-            first_name=str(data.get("first_name") or ""),
-            last_name=str(data.get("last_name") or ""),
+            id=_id(data.get("id") or 0),
+            full_name=_text(data.get("full_name"), _NAME_LIMIT),
+            short_name=_text(data.get("short_name"), _NAME_LIMIT),
+            first_name=_text(data.get("first_name"), _NAME_LIMIT),
+            last_name=_text(data.get("last_name"), _NAME_LIMIT),
             top_level_folders=tuple(
                 Folder.from_json(f) for f in data.get("top_level_folders") or () if isinstance(f, dict)
             ),
@@ -200,22 +244,25 @@ class Archive:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Archive:
-        """Build from a public or authenticated archive object."""
+        """Build from a public or authenticated archive object.
+
+        Raises :class:`~permify.errors.ProtocolError` when ``guid`` is not a Perma GUID.
+        """
         org = data.get("organization")
         return cls(
-            guid=str(data["guid"]),
-            url=str(data.get("url") or ""),
-            title=str(data.get("title") or ""),
+            guid=check_guid(data["guid"]),
+            url=_text(data.get("url"), _URL_LIMIT),
+            title=_text(data.get("title"), _TITLE_LIMIT),
             creation_timestamp=parse_timestamp(data.get("creation_timestamp")),
             description=_str(data.get("description")),
             warc_size=_int(data.get("warc_size")),
-            warc_download_url=_str(data.get("warc_download_url")),
+            warc_download_url=_str(data.get("warc_download_url"), _URL_LIMIT),
             captures=tuple(Capture.from_json(c) for c in data.get("captures") or () if isinstance(c, dict)),
             queue_time=_int(data.get("queue_time")),
             capture_time=_int(data.get("capture_time")),
             notes=_str(data.get("notes")),
             is_private=data.get("is_private") if isinstance(data.get("is_private"), bool) else None,
-            private_reason=_str(data.get("private_reason")),
+            private_reason=_str(data.get("private_reason"), 100),
             archive_timestamp=parse_timestamp(data.get("archive_timestamp")),
             organization=Organization.from_json(org) if isinstance(org, dict) else None,
         )
@@ -240,6 +287,10 @@ class CaptureJob:
 
     ``guid`` is None for ``invalid`` jobs (the URL was rejected and no archive exists).
     ``errors`` is the decoded ``message`` (Perma sends it as a JSON string).
+
+    A job whose answer breaks the API's contract (a GUID that is not a Perma GUID, a status
+    that is not a plain word) gets ``status`` :data:`PROTOCOL_ERROR`, no GUID, and the
+    reason in ``protocol_error`` and ``errors``: it is a failure for its URL only.
     """
 
     guid: str | None
@@ -256,26 +307,42 @@ class CaptureJob:
     title: str = ""
     user_deleted: bool | None = None
     errors: tuple[str, ...] = field(default=())
+    protocol_error: str | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> CaptureJob:
-        """Build from a capture job object, decoding its JSON-string ``message``."""
+        """Build from a capture job object, decoding its JSON-string ``message``.
+
+        Never raises for a bad GUID or status: the job becomes a :data:`PROTOCOL_ERROR` job.
+        """
         message = data.get("message")
+        guid = data.get("guid")
+        status = data.get("status")
+        errors = tuple(safe_text(m, _TEXT_LIMIT) for m in decode_messages(message)[:_MAX_MESSAGES])
+        problem: str | None = None
+        if guid is not None and not is_perma_guid(guid):
+            problem = "invalid GUID " + safe_text(repr(guid) if isinstance(guid, str) else type(guid).__name__, 60)
+        elif status is not None and not (isinstance(status, str) and _STATUS_RE.match(status)):
+            problem = "invalid status " + safe_text(repr(status), 60)
+        if problem is not None:
+            guid, status = None, PROTOCOL_ERROR
+            errors = (f"Perma answered with an {problem} for this URL; it was not used",)
         return cls(
-            guid=_str(data.get("guid")),
-            status=str(data.get("status") or ""),
-            submitted_url=str(data.get("submitted_url") or ""),
-            message=message if isinstance(message, str) else None,
+            guid=guid,
+            status=status or "",
+            submitted_url=_text(data.get("submitted_url"), _URL_LIMIT),
+            message=safe_text(message, _TEXT_LIMIT) if isinstance(message, str) else None,
             id=_int(data.get("id")),
             attempt=_int(data.get("attempt")) or 0,
-            step_count=float(data.get("step_count") or 0),
+            step_count=_float(data.get("step_count")),
             step_description=_str(data.get("step_description")),
             queue_position=_int(data.get("queue_position")) or 0,
             capture_start_time=parse_timestamp(data.get("capture_start_time")),
             capture_end_time=parse_timestamp(data.get("capture_end_time")),
-            title=str(data.get("title") or ""),
+            title=_text(data.get("title"), _TITLE_LIMIT),
             user_deleted=data.get("user_deleted") if isinstance(data.get("user_deleted"), bool) else None,
-            errors=tuple(decode_messages(message)),
+            errors=errors,
+            protocol_error=errors[0] if problem is not None else None,
         )
 
     @property
@@ -319,7 +386,7 @@ class Batch:
             remaining_value = None
         folder = Folder.from_json(target) if isinstance(target, dict) else None
         return cls(
-            id=int(data["id"]),
+            id=_id(data["id"]),
             started_on=parse_timestamp(data.get("started_on")),
             created_by=_int(data.get("created_by")),
             target_folder=folder,
@@ -328,7 +395,7 @@ class Batch:
                 CaptureJob.from_json(j) for j in data.get("capture_jobs") or () if isinstance(j, dict)
             ),
             links_remaining=remaining_value,
-            links_remaining_period=_str(data.get("links_remaining_period")),
+            links_remaining_period=_str(data.get("links_remaining_period"), 40),
         )
 
     @property
@@ -344,7 +411,7 @@ def decode_messages(message: Any) -> list[str]:
     if isinstance(message, str):
         try:
             decoded = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: a hostile, deeply nested string
             return [message] if message.strip() else []
         if isinstance(decoded, str):
             return [decoded]
@@ -353,15 +420,19 @@ def decode_messages(message: Any) -> list[str]:
 
 
 def collect_strings(value: Any) -> list[str]:
-    """All strings in an arbitrary JSON value, depth first (dict of lists, list, string...)."""
+    """All strings in an arbitrary JSON value, depth first (dict of lists, list, string...).
+
+    Iterative, so a deeply nested hostile body cannot exhaust the stack.
+    """
     out: list[str] = []
-    if isinstance(value, str):
-        if value.strip():
-            out.append(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            out.extend(collect_strings(item))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            out.extend(collect_strings(item))
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if item.strip():
+                out.append(item)
+        elif isinstance(item, dict):
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, (list, tuple)):
+            stack.extend(reversed(item))
     return out

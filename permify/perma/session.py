@@ -11,99 +11,82 @@ by hand (like the ``wayback`` client) so that its rules are visible:
   dropped connection, a 5xx) raises :class:`~permify.errors.UnknownOutcomeError`: the archive
   may exist, and only the archiver, by reconciling, may decide to send again.
 * The key travels only in ``Authorization: ApiKey <key>``; never in a query string, never to
-  a plain-http host other than loopback, never to the public endpoints (a bad key makes them fail).
+  a plain-http host other than loopback, never to the public endpoints (a bad key makes them fail),
+  never across a redirect to another origin.
+
+Time is bounded: every attempt has a hard deadline (``timeout``; a POST, which Perma answers
+only after validating every URL, gets ``post_timeout``) covering the connection, every read
+and the whole body (:mod:`permify.perma.deadline`), and the retries of one request share the
+total budget of :attr:`RetryPolicy.total`. Redirects are followed for GET and HEAD only, at
+most :data:`MAX_REDIRECTS` hops; a redirect answering a POST is never followed (the body would
+be sent again) and is an :class:`~permify.errors.UnknownOutcomeError`. Bodies are capped
+(:data:`MAX_BODY_BYTES`), and error bodies are summarised to one line with the key redacted
+(:mod:`permify.perma.answers`).
 """
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
-import random
 import time
 from collections.abc import Callable, Mapping
-from datetime import timezone
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 
 from .._version import __version__
 from ..errors import (
     AuthenticationError,
     NetworkError,
-    NotFoundError,
     PermaError,
-    PermissionDeniedError,
-    QuotaExceededError,
-    RateLimitedError,
-    ServerError,
+    ProtocolError,
+    RequestTimeoutError,
     UnknownOutcomeError,
     UnsafeTransportError,
-    ValidationError,
 )
-from .models import collect_strings
+from ..text import safe_text
+from .answers import error_for_status, is_quota_message
+from .deadline import Deadline, DeadlineAdapter
+from .retry import RetryPolicy, retry_after_seconds
 
-__all__ = ["DEFAULT_BASE_URL", "PermaSession", "RetryPolicy", "error_from_response", "is_quota_message"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_TIMEOUT",
+    "MAX_BODY_BYTES",
+    "MAX_REDIRECTS",
+    "TIMEOUT_OPTION",
+    "PermaSession",
+    "RetryPolicy",
+    "error_from_response",
+    "is_quota_message",
+]
 
 DEFAULT_BASE_URL = "https://api.perma.cc/v1"
 USER_AGENT = f"permify/{__version__} (+https://perma.cc; citation archiving)"
 
+#: Seconds one attempt of a request may take, all included (the ``--timeout`` option).
+DEFAULT_TIMEOUT = 120.0
+#: A POST may take this many times ``timeout`` (300 s by default): Perma validates each URL of a
+#: batch before it answers, up to about a minute each.
+POST_TIMEOUT_FACTOR = 2.5
+#: Redirect hops followed for one GET or HEAD.
+MAX_REDIRECTS = 5
+#: The largest answer body read (a full page of 300 archives is well under 1 MB).
+MAX_BODY_BYTES = 32 * 1024 * 1024
+#: How much of an error body is read to summarise it.
+ERROR_BODY_BYTES = 64 * 1024
+#: The name of the option that sets the timeout, given in timeout messages.
+TIMEOUT_OPTION = "--timeout"
+
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_FOLLOWED = frozenset({"GET", "HEAD", "OPTIONS"})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# Substrings of Perma's "can't create this link" messages that are about the account, not the URL.
-_QUOTA_MARKERS = ("usage limit", "needs attention", "set this folder to read-only", "Usage Plan")
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
-def is_quota_message(text: str) -> bool:
-    """True for Perma's "can't create this link" messages about the account's quota or standing."""
-    return any(marker in text for marker in _QUOTA_MARKERS)
-
-
-class RetryPolicy:
-    """How often and how long to retry. Subclass and override to change the rules.
-
-    Parameters: ``max_retries`` (retries after the first attempt), ``backoff`` (seconds before
-    the second retry; the first retry waits ``backoff`` too), ``max_delay`` (cap on one wait,
-    also applied to ``Retry-After``), ``random`` (jitter source, injectable for tests).
-    """
-
-    def __init__(
-        self,
-        max_retries: int = 4,
-        backoff: float = 1.0,
-        max_delay: float = 60.0,
-        random: Callable[[], float] = random.random,
-    ) -> None:
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_delay = max_delay
-        self.random = random
-
-    def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait before retry number ``attempt`` (1-based)."""
-        if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_delay)
-        base = min(self.backoff * (2 ** (attempt - 1)), self.max_delay)
-        # Full jitter between half and all of the exponential delay: spreads a crowd of
-        # clients (a `make -j` of pandoc builds) without ever retrying instantly.
-        return base * (0.5 + 0.5 * self.random())
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        parsed = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):  # Python 3.10+ raises on garbage; fall back to the backoff
-        return None
-    if parsed.tzinfo is None:  # "-0000" gives a naive datetime; HTTP dates are always GMT
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return max(0.0, parsed.timestamp() - time.time())
+class _TooLarge(Exception):
+    """The body went past the byte cap."""
 
 
 def _is_loopback(host: str) -> bool:
@@ -115,7 +98,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _never_connected(error: requests.RequestException) -> bool:
+def _never_connected(error: Exception) -> bool:
     """True when the request certainly never reached the server (safe to send again)."""
     if isinstance(error, requests.ConnectTimeout):
         return True
@@ -132,9 +115,12 @@ class PermaSession:
         api_key: the Perma API key, or None for the public endpoints only.
         base_url: e.g. ``https://api.perma.cc/v1`` or a sandbox's ``http://127.0.0.1:PORT/v1``.
         connect_timeout: seconds to establish a connection (short: a dead host fails fast).
-        read_timeout: seconds to wait for an answer (long: a batch POST validates every URL
-            synchronously, up to about a minute each).
-        retry: the :class:`RetryPolicy`.
+        read_timeout: seconds to wait for any one read (never more than the deadline left).
+        timeout: the deadline of one attempt, all included: connecting, waiting, every read and
+            the whole body (the ``--timeout`` option). :data:`DEFAULT_TIMEOUT` when None.
+        post_timeout: the deadline of one POST attempt; ``timeout`` times
+            :data:`POST_TIMEOUT_FACTOR` when None (a batch POST validates every URL before answering).
+        retry: the :class:`RetryPolicy` (its ``total`` bounds one request, retries included).
         sleep: how to wait between retries (injected in tests).
         http: an existing ``requests.Session`` to use.
     """
@@ -146,6 +132,8 @@ class PermaSession:
         *,
         connect_timeout: float = 10.0,
         read_timeout: float = 300.0,
+        timeout: float | None = None,
+        post_timeout: float | None = None,
         retry: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         http: requests.Session | None = None,
@@ -153,17 +141,25 @@ class PermaSession:
         self.base_url = base_url.rstrip("/")
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UnsafeTransportError(f"not an API base URL: {base_url!r} (expected https://host/v1)")
+            raise UnsafeTransportError(
+                f"not an API base URL: {safe_text(repr(base_url), 120)} (expected https://host/v1)"
+            )
         self._key = (api_key or "").strip() or None
         self._plain_http_remote = parts.scheme == "http" and not _is_loopback(parts.hostname)
+        self._origin = _origin(self.base_url)
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+        self.post_timeout = self.timeout * POST_TIMEOUT_FACTOR if post_timeout is None else float(post_timeout)
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.http = http or requests.Session()
+        adapter = DeadlineAdapter()
+        self.http.mount("http://", adapter)
+        self.http.mount("https://", adapter)
         self.http.headers["User-Agent"] = USER_AGENT
         self.http.headers["Accept"] = "application/json"
-        #: how many HTTP requests this session sent (retries included)
+        #: how many HTTP requests this session sent (retries and redirect hops included)
         self.request_count = 0
 
     @property
@@ -188,6 +184,10 @@ class PermaSession:
         """The absolute URL of an API path such as ``/archives/ABCD-2345``."""
         return self.base_url + "/" + path.lstrip("/")
 
+    def attempt_timeout(self, method: str) -> float:
+        """The deadline in seconds of one attempt of ``method``."""
+        return self.post_timeout if method.upper() == "POST" else self.timeout
+
     def request(
         self,
         method: str,
@@ -198,10 +198,12 @@ class PermaSession:
         auth: bool = True,
         stream: bool = False,
     ) -> requests.Response:
-        """Send one API request with the retry policy; return a 2xx/3xx response or raise.
+        """Send one API request with the retry policy; return a 2xx response or raise.
 
         ``auth=False`` sends no key (public endpoints). Raises a :class:`~permify.errors.PermaError`
-        subclass for every error; no ``requests`` exception escapes.
+        subclass for every error; no ``requests`` exception escapes. With ``stream=True`` the
+        body is left unread (downloads) and only the per-read timeout guards it; otherwise it
+        is read within the deadline, at most :data:`MAX_BODY_BYTES`.
         """
         method = method.upper()
         headers: dict[str, str] = {}
@@ -223,51 +225,53 @@ class PermaSession:
         if json is not None:
             # Perma's batch endpoint compares the whole header: no charset suffix allowed.
             headers["Content-Type"] = "application/json"
-        url = self.url(path)
+        started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
-            self.request_count += 1
+            limit = self.attempt_timeout(method)
+            if attempt > 1:  # retries share what is left of the total budget
+                limit = min(limit, self.retry.total - (time.monotonic() - started))
+            deadline = Deadline(limit)
             try:
-                response = self.http.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    headers=headers,
-                    timeout=(self.connect_timeout, self.read_timeout),
-                    stream=stream,
-                    allow_redirects=True,
-                )
-            except requests.RequestException as error:
-                safe = method in _IDEMPOTENT or _never_connected(error)
-                if not safe:
+                with deadline:
+                    response = self._exchange(method, path, params, json, headers, deadline, stream)
+                if deadline.expired:
+                    # The timer cut the exchange: whatever came back (headers cut short can
+                    # still parse as a response) is incomplete and must not be used.
+                    response.close()
+                    raise requests.ReadTimeout(f"no complete answer within {deadline.seconds:g} s")
+            except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+                timed_out = deadline.expired or isinstance(error, requests.Timeout)
+                if not (method in _IDEMPOTENT or _never_connected(error)):
+                    happened = (
+                        f"no complete answer within {deadline.seconds:g} s ({TIMEOUT_OPTION})"
+                        if timed_out
+                        else f"the connection failed ({type(error).__name__})"
+                    )
                     raise UnknownOutcomeError(
-                        f"{method} {path}: the connection failed after the request was sent "
-                        f"({type(error).__name__}); it may have taken effect",
+                        f"{method} {path}: {happened} after the request was sent; it may have taken effect",
                         method=method,
                         path=path,
                         cause=error,
                     ) from None
-                if attempt > self.retry.max_retries:
-                    raise NetworkError(
-                        f"cannot reach the Perma API at {self.base_url} ({type(error).__name__}); "
-                        "check the network or PERMA_API_URL and try again",
-                        method=method,
-                        path=path,
-                    ) from None
-                self.sleep(self.retry.delay(attempt, None))
-                continue
-            status = response.status_code
-            if status < 400:
-                return response
-            retryable = status in _RETRY_STATUSES and (method in _IDEMPOTENT or status == 429)
-            if retryable and attempt <= self.retry.max_retries:
-                wait = self.retry.delay(attempt, _retry_after(response))
-                response.close()
+                wait = self.retry.delay(attempt, None)
+                if not self._may_retry(attempt, started, wait):
+                    raise self._gave_up(method, path, attempt, started, timed_out, error) from None
                 self.sleep(wait)
                 continue
+            status = response.status_code
+            if status < 300:
+                return response
+            retryable = status in _RETRY_STATUSES and (method in _IDEMPOTENT or status == 429)
+            if retryable:
+                wait = self.retry.delay(attempt, retry_after_seconds(response))
+                if self._may_retry(attempt, started, wait):
+                    response.close()
+                    self.sleep(wait)
+                    continue
             if method not in _IDEMPOTENT and status >= 500:
+                response.close()
                 raise UnknownOutcomeError(
                     f"{method} {path}: the server answered {status} after the request was sent; "
                     "it may have taken effect",
@@ -275,52 +279,149 @@ class PermaSession:
                     method=method,
                     path=path,
                 )
-            raise error_from_response(response, method, path)
+            raise error_from_response(response, method, path, secrets=(self._key,))
+
+    def _may_retry(self, attempt: int, started: float, wait: float) -> bool:
+        """True when another attempt fits in the retry count and the total budget."""
+        spent = time.monotonic() - started + wait
+        return attempt <= self.retry.max_retries and spent < self.retry.total
+
+    def _gave_up(
+        self, method: str, path: str, attempt: int, started: float, timed_out: bool, error: Exception
+    ) -> PermaError:
+        tries = f"{attempt} attempt{'s' if attempt > 1 else ''} in {time.monotonic() - started:.0f} s"
+        if timed_out:
+            return RequestTimeoutError(
+                f"{method} {path}: no complete answer from {self.base_url} ({tries}; each may take "
+                f"{self.attempt_timeout(method):g} s, set with {TIMEOUT_OPTION}); the service may be "
+                "down or slow, try again later",
+                timeout=self.attempt_timeout(method),
+                method=method,
+                path=path,
+            )
+        return NetworkError(
+            f"cannot reach the Perma API at {self.base_url} ({type(error).__name__}, {tries}); "
+            "check the network or PERMA_API_URL and try again",
+            method=method,
+            path=path,
+        )
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        headers: dict[str, str],
+        deadline: Deadline,
+        stream: bool,
+    ) -> requests.Response:
+        """One attempt: the request, GET redirects within the same deadline, and the body."""
+        url = self.url(path)
+        for hop in range(MAX_REDIRECTS + 1):
+            self.request_count += 1
+            response = self.http.request(
+                method,
+                url,
+                params=params if hop == 0 else None,
+                json=json,
+                headers=headers,
+                timeout=(
+                    min(self.connect_timeout, deadline.remaining()),
+                    min(self.read_timeout, deadline.remaining()),
+                ),
+                stream=True,
+                allow_redirects=False,
+            )
+            location = response.headers.get("Location")
+            if response.status_code not in _REDIRECTS or not location:
+                break
+            response.close()
+            if method not in _FOLLOWED:
+                # Following would send the request (and its body) again: a POST may already
+                # have created archives. Only reconciling may decide to send again.
+                raise UnknownOutcomeError(
+                    f"{method} {path}: the server answered {response.status_code} (a redirect), which "
+                    "permify does not follow for a request that changes something; it may have taken effect",
+                    status=response.status_code,
+                    method=method,
+                    path=path,
+                )
+            url = urljoin(response.url, location[:4096])
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ProtocolError(
+                    f"{method} {path}: the server redirected to a URL that is not http(s)",
+                    status=response.status_code,
+                    method=method,
+                    path=path,
+                    field="Location",
+                )
+            if _origin(url) != self._origin:
+                headers = {k: v for k, v in headers.items() if k != "Authorization"}  # the key stays home
+        else:
+            raise ProtocolError(
+                f"{method} {path}: more than {MAX_REDIRECTS} redirects; is PERMA_API_URL a Perma API?",
+                status=response.status_code,
+                method=method,
+                path=path,
+                field="Location",
+            )
+        if stream and response.status_code < 300:
+            return response
+        cap = MAX_BODY_BYTES if response.status_code < 300 else ERROR_BODY_BYTES
+        try:
+            # Preloading the body this way keeps .json() and .text working on the response.
+            response._content = _read_capped(response, cap)
+        except _TooLarge:
+            response.close()
+            raise ProtocolError(
+                f"{method} {path}: the answer is larger than {MAX_BODY_BYTES // (1024 * 1024)} MB; "
+                "is PERMA_API_URL a Perma API?",
+                status=response.status_code,
+                method=method,
+                path=path,
+                field="body",
+            ) from None
+        return response
 
 
-def error_from_response(response: requests.Response, method: str, path: str) -> PermaError:
-    """Map an error response to the matching :class:`~permify.errors.PermaError` subclass."""
-    status = response.status_code
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    default = 443 if parts.scheme == "https" else 80
+    return parts.scheme, (parts.hostname or ""), parts.port or default
+
+
+def _read_capped(response: requests.Response, cap: int) -> bytes:
+    """The whole body, at most ``cap`` bytes (an error body is cut there; a 2xx one raises)."""
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_content(65536):
+        total += len(chunk)
+        if total > cap:
+            if response.status_code >= 300:
+                chunks.append(chunk[: cap - (total - len(chunk))])
+                response.close()
+                return b"".join(chunks)
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def error_from_response(
+    response: requests.Response, method: str, path: str, *, secrets: tuple[str | None, ...] = ()
+) -> PermaError:
+    """Map an error response to the matching :class:`~permify.errors.PermaError` subclass, with a
+    one-line message (key in ``secrets`` redacted; see :mod:`permify.perma.answers`)."""
     try:
-        body: Any = response.json()
-    except ValueError:
-        body = response.text.strip()
-    messages = collect_strings(body) if not isinstance(body, str) else ([body] if body else [])
-    detail = "; ".join(messages) or f"HTTP {status}"
-    kw: dict[str, Any] = {"status": status, "method": method, "path": path, "messages": messages}
-    if status == 401:
-        return AuthenticationError(
-            f"Perma rejected the API key ({detail}); set PERMA_API_KEY to the key on your "
-            "Perma.cc settings page",
-            **kw,
-        )
-    if status == 403:
-        return PermissionDeniedError(
-            f"{method} {path}: permission denied ({detail}); check that the folder or archive "
-            "belongs to this account",
-            **kw,
-        )
-    if status == 404:
-        return NotFoundError(f"{method} {path}: not found ({detail})", **kw)
-    if status == 429:
-        return RateLimitedError(
-            f"{method} {path}: Perma is rate limiting requests; wait a while and run again",
-            retry_after=_retry_after(response),
-            **kw,
-        )
-    if status >= 500:
-        return ServerError(
-            f"{method} {path}: Perma answered HTTP {status}; the service may be down, try again later",
-            **kw,
-        )
-    if status == 400:
-        fields: dict[str, list[str]] = {}
-        if isinstance(body, dict):
-            for key, value in body.items():
-                fields[str(key)] = collect_strings(value)
-        elif isinstance(body, list):
-            fields["error"] = collect_strings(body)
-        if is_quota_message(detail):
-            return QuotaExceededError(detail, fields=fields, **kw)
-        return ValidationError(f"{method} {path}: {detail}", fields=fields, **kw)
-    return PermaError(f"{method} {path}: HTTP {status} ({detail})", **kw)
+        body = response.content or b""
+    except (requests.RequestException, urllib3.exceptions.HTTPError):
+        body = b""
+    return error_for_status(
+        response.status_code,
+        body[:ERROR_BODY_BYTES],
+        response.headers.get("Content-Type"),
+        method,
+        path,
+        retry_after=retry_after_seconds(response),
+        secrets=secrets,
+    )

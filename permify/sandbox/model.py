@@ -75,6 +75,8 @@ class Link:
     default_to_screenshot_view: bool = False
     is_unlisted: bool = False
     deleted_at: float | None = None
+    #: MIME type of a file the user uploaded in place of the capture (None: no upload).
+    upload_content_type: str | None = None
 
     @property
     def deleted(self) -> bool:

@@ -6,11 +6,11 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from permify.sandbox.captures import kind_of, stored
 from permify.sandbox.config import ARCHIVE_DELAY
 from permify.sandbox.model import Batch, Folder, Job, Link, Organization, User
 from permify.sandbox.state import State
-from permify.sandbox.urlcheck import ascii_url, netloc
-from permify.sandbox.warc import response_member
+from permify.sandbox.urlcheck import ascii_url
 
 FAILED_CAPTURE = json.dumps({"error": ["Failed during capture."]})
 
@@ -67,23 +67,38 @@ def warc_size(state: State, link: Link) -> int | None:
     status, _start, end = state.job_status(state.jobs[link.job_id])
     if status != "completed" or end is None:
         return None
-    return len(response_member(link.guid, link.url, netloc(link.url), end))
+    return len(stored(link.guid, link.url, end))
+
+
+_UPLOAD_EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}
 
 
 def _captures(state: State, link: Link, status: str) -> list[dict[str, Any]]:
+    if link.upload_content_type:
+        # A file the user uploaded replaces the capture: one primary ``resource`` capture.
+        ext = _UPLOAD_EXTENSIONS.get(link.upload_content_type, "pdf")
+        return [{
+            "role": "primary",
+            "status": "success",
+            "url": f"file:///{link.guid}/upload.{ext}",
+            "record_type": "resource",
+            "content_type": link.upload_content_type,
+            "user_upload": True,
+        }]
+    kind = kind_of(link.url)
     primary = {
         "role": "primary",
         "status": {"completed": "success", "failed": "failed"}.get(status, "pending"),
         "url": ascii_url(link.url),
         "record_type": "response",
-        "content_type": "text/html; charset=utf-8" if status == "completed" else "",
+        "content_type": kind.content_type if status == "completed" else "",
         "user_upload": False,
     }
     out = [primary]
-    if status == "completed":
+    if status == "completed" and kind.screenshot is not None:
         out.append({
             "role": "screenshot",
-            "status": "success",
+            "status": kind.screenshot,
             "url": "file:///screenshot.png",
             "record_type": "resource",
             "content_type": "image/png",

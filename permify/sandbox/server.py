@@ -41,6 +41,12 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     sandbox: Sandbox
 
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Stay quiet when a client hangs up mid-answer (a capped WARC download does that)."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -274,6 +280,21 @@ class Sandbox:
             if found is None:
                 raise KeyError(f"no sandbox user {user!r}")
             self.state.link_limits[found.id] = limit
+
+    def upload_file(self, guid: str, content_type: str = "application/pdf") -> None:
+        """Act out a user uploading a file to an archive ("Upload file" in Perma's record details).
+
+        From now on the archive's ``captures`` is one primary capture with ``user_upload: true``
+        and status ``success``, as Perma shows after a replacement. Raises KeyError for an
+        unknown or deleted GUID.
+        """
+        with self.state.lock:
+            link = self.state.links.get(guid)
+            if link is None or link.deleted:
+                raise KeyError(f"no live sandbox archive {guid!r}")
+            link.upload_content_type = content_type
+            if self.config.state_path:
+                self.state.save(self.config.state_path)
 
     def inject_fault(self, kind: str, *, method: str | None = None,
                      path_contains: str | None = None, times: int = 1) -> None:

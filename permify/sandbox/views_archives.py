@@ -7,12 +7,12 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from permify.sandbox.actions import FOLDER_NOT_FOUND, resolve_folder, submit
+from permify.sandbox.captures import download as download_bytes
 from permify.sandbox.config import API_MAX_PAGES, ARCHIVE_DELAY
 from permify.sandbox.model import Folder, Link
 from permify.sandbox.serialize import auth_archive, public_archive
 from permify.sandbox.state import State
-from permify.sandbox.urlcheck import canonical, netloc
-from permify.sandbox.warc import download_body
+from permify.sandbox.urlcheck import canonical
 from permify.sandbox.web import (
     Request,
     Response,
@@ -121,7 +121,9 @@ def _download(state: State, req: Request, link: Link) -> Response:
     status, _start, end = state.job_status(state.jobs[link.job_id])
     if status != "completed" or end is None or file_format == "wacz":
         raise not_found()
-    body = download_body(link.guid, link.url, netloc(link.url), end, state.now())
+    body = download_bytes(link.guid, link.url, end, state.now())
+    if body is None:  # a ``warc-missing`` capture: Perma has no file to serve
+        raise not_found()
     disposition = f'attachment; filename="{link.guid}.warc.gz"'
     return Response(200, body, "application/gzip", [("Content-Disposition", disposition)],
                     stream=True)

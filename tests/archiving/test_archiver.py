@@ -195,7 +195,7 @@ def test_key_never_stored_or_reported(sandbox: Sandbox, tmp_path: Path) -> None:
     folder = sandbox.org_folder_id
     lines: list[str] = []
     with Ledger(tmp_path / "l.db") as ledger, client_for(sandbox) as client:
-        out = Archiver(client, ledger, fast(folder), progress=lambda k, line: lines.append(line)).ensure(
+        out = Archiver(client, ledger, fast(folder), progress=lambda event: lines.append(event.message)).ensure(
             requests_for([*URLS[:2], "https://capture-fails.example.com/z"])
         )
     blob = (tmp_path / "l.db").read_bytes() + json.dumps([o.__dict__ for o in out.values()]).encode()

@@ -15,7 +15,7 @@ from permify.formats.base import RewriteOptions, adapter_for, format_for_path
 from permify.formats.bibtex.adapter import BibtexAdapter, BibtexDocument, strip_perma_fields
 from permify.formats.bibtex.values import plain_title, unescape, urls_in_text
 from permify.sandbox.state import GUID_ALPHABET
-from permify.urls import classify, dedupe_key, is_perma_link
+from permify.urls import classify, dedupe_key, is_perma_link, perma_url
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_docs" / "references.bib"
 ALPHABET = GUID_ALPHABET  # the sandbox's, which is Perma's
@@ -43,7 +43,7 @@ def links_for(doc: BibtexDocument) -> dict[int, str]:
     for c in doc.citations:
         if c.existing_archive is None and classify(c.url).archive:
             key = dedupe_key(c.url)
-            by_key.setdefault(key, f"https://perma.cc/{fake_guid(len(by_key) * 97 + 5)}")
+            by_key.setdefault(key, perma_url(fake_guid(len(by_key) * 97 + 5)))
             links[c.index] = by_key[key]
     return links
 
@@ -63,7 +63,7 @@ def test_fake_guids_are_valid() -> None:
     guids = {fake_guid(n) for n in range(2000)}
     assert len(guids) == 2000
     for g in guids:
-        assert is_perma_link(f"https://perma.cc/{g}")
+        assert is_perma_link(perma_url(g))
         assert not re.match(r"[A-Z]{4}", g) and set(g) <= set(ALPHABET + "-")
 
 

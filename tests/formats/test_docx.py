@@ -18,6 +18,7 @@ from lxml import etree
 from permify.errors import InputError
 from permify.formats.base import RewriteOptions, adapter_for
 from permify.formats.docx.adapter import DocxAdapter
+from permify.urls import perma_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_docs" / "article.docx"
@@ -32,7 +33,7 @@ def parse(data: bytes, source: str = "test.docx"):
 
 def links_for(doc) -> dict[int, str]:
     """A distinct fake Perma link for every citation that has no archive yet."""
-    return {c.index: f"https://perma.cc/{c.index:04d}-QRST" for c in doc.citations
+    return {c.index: perma_url(f"{c.index:04d}-QRST") for c in doc.citations
             if not c.existing_archive}
 
 
@@ -356,7 +357,8 @@ RELS_INPUTS = {
 def test_new_relationships_serialise_as_lxml_elements_would(name: str) -> None:
     # New relationships are spliced in as text where that gives the same bytes as adding
     # elements; the oracle adds elements to a second copy and serialises it.
-    from permify.formats.docx.package import PR, RT_HYPERLINK, Rels, parse_xml, serialize_xml
+    from permify.formats.docx.package import Rels, parse_xml, serialize_xml
+    from permify.formats.docx.xml import PR, RT_HYPERLINK
 
     text = RELS_INPUTS[name]
     original = text.encode("latin-1" if name == "latin-1" else "utf-8") if text else None
@@ -406,7 +408,7 @@ def test_new_links_are_right_in_any_namespace_layout(layout: str, encoding: str,
     xml = f'<?xml version="1.0" encoding="{encoding}" standalone="yes"?>\r\n' + NAMESPACE_LAYOUTS[layout]
     data = fx.with_document(xml.encode(encoding.lower()), {"rIdH": "https://b.example/y"})
     doc = parse(data)
-    links = {c.index: f"https://perma.cc/{c.index:04d}-QRST" for c in doc.citations}
+    links = {c.index: perma_url(f"{c.index:04d}-QRST") for c in doc.citations}
     out = doc.rewrite(links, RewriteOptions(track_changes=track, date=DATE))
     document = part(out, "word/document.xml")
     assert document.startswith(xml.split("?>")[0].encode(encoding.lower()))
@@ -435,7 +437,7 @@ def test_new_runs_copy_the_url_run_properties_white_space_included() -> None:
         for rpr, host in ((spaced, "a"), (tight, "b"), (spaced, "c"))
     )
     doc = parse(fx.build_docx(body))
-    out = doc.rewrite({c.index: f"https://perma.cc/{c.index:04d}-QRST" for c in doc.citations}, RewriteOptions())
+    out = doc.rewrite({c.index: perma_url(f"{c.index:04d}-QRST") for c in doc.citations}, RewriteOptions())
     document = part(out, "word/document.xml").decode()
     opening = re.findall(r'<w:r>(<w:rPr>(?:(?!<w:r>).)*?</w:rPr>)<w:t xml:space="preserve"> \[</w:t>', document, re.S)
     assert opening == [spaced, tight, spaced]

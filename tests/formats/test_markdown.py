@@ -14,10 +14,10 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
 from permify.errors import InputError
-from permify.formats import RewriteOptions, adapter_for, format_for_path
+from permify.formats.base import RewriteOptions, adapter_for, format_for_path
 from permify.formats.markdown.adapter import MarkdownAdapter, MarkdownDocument, strip_perma_links
 from permify.formats.markdown.scan import scan
-from permify.urls import classify
+from permify.urls import classify, perma_url
 
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_docs" / "article.md"
 OPTIONS = RewriteOptions()
@@ -30,7 +30,7 @@ def guid(i: int) -> str:
 
 
 def perma(i: int) -> str:
-    return f"https://perma.cc/{guid(i)}"
+    return perma_url(guid(i))
 
 
 def parse(src: str | bytes) -> MarkdownDocument:

@@ -208,7 +208,8 @@ def test_capture_lifecycle_and_download(api: Api, sb: Sandbox, clock: FakeClock)
         d = zlib.decompressobj(wbits=31)
         members.append(d.decompress(data))
         data = d.unused_data
-    assert [m.split(b"\r\n")[1] for m in members] == [b"WARC-Type: warcinfo", b"WARC-Type: response"]
+    assert [m.split(b"\r\n")[1] for m in members] == [
+        b"WARC-Type: warcinfo", b"WARC-Type: request", b"WARC-Type: response"]
     assert gzip.decompress(download.body).startswith(b"WARC/1.0")
 
 

@@ -36,13 +36,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from operator import itemgetter
 
 from bibtexparser import model
 
-from ...errors import InputError, InvalidGuidError, UsageError
-from ...urls import PERMA_LINK_RE, dedupe_key, is_perma_link
+from ...errors import InvalidGuidError, UsageError
+from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from ..text import TextErrors, decode_text, encode_text, splice
+from . import NAME, SUFFIXES
 from .layout import Edit, insertion_edits, removal_edits
 from .locate import Locator, failure_reasons, split_blocks, warning_line
 from .scan import HEAD_RE, Piece, ScanError, scan_entry, scan_value
@@ -57,8 +58,13 @@ _ROLES = {"url": _URL, "howpublished": _TEXT, "note": _TEXT, "addendum": _TEXT, 
 _PRINT_FIELDS = frozenset(("note", "addendum"))
 _DELIMITERS = ("{", '"')  # a value's first character, when it is one delimited piece
 _PRINT_MODES = ("note", "addendum", "none")
-_BOM = b"\xef\xbb\xbf"
-_EDIT_ORDER = itemgetter(0, 1)  # (start, end); the sort is stable, so ties keep their order
+#: what a .bib file that is not UTF-8 text is told (see :class:`~permify.formats.text.TextErrors`)
+_NOT_TEXT = TextErrors(
+    utf16="is UTF-16 text; save the .bib file as UTF-8 and try again",
+    binary="is binary data (NUL bytes), not a BibTeX file; pass a .bib text file",
+    invalid="is not valid UTF-8 (byte 0x{byte:02x} on line {line}, offset {offset}); "
+            "convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and try again",
+)
 
 
 # One located entry that cites something: where its raw text starts, the text, and the raw
@@ -118,57 +124,22 @@ class BibtexDocument(ParsedDocument):
                 edits.extend(insertion_edits(raw, pairs, print_field, print_value, offset))
             except ScanError:  # the entry's text is not what bibtexparser reported: leave it be
                 continue
-        out = _apply(self.text, edits)
-        return (_BOM if self.bom else b"") + out.encode("utf-8")
-
-
-def _apply(text: str, edits: list[Edit]) -> str:
-    """``text`` with non-overlapping edits applied (in one pass, in offset order)."""
-    if not edits:
-        return text
-    parts: list[str] = []
-    last = 0
-    for start, end, new in sorted(edits, key=_EDIT_ORDER):
-        parts.append(text[last:start])
-        parts.append(new)
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
+        out = splice(self.text, edits)
+        return encode_text(out, self.bom)
 
 
 class BibtexAdapter(Adapter):
     """Reads .bib files (BibTeX and biblatex); see the module docstring for what it writes."""
 
-    name = "bibtex"
-    suffixes = (".bib",)
+    name = NAME
+    suffixes = SUFFIXES
 
     def parse(self, data: bytes, source: str = "<input>") -> BibtexDocument:
         """Parse ``data``; raise :class:`~permify.errors.InputError` naming ``source`` if it is not text."""
-        text, bom = _decode(data, source)
+        text, bom = decode_text(data, source, _NOT_TEXT)
         doc = BibtexDocument(text, bom)
         _Reader(doc, source).read()
         return doc
-
-
-def _decode(data: bytes, source: str) -> tuple[str, bool]:
-    """UTF-8 text (without its BOM) and whether it had one, or InputError with what to do."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(source, "is UTF-16 text; save the .bib file as UTF-8 and try again")
-    if b"\x00" in data:
-        raise InputError(source, "is binary data (NUL bytes), not a BibTeX file; pass a .bib text file")
-    bom = data.startswith(_BOM)
-    try:
-        text = data[len(_BOM) if bom else 0 :].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        at = exc.start + (len(_BOM) if bom else 0)
-        line = data.count(b"\n", 0, at) + 1
-        raise InputError(
-            source,
-            f"is not valid UTF-8 (byte 0x{data[at]:02x} on line {line}, "
-            f"offset {at}); "
-            "convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and try again",
-        ) from None
-    return text, bom
 
 
 def _raw(block: model.Block) -> str:
@@ -300,7 +271,7 @@ class _Reader:
                 line = f.start_line
                 # a Perma link in a note is a printed copy (maybe ours), not a cited source
                 found.extend((name, line, u.written, u.url) for u in urls_in_text(text)
-                             if "perma.cc/" not in u.url or not is_perma_link(u.url))
+                             if not is_perma_link(u.url))
             elif role is _PERMA:
                 perma = self._value(f.value) or ""
             else:
@@ -311,7 +282,7 @@ class _Reader:
             delimited = "#" not in title and title[:1] in _DELIMITERS
             title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
         existing = _existing(perma, [item[3] for item in found]) if perma is not None else None
-        if perma is not None and not PERMA_LINK_RE.search(perma):
+        if perma is not None and not PERMA_URL_RE.search(perma):
             self.warn(fields[0].start_line, f"entry {key!r} has a perma field without a Perma "
                       "link; left unchanged")
         doc = self.doc
@@ -387,4 +358,4 @@ def strip_perma_fields(text: str) -> str:
         except ScanError:
             continue
         edits.extend(Edit(offset + e.start, offset + e.end, e.new) for e in removal_edits(raw, spans))
-    return _apply(text, edits)
+    return splice(text, edits)

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
-from ...urls import PERMA_LINK_RE
+from ...urls import PERMA_URL_RE
 from .scan import EntrySpans, FieldSpan, ScanError, scan_entry
 
 _T = TypeVar("_T")
@@ -233,7 +233,7 @@ def _value_end_by_pattern(raw: str, name: str, value: str) -> int:
     raise ScanError(f"field {name} not found")
 
 
-_LINK = PERMA_LINK_RE.pattern
+_LINK = PERMA_URL_RE.pattern
 _INSERTED_PERMA_RE = re.compile(rf"\{{(?:{_LINK}|\S+ {_LINK}(?:; \S+ {_LINK})+)\}}")
 _INSERTED_PRINT_RE = re.compile(rf"\{{\\url\{{{_LINK}\}}(?:, \\url\{{{_LINK}\}})*\}}")
 
@@ -258,8 +258,8 @@ def removal_edits(raw: str, spans: EntrySpans) -> list[Edit]:
         count = 2
     if not count or not _INSERTED_PERMA_RE.fullmatch(value(fields[-count])):
         return []
-    links = [m.group(0) for m in PERMA_LINK_RE.finditer(value(fields[-count]))]
-    if count == 2 and [m.group(0) for m in PERMA_LINK_RE.finditer(value(fields[-1]))] != links:
+    links = [m.group(0) for m in PERMA_URL_RE.finditer(value(fields[-count]))]
+    if count == 2 and [m.group(0) for m in PERMA_URL_RE.finditer(value(fields[-1]))] != links:
         return []
     prev, last = fields[-count - 1], fields[-1]
     if last.comma >= 0:

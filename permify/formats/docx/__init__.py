@@ -1,2 +1,10 @@
-"""Word (.docx, .docm): the zip package (:mod:`.package`), tag names (:mod:`.xml`), URLs in a
-story (:mod:`.scan`, :mod:`.fields`), and insertion (:mod:`.write`) behind the adapter."""
+"""Word (.docx, .docm): the zip package (:mod:`.package`), Word's XML names (:mod:`.xml`),
+which paragraphs may cite (:mod:`.paragraphs`), URLs in a story (:mod:`.scan`, :mod:`.fields`),
+and insertion (:mod:`.write`) behind the adapter."""
+
+#: the format's name, as ``--from`` takes it
+NAME = "docx"
+#: the file suffixes it reads, lower-case with the dot
+SUFFIXES = (".docx", ".docm")
+#: its :class:`~permify.formats.base.Adapter`, in :mod:`.adapter` (imported only when used)
+ADAPTER = "DocxAdapter"

@@ -28,35 +28,37 @@ from datetime import datetime, timezone
 from lxml import etree
 
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from . import NAME, SUFFIXES
 from .package import (
     Package,
     Rels,
-    W,
     open_package,
     parse_xml,
     rels_name,
     write_package,
 )
-from .scan import Hit, StoryScanner, live_paragraphs
+from .paragraphs import live_paragraphs
+from .scan import Hit, StoryScanner
 from .write import Inserter
+from .xml import NS, STORY_TYPE, W_ID, w
 
 __all__ = ["DocxAdapter", "DocxDocument"]
 
-_W = "{" + W + "}"
-_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+_W_CUSTOM_MARK, _W_BODY, _W_TYPE = w("customMarkFollows"), w("body"), w("type")
+_W_STYLE, _W_STYLE_ID = w("style"), w("styleId")
 # relationship type suffix -> (content type, kind), in the order citations are listed
 _STORIES = (
-    ("/footnotes", _CT + "footnotes+xml", "footnote"),
-    ("/endnotes", _CT + "endnotes+xml", "endnote"),
-    ("/comments", _CT + "comments+xml", "comment"),
-    ("/header", _CT + "header+xml", "header"),
-    ("/footer", _CT + "footer+xml", "footer"),
+    ("/footnotes", STORY_TYPE + "footnotes+xml", "footnote"),
+    ("/endnotes", STORY_TYPE + "endnotes+xml", "endnote"),
+    ("/comments", STORY_TYPE + "comments+xml", "comment"),
+    ("/header", STORY_TYPE + "header+xml", "header"),
+    ("/footer", STORY_TYPE + "footer+xml", "footer"),
 )
-_NOTE_TAGS = {"footnote": _W + "footnote", "endnote": _W + "endnote", "comment": _W + "comment"}
+_NOTE_TAGS = {"footnote": w("footnote"), "endnote": w("endnote"), "comment": w("comment")}
 _REF_TAGS = {
-    _W + "footnoteReference": "footnote",
-    _W + "endnoteReference": "endnote",
-    _W + "commentReference": "comment",
+    w("footnoteReference"): "footnote",
+    w("endnoteReference"): "endnote",
+    w("commentReference"): "comment",
 }
 
 
@@ -77,10 +79,10 @@ def _numbers(document: etree._Element) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {"footnote": {}, "endnote": {}, "comment": {}}
     for el in document.iter(*_REF_TAGS):
         kind = _REF_TAGS[el.tag]
-        if el.get(_W + "customMarkFollows") in ("1", "true", "on"):
+        if el.get(_W_CUSTOM_MARK) in ("1", "true", "on"):
             continue  # a custom mark takes no number
         ids = out[kind]
-        ids.setdefault(el.get(_W + "id", ""), len(ids) + 1)
+        ids.setdefault(el.get(W_ID, ""), len(ids) + 1)
     return out
 
 
@@ -100,7 +102,7 @@ def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
     stories: list[_Story] = []
 
     targets = main_rels.targets()
-    body = main_root.find(_W + "body")
+    body = main_root.find(_W_BODY)
     scanner = _scanner(targets, warn, main_root, main_data)
     hits = scanner.scan_story(body, lambda n: f"body paragraph {n}") if body is not None else []
     stories.append(_Story(pkg.main_part, main_root, main_data, main_rels, hits, targets))
@@ -122,9 +124,9 @@ def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
             hits = []
             if kind in _NOTE_TAGS:
                 for note in root.iter(_NOTE_TAGS[kind]):
-                    if note.get(_W + "type", "normal") != "normal":
+                    if note.get(_W_TYPE, "normal") != "normal":
                         continue  # separators and continuation notices
-                    nid = note.get(_W + "id", "")
+                    nid = note.get(W_ID, "")
                     num = numbers[kind].get(nid)
                     label = f"{kind} {num}" if num is not None else f"{kind} (id {nid})"
                     hits.extend(scanner.scan_story(note, _fixed(label)))
@@ -147,15 +149,15 @@ def _has_hyperlink_style(pkg: Package, main: _Story) -> bool:
             name = main_rels.resolve(target)
             if pkg.has(name):
                 root = parse_xml(pkg.read(name), pkg.source, name)
-                for style in root.iter(_W + "style"):
-                    if style.get(_W + "styleId") == "Hyperlink" and style.get(
-                        _W + "type"
+                for style in root.iter(_W_STYLE):
+                    if style.get(_W_STYLE_ID) == "Hyperlink" and style.get(
+                        _W_TYPE
                     ) == "character":
                         return True
     return False
 
 
-_W_IDS = etree.XPath("//@w:id", namespaces={"w": W}, smart_strings=False)
+_W_IDS = etree.XPath("//@w:id", namespaces=NS, smart_strings=False)
 
 
 def _max_id(stories: list[_Story]) -> int:
@@ -238,8 +240,8 @@ class DocxDocument(ParsedDocument):
 class DocxAdapter(Adapter):
     """Word documents (.docx, and macro-enabled .docm whose macros are kept byte for byte)."""
 
-    name = "docx"
-    suffixes = (".docx", ".docm")
+    name = NAME
+    suffixes = SUFFIXES
     textual = False
 
     def parse(self, data: bytes, source: str = "<input>") -> DocxDocument:

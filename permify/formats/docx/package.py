@@ -24,11 +24,20 @@ from typing import AnyStr
 from lxml import etree
 
 from ...errors import InputError
+from .xml import (
+    CT_DEFAULT,
+    CT_OVERRIDE,
+    MAIN_TYPES,
+    PR,
+    PR_RELATIONSHIP,
+    PR_RELATIONSHIPS,
+    RT_HYPERLINK,
+    RT_OFFICE_DOCUMENT,
+)
 
 __all__ = [
     "MAX_RATIO",
     "MAX_TOTAL_SIZE",
-    "NS",
     "Package",
     "Rels",
     "is_utf8",
@@ -39,22 +48,6 @@ __all__ = [
     "write_package",
 ]
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PR = "http://schemas.openxmlformats.org/package/2006/relationships"
-CT = "http://schemas.openxmlformats.org/package/2006/content-types"
-#: namespace prefixes used in XPath and element names across the docx modules
-NS: dict[str, str] = {
-    "w": W,
-    "r": R,
-    "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006",
-    "pr": PR,
-    "ct": CT,
-}
-RT_HYPERLINK = R + "/hyperlink"
-RT_OFFICE_DOCUMENT = R + "/officeDocument"
-_RELATIONSHIP = f"{{{PR}}}Relationship"
-_RELATIONSHIPS = f"{{{PR}}}Relationships"
 _RELS_END = b"</Relationships>"
 # a new hyperlink relationship exactly as lxml serialises it, for values needing no escaping
 _REL_XML = '<Relationship Id="{0}" Type="' + RT_HYPERLINK + '" Target="{1}" TargetMode="External"/>'
@@ -65,12 +58,6 @@ MAX_TOTAL_SIZE = 512 * 1024 * 1024
 #: refuse members larger than 1 MiB that inflate more than this many times (zip bombs)
 MAX_RATIO = 400
 
-_MAIN_TYPES = {
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml",
-    "application/vnd.ms-word.document.macroEnabled.main+xml",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
-    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
-}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
 
@@ -164,7 +151,7 @@ class Rels:
         """Id -> (type, target, is_external)."""
         self._flush()  # relationships kept as text (see _can_splice) are listed too
         out: dict[str, tuple[str, str, bool]] = {}
-        for rel in self.root.iterfind(f"{{{PR}}}Relationship"):
+        for rel in self.root.iterfind(PR_RELATIONSHIP):
             out[rel.get("Id", "")] = (
                 rel.get("Type", ""),
                 rel.get("Target", ""),
@@ -212,7 +199,7 @@ class Rels:
     def _can_splice(self) -> bool:
         if self._splice is None:
             root = self.root
-            if (root.tag != _RELATIONSHIPS or root.prefix is not None or root.getnext() is not None
+            if (root.tag != PR_RELATIONSHIPS or root.prefix is not None or root.getnext() is not None
                     or not is_utf8(part_encoding(root, self.original))):
                 self._splice = False
             elif len(root):
@@ -222,7 +209,7 @@ class Rels:
 
     def _append(self, rid: str, url: str) -> None:
         # one call, attributes in this order (Id, Type, Target, TargetMode)
-        etree.SubElement(self.root, _RELATIONSHIP, {"Id": rid, "Type": RT_HYPERLINK, "Target": url,
+        etree.SubElement(self.root, PR_RELATIONSHIP, {"Id": rid, "Type": RT_HYPERLINK, "Target": url,
                                                     "TargetMode": "External"})
 
     def _flush(self) -> None:
@@ -271,7 +258,7 @@ class Package:
         if self.has(name):
             data = self.read(name)
             return Rels(part, parse_xml(data, self.source, name), data)
-        return Rels(part, etree.Element(f"{{{PR}}}Relationships", nsmap={None: PR}), None)
+        return Rels(part, etree.Element(PR_RELATIONSHIPS, nsmap={None: PR}), None)
 
 
 def _ole_problem(data: bytes) -> str:
@@ -322,15 +309,15 @@ def open_package(data: bytes, source: str) -> Package:
     pkg = Package(source, data, infos, {}, "", zf)
     ct_root = parse_xml(pkg.read("[Content_Types].xml"), source, "[Content_Types].xml")
     for el in ct_root:
-        if el.tag == f"{{{CT}}}Override":
+        if el.tag == CT_OVERRIDE:
             pkg.content_types[el.get("PartName", "").lower()] = el.get("ContentType", "")
-        elif el.tag == f"{{{CT}}}Default":
+        elif el.tag == CT_DEFAULT:
             pkg.content_types["." + el.get("Extension", "").lower()] = el.get("ContentType", "")
     root_rels = pkg.rels("")
     for _id, (rtype, target, external) in root_rels.targets().items():
         if rtype == RT_OFFICE_DOCUMENT and not external:
             name = target.lstrip("/")
-            if pkg.has(name) and pkg.content_type(name) in _MAIN_TYPES:
+            if pkg.has(name) and pkg.content_type(name) in MAIN_TYPES:
                 pkg.main_part = name
     if not pkg.main_part:
         raise InputError(

@@ -18,7 +18,7 @@ Text boxes exist twice (``mc:Choice`` and ``mc:Fallback``): the Choice copy is s
 Fallback copy's matching places are attached to the same hit, so one URL counts once and both
 copies get the same edit.
 
-Speed: paragraphs that cannot hold a citation (:func:`~permify.formats.docx.tree.live_paragraphs`,
+Speed: paragraphs that cannot hold a citation (:func:`~permify.formats.docx.paragraphs.live_paragraphs`,
 found in C) are only counted, and text-box bookkeeping is skipped in parts without text boxes.
 """
 
@@ -32,8 +32,8 @@ from lxml import etree
 
 from ...urls import find_urls, is_perma_link
 from .fields import HTTP_RE, MANAGER_ADVICE, hyperlink_field_target, manager, title
-from .tree import (
-    _W,
+from .paragraphs import first_run, first_txbx, owner, text_boxes
+from .xml import (
     MC_ALT,
     MC_CHOICE,
     MC_FALLBACK,
@@ -46,23 +46,19 @@ from .tree import (
     W_R,
     W_RPR,
     W_T,
-    first_run,
-    first_txbx,
-    live_paragraphs,
-    owner,
-    text_boxes,
+    w,
 )
 
-__all__ = ["Anchor", "Hit", "StoryScanner", "hyperlink_field_target", "live_paragraphs"]
+__all__ = ["Anchor", "Hit", "StoryScanner"]
 
 # Elements whose children are runs or run-level content of the same paragraph.
 _CONTAINERS = frozenset(
-    _W + n
+    w(n)
     for n in ("ins", "moveTo", "smartTag", "sdt", "sdtContent", "customXml", "bdo", "dir")
 ) | {MC_CHOICE}
 # Run content that shows as a gap in the text: a URL never runs across it.
 _GAPS = frozenset(
-    _W + n
+    w(n)
     for n in (
         "tab", "br", "cr", "footnoteReference", "endnoteReference", "commentReference",
         "footnoteRef", "endnoteRef", "annotationRef", "noBreakHyphen", "softHyphen", "sym",
@@ -70,7 +66,7 @@ _GAPS = frozenset(
     )
 ) | {MC_ALT}
 _BETWEEN_URL_AND_ARCHIVE = re.compile(r"\s*[\[(]?\s*")
-_W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = _W + "anchor", _W + "instr", _W + "fldCharType"
+_W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = w("anchor"), w("instr"), w("fldCharType")
 @dataclass(slots=True)
 class Anchor:
     """One place to insert a Perma link: after ``after``, or inside ``t`` at ``offset``."""
@@ -224,8 +220,7 @@ class StoryScanner:
             return hits
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
-        # "perma.cc/" is in every Perma link: the regex runs only on likely ones
-        perma = [("perma.cc/" in h.url and is_perma_link(h.url)) for h in hits]
+        perma = [is_perma_link(h.url) for h in hits]
         if any(perma):
             full = "".join(para.full)
             last = len(hits) - 1

@@ -32,15 +32,15 @@ from typing import AnyStr
 
 from lxml import etree
 
-from .package import R, Rels, is_utf8, part_encoding, serialize_xml
-from .scan import _W, W_R, W_T, Anchor
+from .package import Rels, is_utf8, part_encoding, serialize_xml
+from .scan import Anchor
+from .xml import R_ID, W_HYPERLINK, W_ID, W_INS, W_MOVETO, W_R, W_RPR, W_T, W_VAL, XML_SPACE, w
 
 __all__ = ["Inserter"]
 
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-W_RPR, W_INS, W_MOVETO, W_HYPERLINK = _W + "rPr", _W + "ins", _W + "moveTo", _W + "hyperlink"
-W_ID, W_VAL, R_ID = _W + "id", _W + "val", "{" + R + "}id"
 _REVISION_WRAPPERS = (W_INS, W_MOVETO)
+_W_RSTYLE, _W_COLOR, _W_U = w("rStyle"), w("color"), w("u")
+_W_HISTORY, _W_AUTHOR, _W_DATE = w("history"), w("author"), w("date")
 # The new content is rendered once per look with these slots in it, then filled per link.
 # Private-use characters: no template (run properties, author, date) holds them.
 _SLOT_RID, _SLOT_URL = "\ue000rid\ue000", "\ue000url\ue000"
@@ -49,11 +49,11 @@ _SLOT_RE = re.compile("\ue000([a-z]+)\ue000")
 # Character styles and properties that belong to the URL's role, not to the author's text.
 _DROP_STYLES = {"Hyperlink", "FollowedHyperlink", "FootnoteReference", "EndnoteReference",
                 "CommentReference"}
-_DROP_PROPS = {_W + n for n in ("vertAlign", "rPrChange", "ins", "del", "moveFrom", "moveTo")}
-_LINK_LOOK = {_W + "color", _W + "u"}
+_DROP_PROPS = {w(n) for n in ("vertAlign", "rPrChange", "ins", "del", "moveFrom", "moveTo")}
+_LINK_LOOK = {_W_COLOR, _W_U}
 # Schema order of w:rPr children (CT_RPr); Word rejects properties out of order.
 _RPR_ORDER = {
-    _W + n: i
+    w(n): i
     for i, n in enumerate(
         "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint "
         "noProof snapToGrid vanish webHidden color spacing w kern position sz szCs highlight u "
@@ -162,7 +162,7 @@ class Inserter:
         part, and make the slots format fields."""
         base = _clean_rpr(anchor.fmt, drop_link_look=anchor.from_link)
         link = etree.Element(W_HYPERLINK)
-        link.set(_W + "history", "1")
+        link.set(_W_HISTORY, "1")
         link.set(R_ID, _SLOT_RID)
         link.append(self._run(_SLOT_URL, self._link_rpr(base)))
         opening, closing = self._run(" [", base), self._run("]", base)
@@ -185,8 +185,8 @@ class Inserter:
         """``run`` wrapped in a ``w:ins`` by this rewrite's author, at its date."""
         ins = etree.Element(W_INS)
         ins.set(W_ID, revision_id)
-        ins.set(_W + "author", self.author)
-        ins.set(_W + "date", self.date)
+        ins.set(_W_AUTHOR, self.author)
+        ins.set(_W_DATE, self.date)
         ins.append(run)
         return ins
 
@@ -203,13 +203,13 @@ class Inserter:
     def _link_rpr(self, base: etree._Element | None) -> etree._Element:
         rpr = copy.deepcopy(base) if base is not None else etree.Element(W_RPR)
         for child in list(rpr):
-            if child.tag == _W + "rStyle" or child.tag in _LINK_LOOK:
+            if child.tag == _W_RSTYLE or child.tag in _LINK_LOOK:
                 rpr.remove(child)
         if self.hyperlink_style:
-            _put(rpr, _W + "rStyle", {W_VAL: "Hyperlink"})
+            _put(rpr, _W_RSTYLE, {W_VAL: "Hyperlink"})
         else:
-            _put(rpr, _W + "color", {W_VAL: "0563C1"})
-            _put(rpr, _W + "u", {W_VAL: "single"})
+            _put(rpr, _W_COLOR, {W_VAL: "0563C1"})
+            _put(rpr, _W_U, {W_VAL: "single"})
         return rpr
 
     @staticmethod
@@ -279,7 +279,7 @@ def _clean_rpr(run: etree._Element | None, drop_link_look: bool) -> etree._Eleme
     for child in list(rpr):
         tag = child.tag
         drop = tag in _DROP_PROPS or (drop_link_look and tag in _LINK_LOOK)
-        if tag == _W + "rStyle" and child.get(W_VAL) in _DROP_STYLES:
+        if tag == _W_RSTYLE and child.get(W_VAL) in _DROP_STYLES:
             drop = True
         if drop:
             rpr.remove(child)

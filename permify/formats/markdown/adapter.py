@@ -20,15 +20,16 @@ import re
 from collections.abc import Mapping
 
 from ...errors import InputError
-from ...urls import PERMA_LINK_RE
+from ...urls import PERMA_URL_RE
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from ..text import TextErrors, decode_text, encode_text, splice
+from . import NAME, SUFFIXES
 from .scan import Hit, scan
 
 __all__ = ["MarkdownAdapter", "MarkdownDocument", "perma_insertion", "strip_perma_links"]
 
-_BOM = b"\xef\xbb\xbf"
 _SAFE_LINK_RE = re.compile(r"https?://[^\s<>\\]+")
-_INSERTED_RE = re.compile(rf" \\?\[<{PERMA_LINK_RE.pattern}>\]")
+_INSERTED_RE = re.compile(rf" \\?\[<{PERMA_URL_RE.pattern}>\]")
 
 
 def perma_insertion(perma_link: str, escape: bool = False) -> str:
@@ -66,39 +67,22 @@ class MarkdownDocument(ParsedDocument):
         ``KeyError``; a link that cannot be written as an autolink raises ``ValueError``.
         """
         del options  # nothing to choose for Markdown
-        edits: list[tuple[int, str]] = []
+        edits: list[tuple[int, int, str]] = []
         for index, link in perma_links.items():
             if not 0 <= index < len(self._hits):
                 raise KeyError(index)
             hit = self._hits[index]
             if hit.existing is None:
-                edits.append((hit.insert_at, perma_insertion(link, hit.escape)))
-        edits.sort(key=lambda e: e[0])
-        pieces: list[str] = []
-        done = 0
-        for at, insertion in edits:
-            pieces += [self._text[done:at], insertion]
-            done = at
-        pieces.append(self._text[done:])
-        return (_BOM if self._bom else b"") + "".join(pieces).encode("utf-8")
+                edits.append((hit.insert_at, hit.insert_at, perma_insertion(link, hit.escape)))
+        return encode_text(splice(self._text, edits), self._bom)
 
 
-def _decode(data: bytes, source: str) -> tuple[str, bool]:
-    """The text of ``data`` and whether it had a UTF-8 BOM, or :class:`InputError`."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise InputError(source, "is UTF-16 text; save it as UTF-8 and try again")
-    nul = data.find(b"\x00")
-    if nul >= 0:
-        raise InputError(source, f"contains a NUL byte at offset {nul}; this is not a Markdown "
-                                 "text file (binary data?)")
-    bom = data.startswith(_BOM)
-    body = data[len(_BOM):] if bom else data
-    try:
-        return body.decode("utf-8"), bom
-    except UnicodeDecodeError as e:
-        line = body[: e.start].count(b"\n") + 1
-        raise InputError(source, f"is not valid UTF-8 (bad byte 0x{body[e.start]:02x} on line "
-                                 f"{line}); save it as UTF-8 and try again") from None
+#: what a Markdown file that is not UTF-8 text is told (see :class:`~permify.formats.text.TextErrors`)
+_NOT_TEXT = TextErrors(
+    utf16="is UTF-16 text; save it as UTF-8 and try again",
+    binary="contains a NUL byte at offset {offset}; this is not a Markdown text file (binary data?)",
+    invalid="is not valid UTF-8 (bad byte 0x{byte:02x} on line {line}); save it as UTF-8 and try again",
+)
 
 
 class MarkdownAdapter(Adapter):
@@ -108,12 +92,12 @@ class MarkdownAdapter(Adapter):
     YAML and TOML front matter, e-mail and ``mailto:`` links, reference definition lines.
     """
 
-    name = "markdown"
-    suffixes = (".md", ".markdown", ".mdown")
+    name = NAME
+    suffixes = SUFFIXES
 
     def parse(self, data: bytes, source: str = "<input>") -> MarkdownDocument:
         """Parse UTF-8 Markdown bytes; :class:`InputError` for binary or non-UTF-8 input."""
-        text, bom = _decode(data, source)
+        text, bom = decode_text(data, source, _NOT_TEXT)
         try:
             result = scan(text)
         except RecursionError:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from markdown_it.common.utils import normalizeReference, unescapeAll
 
-from ...urls import PERMA_LINK_RE, find_urls
+from ...urls import PERMA_URL_RE, find_urls
 
 __all__ = ["SCHEME_URL_RE", "Hit", "InlineScanner", "Ref"]
 
@@ -37,7 +37,7 @@ _HTML_RE = re.compile(
 )
 SCHEME_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _WS_RE = re.compile(r"\s")
-_PERMA = PERMA_LINK_RE.pattern
+_PERMA = PERMA_URL_RE.pattern
 # A Perma link already written right after a citation: ours (` [<P>]`, ` \[<P>]`), a bare
 # `[P]`, or `[[P](P)]`; a single space or one line break before it.
 _EXISTING_RE = re.compile(
@@ -375,7 +375,7 @@ class InlineScanner:
         existing = _EXISTING_RE.match(text, insert_at, end)
         hit = Hit(kind, pos, insert_at, written, url, title)
         if existing:
-            found = PERMA_LINK_RE.search(existing.group(0))
+            found = PERMA_URL_RE.search(existing.group(0))
             hit.existing = found.group(0) if found else None
             linked = _EXISTING_LINKED_RE.search(existing.group(0))
             if linked:

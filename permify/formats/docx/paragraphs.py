@@ -1,28 +1,17 @@
-"""Where things sit in a WordprocessingML tree: tag names, text boxes, paragraph owners.
+"""Which paragraphs of a story may hold a citation, and where a paragraph sits: its text
+boxes, and the text box or story that owns it.
 
-Split out of :mod:`permify.formats.docx.scan`, which reads the text: this module answers the
-structural questions the scan asks of lxml (which paragraphs may hold a citation, which text
-box or story owns a paragraph, a link's first run), each without a Python walk where C can do it.
+The structural questions :mod:`permify.formats.docx.scan` asks of the tree before it reads any
+text, each answered without a Python walk where lxml can do it in C.
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from .package import NS, R, W
+from .xml import MC_ALT, MC_FALLBACK, W_P, W_R, W_TXBX, W
 
 __all__ = ["first_run", "first_txbx", "live_paragraphs", "owner", "text_boxes"]
-
-_W = "{" + W + "}"
-_MC = "{" + NS["mc"] + "}"
-W_P, W_R, W_T, W_RPR = _W + "p", _W + "r", _W + "t", _W + "rPr"
-W_HYPERLINK, W_FLDSIMPLE, W_FLDCHAR, W_INSTRTEXT = (
-    _W + "hyperlink", _W + "fldSimple", _W + "fldChar", _W + "instrText"
-)
-W_TXBX = _W + "txbxContent"
-W_DEL, W_MOVEFROM = _W + "del", _W + "moveFrom"
-MC_ALT, MC_CHOICE, MC_FALLBACK = _MC + "AlternateContent", _MC + "Choice", _MC + "Fallback"
-R_ID = "{" + R + "}id"
 
 # A paragraph can hold a citation only if it has a link, a field, or a colon in its text.
 _LIVE = etree.XPath(

@@ -1,0 +1,172 @@
+"""Review archives on Perma: one archive GET and at most one (capped) WARC download each.
+
+:func:`review_archive` reviews one GUID; :func:`review_archives` reviews many on a bounded
+pool of threads (the client's HTTP session is shared; its connection pool is thread-safe).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import BinaryIO, cast
+
+from ..errors import (
+    AuthenticationError,
+    InvalidGuidError,
+    NotFoundError,
+    PermifyError,
+    PermissionDeniedError,
+    UnsafeTransportError,
+)
+from ..perma.client import PermaClient, normalize_guid
+from ..perma.models import Archive
+from .errors import ReviewError
+from .judge import _check, precheck, review_capture
+from .verdict import Verdict
+from .warc import BODY_CAP
+
+#: Bytes of a WARC download read at most (the page comes first; the rest is its resources).
+DOWNLOAD_CAP = 16 * 1024 * 1024
+#: Seconds one WARC download may take before the review gives up on it.
+DOWNLOAD_BUDGET = 120.0
+#: Errors that would fail every review alike: stop instead of reporting each archive.
+_FATAL = (AuthenticationError, UnsafeTransportError)
+
+
+class _Full(Exception):
+    """The cap was reached: stop reading (the download is used as far as it got)."""
+
+
+class _TooSlow(Exception):
+    """The download went past its time budget."""
+
+
+class _CappedSink:
+    """A write-only stream that keeps the first ``cap`` bytes and stops the download there."""
+
+    def __init__(self, cap: int, deadline: float, clock: Callable[[], float]) -> None:
+        self.data = bytearray()
+        self.cap = cap
+        self.full = False
+        self.too_slow = False
+        self._deadline = deadline
+        self._clock = clock
+
+    def write(self, chunk: bytes) -> int:
+        room = self.cap - len(self.data)
+        self.data += chunk[:room]
+        if len(chunk) >= room:
+            self.full = True
+            raise _Full
+        if self._clock() > self._deadline:
+            self.too_slow = True
+            raise _TooSlow
+        return len(chunk)
+
+
+def download_warc(client: PermaClient, guid: str, *, public: bool = False, cap: int = DOWNLOAD_CAP,
+                  budget: float = DOWNLOAD_BUDGET, clock: Callable[[], float] = time.monotonic) -> bytes | None:
+    """The first ``cap`` bytes of an archive's WARC download, or None when Perma has none (404).
+
+    Uses the client's download method (its timeouts and retries) with a sink that stops
+    reading at ``cap``. Raises :class:`ReviewError` when the download takes longer than
+    ``budget`` seconds, and the client's :class:`~permify.errors.PermaError` subclasses for
+    transport trouble.
+    """
+    sink = _CappedSink(cap, clock() + budget, clock)
+    download = client.download_public_archive if public else client.download_archive
+    try:
+        download(guid, cast(BinaryIO, sink))
+    except (_Full, _TooSlow):
+        pass
+    except NotFoundError:
+        return None
+    except PermifyError:
+        # A client that wraps whatever the sink raised still leaves the sink's flags behind.
+        if not (sink.full or sink.too_slow):
+            raise
+    if sink.too_slow:
+        raise ReviewError(f"the WARC download took longer than {budget:g} seconds", guid=guid)
+    return bytes(sink.data)
+
+
+def _fetch_archive(client: PermaClient, guid: str) -> tuple[Archive | None, bool, str]:
+    """``(archive, public, check)``: the authenticated record when the key may see it, else the
+    public one; ``archive`` is None when neither exists and ``check`` names why."""
+    if client.session.has_key:
+        try:
+            return client.get_archive(guid), False, ""
+        except NotFoundError:
+            return None, False, "not-found"
+        except PermissionDeniedError:
+            pass  # another account's archive: its public record is what readers see
+    try:
+        return client.get_public_archive(guid), True, ""
+    except NotFoundError:
+        return None, True, "not-public"
+
+
+def review_archive(client: PermaClient, guid: str, *, expected_title: str | None = None,
+                   body_cap: int = BODY_CAP, download_cap: int = DOWNLOAD_CAP,
+                   download_budget: float = DOWNLOAD_BUDGET) -> Verdict:
+    """Fetch an archive's record and (unless the record decides) its WARC, and judge it.
+
+    Costs one archive GET, plus one WARC download when the primary capture succeeded and no
+    user upload stands for it. A missing, deleted or private-to-someone-else archive and a
+    malformed GUID are ``failed`` verdicts. Raises :class:`ReviewError` (download too slow) and
+    the client's :class:`~permify.errors.PermaError` subclasses (network, 5xx, bad key):
+    :func:`review_archives` turns those into unchecked verdicts.
+    """
+    try:
+        guid = normalize_guid(guid)
+    except InvalidGuidError:
+        return _check("not-a-guid", guid=str(guid))
+    archive, public, missing = _fetch_archive(client, guid)
+    if archive is None:
+        return _check(missing, guid=guid)
+    decided = precheck(archive)
+    if decided is not None:
+        return decided
+    warc = download_warc(client, guid, public=public, cap=download_cap, budget=download_budget)
+    complete = warc is None or len(warc) < download_cap  # a full sink means the cap cut it
+    return review_capture(archive, warc, expected_title, body_cap=body_cap, complete=complete)
+
+
+def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: int = 4,
+                    expected_titles: Mapping[str, str] | None = None,
+                    on_verdict: Callable[[Verdict], None] | None = None,
+                    **options: float | int) -> dict[str, Verdict]:
+    """Review many archives, at most ``concurrency`` at a time; verdicts by GUID, in input order.
+
+    ``expected_titles`` maps a GUID to the title the document gives it. ``on_verdict`` is
+    called (from worker threads) as each verdict arrives, for progress display. ``options``
+    go to :func:`review_archive`. An archive whose review cannot run (network trouble, Perma
+    5xx, a download over its budget) gets a ``suspect`` verdict with ``checked=False``; a
+    rejected API key raises :class:`~permify.errors.AuthenticationError` at once.
+    """
+    order = list(dict.fromkeys(guids))
+    titles = expected_titles or {}
+
+    def one(guid: str) -> Verdict:
+        try:
+            verdict = review_archive(client, guid, expected_title=titles.get(guid), **options)  # type: ignore[arg-type]
+        except _FATAL:
+            raise
+        except PermifyError as error:
+            verdict = _check("unchecked", guid=guid, problem=str(error))
+        if on_verdict is not None:
+            on_verdict(verdict)
+        return verdict
+
+    results: dict[str, Verdict] = {}
+    with ThreadPoolExecutor(max_workers=max(1, int(concurrency)), thread_name_prefix="permify-review") as pool:
+        futures = [(guid, pool.submit(one, guid)) for guid in order]
+        try:
+            for guid, future in futures:
+                results[guid] = future.result()
+        except BaseException:
+            for _guid, future in futures:
+                future.cancel()
+            raise
+    return results
