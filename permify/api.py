@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -113,12 +114,15 @@ def ensure_archives(
     api_key: str | None = None,
     options: ArchiveOptions | None = None,
     progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Outcome]:
     """Archive each unique URL exactly once in the site's folder; the building block of every front end.
 
     ``site`` says where (see :class:`ArchiveSite`); without it one is built from ``folder``,
     ``api_key`` and the settings. ``options`` tunes the archiver (its ``folder_id`` is filled
     in). When the ledger already knows every URL (and the folder), no HTTP request is made.
+    Setting ``cancel`` from another thread stops the run before its next create request or
+    during its next wait, with :class:`~permify.errors.Interrupted` (as Ctrl-C does).
     """
     if not requests:
         return {}
@@ -126,7 +130,7 @@ def ensure_archives(
         dry_run = bool(options and options.dry_run)
         folder_id = where.folder_id(create=where.create_folder and not dry_run)
         opts = replace(options, folder_id=folder_id) if options else ArchiveOptions(folder_id=folder_id)
-        return where.archiver(opts, progress=progress).ensure(requests)
+        return where.archiver(opts, progress=progress, cancel=cancel).ensure(requests)
 
 
 def known_archives(

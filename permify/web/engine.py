@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-from ..api import known_archives
-from ..archiving.archiver import Archiver
-from ..archiving.ledger import Ledger
-from ..archiving.outcomes import ArchiveOptions, Outcome, UrlRequest
+from ..api import ensure_archives, known_archives
+from ..archiving.outcomes import ArchiveOptions, Outcome, ProgressEvent, UrlRequest
 from ..documents import DocumentScan
 from ..perma.client import PermaClient
 from ..perma.models import Folder, User
+from ..site import ArchiveSite
 from ..urls import perma_guid
 
 __all__ = [
-    "Cancelled",
     "Connection",
     "FolderChoice",
     "Step",
@@ -35,16 +33,6 @@ __all__ = [
     "linked_in_documents",
     "titles",
 ]
-
-
-class Cancelled(KeyboardInterrupt):
-    """Raised inside the archiver when the editor cancels the run.
-
-    It is a :class:`KeyboardInterrupt` on purpose: the archiver then takes its Ctrl-C path,
-    releasing the claims it never sent and leaving what is in flight to the next run
-    (docs/architecture.md#exactly-once-archiving). It is raised only where the archiver
-    waits between polls, never between an intent being marked as sending and its answer.
-    """
 
 
 @dataclass(frozen=True)
@@ -61,6 +49,10 @@ class Connection:
     def client(self) -> PermaClient:
         """A new client for this connection (the caller closes it)."""
         return PermaClient(self.api_key, self.api_url)
+
+    def site(self, folder_id: int) -> ArchiveSite:
+        """Where to archive: this connection's API and ledger, and the folder (the caller closes it)."""
+        return ArchiveSite(folder=folder_id, api_key=self.api_key, api_url=self.api_url, ledger=self.ledger_path)
 
 
 @dataclass(frozen=True)
@@ -148,19 +140,8 @@ def linked_in_documents(scans: Sequence[DocumentScan]) -> dict[str, Outcome]:
 
 def known(conn: Connection, folder_id: int, requests: Sequence[UrlRequest]) -> dict[str, Outcome]:
     """What the ledger already holds for these URLs in the folder (no network)."""
-    return known_archives(requests, folder=folder_id, api_url=conn.api_url, ledger=conn.ledger_path)
-
-
-def _steps(requests: Sequence[UrlRequest], report: Callable[[Step], None]) -> Callable[[str, str], None]:
-    """A library progress callback that turns each line into a :class:`Step` naming its URL."""
-    by_length = sorted({r.url for r in requests}, key=len, reverse=True)
-
-    def progress(kind: str, line: str) -> None:
-        url = next((u for u in by_length if line == u or line.startswith(u + " ")), None)
-        guid = perma_guid(line[len(url):]) if url else None
-        report(Step(kind, line, url, guid))
-
-    return progress
+    with conn.site(folder_id) as site:
+        return known_archives(requests, site=site)
 
 
 def archive(
@@ -172,18 +153,16 @@ def archive(
     cancel: threading.Event,
     options: ArchiveOptions | None = None,
 ) -> dict[str, Outcome]:
-    """Archive ``requests`` exactly once into the folder with the library's archiver (the same
-    ledger and folder reconcile as ``permify archive``), reporting each step; raises
-    :class:`~permify.errors.Interrupted` when ``cancel`` is set while it waits on captures."""
+    """Archive ``requests`` exactly once into the folder with :func:`permify.ensure_archives`
+    (the same ledger and folder reconcile as ``permify archive``), reporting each step; raises
+    :class:`~permify.errors.Interrupted` when ``cancel`` is set (before the next create request,
+    or during a wait on Perma)."""
 
-    def sleep(seconds: float) -> None:
-        if cancel.wait(seconds):
-            raise Cancelled()
+    def progress(event: ProgressEvent) -> None:
+        report(Step(event.kind, event.message, event.url, event.guid))
 
-    opts = ArchiveOptions(folder_id=folder_id) if options is None else replace(options, folder_id=folder_id)
-    with conn.client() as client, Ledger(conn.ledger_path) as ledger:
-        archiver = Archiver(client, ledger, opts, progress=_steps(requests, report), sleep=sleep)
-        return archiver.ensure(requests)
+    with conn.site(folder_id) as site:
+        return ensure_archives(requests, site=site, options=options, progress=progress, cancel=cancel)
 
 
 def titles(conn: Connection, folder_id: int, guids: set[str]) -> dict[str, str]:
