@@ -159,7 +159,7 @@ def create_app(desk: Desk, *, token: str, port: int) -> Flask:
         if run is None:
             return jsonify(status="none", version=0)
         return jsonify(status=run.status, version=run.version, number=run.number, message=run.message,
-                       counts=run.counts(), error=run.error)
+                       counts=run.counts(), error=run.error, reviewing=run.reviewing)
 
     # ------------------------------------------------------------------ actions (POST, token in the header)
 

@@ -319,7 +319,7 @@ class Desk:
     def close(self) -> None:
         """Stop the run (what it archived is in the ledger) and delete every upload and output."""
         run = self.run
-        if run is not None and run.running:
+        if run is not None and run.busy:
             run.cancel()
             run.join(timeout=30)
         shutil.rmtree(self.workdir, ignore_errors=True)

@@ -9,7 +9,7 @@ connection pool.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from ..archiving.outcomes import ArchiveOptions, Outcome, ProgressEvent, UrlRequ
 from ..documents import DocumentScan
 from ..perma.client import PermaClient
 from ..perma.models import Folder, User
+from ..review import Verdict, review_archives
 from ..site import ArchiveSite
 from ..urls import perma_guid
 
@@ -31,6 +32,7 @@ __all__ = [
     "folder_choices",
     "known",
     "linked_in_documents",
+    "review",
     "titles",
 ]
 
@@ -163,6 +165,16 @@ def archive(
 
     with conn.site(folder_id) as site:
         return ensure_archives(requests, site=site, options=options, progress=progress, cancel=cancel)
+
+
+def review(conn: Connection, guids: Sequence[str], *, expected_titles: Mapping[str, str],
+           on_verdict: Callable[[Verdict], None]) -> None:
+    """Review what each archive captured (:func:`permify.review.review_archives`), calling
+    ``on_verdict`` as each verdict arrives. Raises the client's errors for a rejected key."""
+    if not guids:
+        return
+    with conn.client() as client:
+        review_archives(client, guids, expected_titles=expected_titles, on_verdict=on_verdict)
 
 
 def titles(conn: Connection, folder_id: int, guids: set[str]) -> dict[str, str]:

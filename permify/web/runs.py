@@ -18,6 +18,7 @@ from ..archiving.outcomes import ArchiveOptions, Outcome, UrlRequest
 from ..documents import DocumentScan, url_requests
 from ..errors import Interrupted, PermifyError
 from ..report import ReportRow, build_report
+from ..review import Verdict
 from . import engine
 from .outputs import Download, write_outputs
 
@@ -42,7 +43,8 @@ STATE_HELP = {
 @dataclass
 class UrlRow:
     """One unique URL of a run as the page shows it. ``verdict`` is the capture review's
-    verdict when one exists (empty until then)."""
+    verdict (``ok``, ``suspect``, ``failed``) once the review has looked at the archive, with
+    its ``verdict_reason`` and, unless ok, ``verdict_advice`` (what to do)."""
 
     key: str
     url: str
@@ -52,6 +54,8 @@ class UrlRow:
     message: str | None = None
     title: str | None = None
     verdict: str | None = None
+    verdict_reason: str | None = None
+    verdict_advice: str | None = None
 
     @property
     def perma_url(self) -> str | None:
@@ -72,7 +76,9 @@ class Run:
     """One run: what to archive where, and how far it got. Start it with :meth:`start`.
 
     ``status`` is ``running``, ``done``, ``cancelled`` or ``error`` (then ``error`` says why).
-    ``version`` grows with every change, so a page can tell when to redraw.
+    Once done, the capture review runs (``reviewing``) and fills each row's verdict; the
+    downloads are ready before it starts. ``version`` grows with every change, so a page can
+    tell when to redraw.
     """
 
     number: int
@@ -92,6 +98,8 @@ class Run:
     report: list[ReportRow] = field(default_factory=list)
     downloads: list[Download] = field(default_factory=list)
     version: int = 0
+    reviewing: bool = False
+    review_error: str | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -125,6 +133,11 @@ class Run:
             if self.status == "running":
                 self.message = "cancelling: waiting for the current request to Perma to finish"
                 self.version += 1
+
+    @property
+    def busy(self) -> bool:
+        """True while archiving or reviewing."""
+        return self.running or self.reviewing
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the worker thread to end."""
@@ -204,6 +217,7 @@ class Run:
                 outcomes[key] = Outcome(key, left.url, "skipped", None, "left out on the page", left.locations)
         self._apply(outcomes)
         self._finish_outputs(outcomes, status)
+        self._review()
 
     def _set_message(self, message: str) -> None:
         with self._lock:
@@ -243,6 +257,36 @@ class Run:
                 if row.guid in found:
                     row.title = found[row.guid]
             self.report, self.downloads = report, downloads
+            self.reviewing = status != "error" and not self._cancel.is_set() and any(
+                row.guid and row.state in ("captured", "reused") for row in self.rows.values())
             self.status, self.error, self.finished = status, error, time.monotonic()
             self.message = ""
             self.version += 1
+
+    def _review(self) -> None:
+        """Look at what each archive captured (the capture review), filling in the verdicts."""
+        if not self.reviewing:
+            return
+        with self._lock:
+            rows = [r for r in self.rows.values() if r.guid and r.state in ("captured", "reused")]
+        by_guid = {row.guid: row for row in rows if row.guid}
+        titles = {req.key: req.title for req in self._requests if req.title}
+        expected = {row.guid: titles[row.key] for row in rows if row.guid and row.key in titles}
+
+        def on_verdict(verdict: Verdict) -> None:
+            with self._lock:
+                row = by_guid.get(verdict.guid or "")
+                if row is not None:
+                    row.verdict, row.verdict_reason = verdict.status, verdict.reason
+                    row.verdict_advice = verdict.advice or None
+                self.version += 1
+
+        try:
+            engine.review(self.conn, list(by_guid), expected_titles=expected, on_verdict=on_verdict)
+        except PermifyError as exc:
+            with self._lock:
+                self.review_error = f"the capture review stopped: {exc}"
+        finally:
+            with self._lock:
+                self.reviewing = False
+                self.version += 1

@@ -47,10 +47,10 @@ def served() -> Iterator[Serving]:
 
 
 def _rows(driver) -> list[tuple[str, str]]:
-    from selenium.webdriver.common.by import By
-
-    return [(tr.get_attribute("data-url"), tr.get_attribute("data-state"))
-            for tr in driver.find_elements(By.CSS_SELECTOR, "table.results tbody tr")]
+    """The results table's (url, state) rows, read in one go (the page redraws it as it goes)."""
+    return [tuple(row) for row in driver.execute_script(
+        "return Array.from(document.querySelectorAll('table.results tbody tr'))"
+        ".map(tr => [tr.dataset.url, tr.dataset.state]);")]
 
 
 def test_an_editor_archives_three_manuscripts(served: Serving, tmp_path: Path) -> None:
@@ -109,8 +109,14 @@ def test_an_editor_archives_three_manuscripts(served: Serving, tmp_path: Path) -
         rows = _rows(driver)
         assert rows and all(state in ("captured", "reused", "linked", "left out") for _, state in rows), rows
         assert (LEFT_OUT, "left out") in rows
-        live = driver.find_element(By.ID, "run-live").text
-        assert live.startswith("Finished:")
+        wait_until(lambda: not served.desk.run.reviewing, "the capture review", timeout=60)
+        wait_until(lambda: driver.find_element(By.ID, "run-live").text.startswith("Finished:"), "the summary")
+        verdicts = wait_until(lambda: driver.execute_script(
+            "const t = document.querySelector('table.results');"
+            "return t.textContent.includes('checking…') ? null :"
+            " Array.from(t.querySelectorAll('.c-review .badge')).map(b => b.textContent.trim());"),
+            "every verdict shown")
+        assert set(verdicts) <= {"ok", "suspect", "failed"} and "ok" in verdicts
         screenshot(driver, shots / "6-results.png")
         clipped_screenshot(driver, shots / "readme-results.png", "section[aria-labelledby=h-archive]")
 
@@ -124,7 +130,7 @@ def test_an_editor_archives_three_manuscripts(served: Serving, tmp_path: Path) -
         # 7. a rerun from the page creates nothing new
         sandbox.reset_log()
         driver.find_element(By.ID, "archive").click()
-        wait_until(lambda: served.desk.run.number == 2 and not served.desk.run.running, "the rerun")
+        wait_until(lambda: served.desk.run.number == 2 and not served.desk.run.busy, "the rerun", timeout=60)
         wait_until(lambda: driver.find_element(By.CSS_SELECTOR, ".run").get_attribute("data-run-status") == "done"
                    and "Finished" in driver.find_element(By.ID, "run-live").text, "the rerun shown")
         assert sandbox.count("POST") == 0

@@ -114,6 +114,11 @@ def test_an_unticked_url_is_left_out_of_the_documents_and_the_report(
     assert "3 new archives" in summary and "1 left out" in summary  # the one that will fail is planned too
     page.post("/api/archive", json={})
     assert page.wait_for_run()["counts"] == {"captured": 2, "failed": 1, "left out": 1}
+    # the capture review has looked at each archive
+    verdicts = {row.url: row.verdict for row in page.desk.run.snapshot()}  # type: ignore[union-attr]
+    assert verdicts["https://www.law.cornell.edu/uscode/text/42/1983"] == "ok"
+    assert verdicts[left_out] is None and verdicts["https://capture-fails.example.com/p"] is None
+    assert 'class="badge verdict-ok"' in page.get("/part/run").get_data(as_text=True)
     (clean,) = [d for d in page.downloads() if d.endswith(".md")]
     out = tmp_path / "out.md"
     out.write_bytes(page.get(clean).data)

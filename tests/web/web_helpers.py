@@ -64,11 +64,12 @@ class PageClient:
             for handle, _ in files:
                 handle.close()
 
-    def wait_for_run(self, timeout: float = 30.0) -> dict[str, Any]:
+    def wait_for_run(self, timeout: float = 30.0, *, review: bool = True) -> dict[str, Any]:
+        """The run's state once it has finished (and, with ``review``, once its review has too)."""
         deadline = time.monotonic() + timeout
         while True:
             state = self.get("/api/run").get_json()
-            if state["status"] not in ("running",):
+            if state["status"] != "running" and not (review and state.get("reviewing")):
                 return state
             assert time.monotonic() < deadline, f"the run did not finish: {state}"
             time.sleep(0.02)

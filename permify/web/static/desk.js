@@ -79,6 +79,9 @@
     var done = (c.captured || 0) + (c.reused || 0) + (c.failed || 0);
     var total = done + (c.queued || 0) + (c.capturing || 0) + (c.cancelled || 0);
     if (data.status === "running") { return "Archiving: " + done + " of " + total + " done."; }
+    if (data.status === "done" && data.reviewing) {
+      return "Finished archiving: " + (c.captured || 0) + " captured, " + (c.reused || 0) + " reused, " + (c.failed || 0) + " failed. Checking the captures…";
+    }
     if (data.status === "done") {
       return "Finished: " + (c.captured || 0) + " captured, " + (c.reused || 0) + " reused, " + (c.failed || 0) + " failed.";
     }
@@ -93,6 +96,7 @@
       .then(function (r) { return r.json(); })
       .then(function (data) {
         var running = data.status === "running";
+        var busy = running || !!data.reviewing;
         var work = Promise.resolve();
         if (data.version !== lastVersion || data.status !== lastStatus) {
           var finishedNow = lastStatus === "running" && !running;
@@ -106,7 +110,7 @@
         cancelButton.hidden = !running;
         var archive = document.getElementById("archive");
         if (archive && running) { archive.disabled = true; }
-        return work.then(function () { pollTimer = setTimeout(poll, running ? 500 : 2000); });
+        return work.then(function () { pollTimer = setTimeout(poll, busy ? 500 : 2000); });
       })
       .catch(function () { pollTimer = setTimeout(poll, 2000); });
   }
