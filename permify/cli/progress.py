@@ -6,6 +6,7 @@ import sys
 from typing import TextIO
 
 from ..archiving.outcomes import ProgressEvent, ProgressKind
+from ..text import safe_text
 
 __all__ = ["Progress"]
 
@@ -16,7 +17,9 @@ class Progress:
     On a terminal it keeps one status line up to date (found / reused / created / captured /
     failed) and prints failures above it. Elsewhere (CI logs, files) it prints one line per
     event that matters: every event with ``verbosity >= 2`` (``-v``), failures and the
-    summary at 1 (default), nothing at 0 (``-q``).
+    summary at 1 (default), nothing at 0 (``-q``). A failure whose reason was shown already
+    (the quota is used up) names its URL and points to that reason instead of repeating it.
+    Every line is made safe for a terminal (server and document text may hold escapes).
     """
 
     def __init__(self, stream: TextIO | None = None, *, verbosity: int = 1, live: bool | None = None) -> None:
@@ -26,6 +29,7 @@ class Progress:
         self.counts: dict[ProgressKind, int] = {"reused": 0, "created": 0, "captured": 0, "failed": 0}
         self.found = 0
         self._status_shown = False
+        self._reasons: set[str] = set()
 
     def __call__(self, event: ProgressEvent) -> None:
         kind, line = event.kind, event.message
@@ -35,12 +39,25 @@ class Progress:
             self.counts[kind] += 1
         if self.verbosity <= 0:
             return
-        if kind == "failed" or self.verbosity >= 2:
-            self._print(f"{kind}: {line}")
+        if kind == "failed":
+            self._print(f"{kind}: {self._failure(event)}")
+        elif self.verbosity >= 2:
+            self._print(f"{kind}: {safe_text(line, 600)}")
         elif kind == "found" and not self.live:
-            self._print(line)
+            self._print(safe_text(line, 600))
         if self.live:
             self._status(line if kind == "waiting" else "")
+
+    def _failure(self, event: ProgressEvent) -> str:
+        line = safe_text(event.message, 600).replace(".;", ";")
+        url = safe_text(event.url, 300) if event.url else ""
+        if not url or not line.startswith(url):
+            return line
+        reason = line[len(url):].strip()
+        if reason and reason in self._reasons:
+            return f"{url} (the same reason as above)"
+        self._reasons.add(reason)
+        return line
 
     def _print(self, text: str) -> None:
         if self._status_shown:
@@ -56,7 +73,7 @@ class Progress:
             f"{c['captured']} captured | {c['failed']} failed"
         )
         if note:
-            text += f" | {note}"
+            text += f" | {safe_text(note, 120)}"
         self.stream.write("\r\x1b[2K" + text[:160])
         self.stream.flush()
         self._status_shown = True
