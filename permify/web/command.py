@@ -84,7 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError("--port must be between 0 and 65535")
     serve_page(
         port=args.port, sandbox=args.sandbox, open_browser=not args.no_browser,
-        folder=args.folder, ledger=args.ledger, api_url=args.api_url,
+        folder=args.folder, ledger=args.ledger, api_url=args.api_url, timeout=getattr(args, "timeout", None),
     )
     return 0
 
@@ -97,6 +97,7 @@ def serve_page(
     folder: str | None = None,
     ledger: str | None = None,
     api_url: str | None = None,
+    timeout: float | None = None,
     out: TextIO | None = None,
     ready: Callable[[Serving], None] | None = None,
 ) -> None:
@@ -117,7 +118,7 @@ def serve_page(
             return
 
     with contextlib.ExitStack() as stack:
-        settings = load_settings(api_url=api_url, folder=folder, ledger=ledger)
+        settings = load_settings(api_url=api_url, folder=folder, ledger=ledger, timeout=timeout)
         box = None
         if sandbox:
             from ..sandbox import Sandbox, SandboxConfig
@@ -127,6 +128,7 @@ def serve_page(
             config = DeskConfig(
                 api_url=box.base_url, ledger_path=scratch / "ledger.sqlite3", config_path=settings.config_path,
                 default_folder=folder or str(box.org_folder_id), sandbox=True, sandbox_key=box.api_key,
+                timeout=settings.timeout,
             )
             print(f"permify: using the built-in Perma sandbox at {box.base_url}", file=out)
         else:
@@ -134,7 +136,7 @@ def serve_page(
                 api_url=settings.api_url, ledger_path=settings.ledger or default_ledger_path(),
                 config_path=settings.config_path, api_key=settings.api_key,
                 key_source=_key_source(settings.config_path) if settings.api_key else None,
-                default_folder=settings.folder,
+                default_folder=settings.folder, timeout=settings.timeout,
             )
         desk = Desk(config)
         stack.callback(desk.close)

@@ -49,6 +49,7 @@ class DeskConfig:
     sandbox_key: str | None = None
     upload_cap: int = DEFAULT_UPLOAD_CAP
     options: ArchiveOptions | None = None
+    timeout: float | None = None
 
     def __repr__(self) -> str:  # never the key
         return f"DeskConfig(api_url={self.api_url!r}, sandbox={self.sandbox}, key={'set' if self.api_key else 'none'})"
@@ -129,7 +130,7 @@ class Desk:
         """The connection to archive with; :class:`UsageError` when no key has been given."""
         if self._key is None:
             raise UsageError("enter your Perma API key first")
-        return engine.Connection(self._key, self.config.api_url, self.config.ledger_path)
+        return engine.Connection(self._key, self.config.api_url, self.config.ledger_path, self.config.timeout)
 
     def set_key(self, api_key: str, *, save: bool) -> str:
         """Check the key with Perma, keep it for this server's life and, when ``save``, store it
@@ -139,7 +140,8 @@ class Desk:
             raise UsageError("the API key is empty; paste it from your Perma account's settings")
         if any(ch.isspace() for ch in key) or len(key) > 200:
             raise UsageError("that does not look like a Perma API key; paste it from your Perma account's settings")
-        user = engine.check_key(engine.Connection(key, self.config.api_url, self.config.ledger_path))
+        config = self.config
+        user = engine.check_key(engine.Connection(key, config.api_url, config.ledger_path, config.timeout))
         if save and not self.config.sandbox:
             save_api_key(self.config.config_path, key)
         with self._lock:

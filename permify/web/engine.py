@@ -18,6 +18,7 @@ from ..archiving.outcomes import ArchiveOptions, Outcome, ProgressEvent, UrlRequ
 from ..documents import DocumentScan
 from ..perma.client import PermaClient
 from ..perma.models import Folder, User
+from ..perma.session import PermaSession
 from ..review import Verdict, review_archives
 from ..site import ArchiveSite
 from ..urls import perma_guid
@@ -39,22 +40,25 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Connection:
-    """Where the page archives: the API key (kept in memory only), the API base URL and the ledger file."""
+    """Where the page archives: the API key (kept in memory only), the API base URL, the ledger
+    file, and how long one request to Perma may take (``None``: the session's default)."""
 
     api_key: str
     api_url: str
     ledger_path: Path
+    timeout: float | None = None
 
     def __repr__(self) -> str:  # never the key
         return f"Connection(api_url={self.api_url!r}, ledger_path={str(self.ledger_path)!r})"
 
     def client(self) -> PermaClient:
         """A new client for this connection (the caller closes it)."""
-        return PermaClient(self.api_key, self.api_url)
+        return PermaClient(session=PermaSession(self.api_key, self.api_url, timeout=self.timeout))
 
     def site(self, folder_id: int) -> ArchiveSite:
         """Where to archive: this connection's API and ledger, and the folder (the caller closes it)."""
-        return ArchiveSite(folder=folder_id, api_key=self.api_key, api_url=self.api_url, ledger=self.ledger_path)
+        return ArchiveSite(folder=folder_id, api_key=self.api_key, api_url=self.api_url, ledger=self.ledger_path,
+                           timeout=self.timeout)
 
 
 @dataclass(frozen=True)
