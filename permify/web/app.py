@@ -113,13 +113,13 @@ def create_app(desk: Desk, *, token: str, port: int) -> Flask:
         }
 
     def context() -> dict[str, Any]:
-        folders, folder_error = [], None
+        folders, folder_error, key_error = [], None, None
         if desk.has_key:
             try:
                 desk.ensure_account()
                 folders = desk.folders()
             except AuthenticationError:
-                folder_error = "Perma did not accept the API key; enter it again"
+                key_error = "Perma did not accept the API key; copy it again from your Perma account's settings"
             except PermifyError as error:
                 folder_error = str(error)
         scans = desk.scans()
@@ -136,6 +136,7 @@ def create_app(desk: Desk, *, token: str, port: int) -> Flask:
             **run_context(),
             "folders": folders,
             "folder_error": folder_error,
+            "key_error": key_error,
             "chosen": desk.folder(),
             "documents": documents,
             "summary": {"archive": len(to_archive), "reuse": len(to_reuse), "leave": len(left_out)},

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..archiving.outcomes import ArchiveOptions, Outcome
 from ..documents import DocumentScan, scan_document, url_requests
-from ..errors import PermifyError, UsageError
+from ..errors import AuthenticationError, PermifyError, UsageError
 from ..formats.base import format_for_path
 from . import engine
 from .runs import Run
@@ -159,9 +159,15 @@ class Desk:
         return self.set_key(self.config.sandbox_key, save=False)
 
     def ensure_account(self) -> None:
-        """Learn the account's name for a key from the environment or config file (once)."""
+        """Learn the account's name for a key from the environment or config file (once).
+        A key Perma rejects is dropped, so that the page asks for one (and the error is raised)."""
         if self._key is not None and self.account_name is None:
-            user = engine.check_key(self.connection())
+            try:
+                user = engine.check_key(self.connection())
+            except AuthenticationError:
+                with self._lock:
+                    self._key, self.key_source = None, None
+                raise
             self.account_name = user.full_name or user.short_name or "your account"
 
     # ------------------------------------------------------------------ folders

@@ -145,3 +145,13 @@ def test_bad_input_to_the_desk_is_one_clear_error(desk: Desk) -> None:
         desk.connection()
     with pytest.raises(UsageError):
         desk.add_upload("../", b"")
+
+
+def test_a_rejected_key_from_the_settings_is_dropped_and_asked_for(sandbox: Sandbox, tmp_path: Path) -> None:
+    desk = Desk(desk_config(sandbox, tmp_path, api_key="f" * 40, key_source="from the environment (PERMA_API_KEY)"))
+    try:
+        html = PageClient(desk, new_token()).get("/").get_data(as_text=True)
+        assert "did not accept the API key" in html and 'id="api-key"' in html
+        assert not desk.has_key and "f" * 40 not in html
+    finally:
+        desk.close()
