@@ -66,7 +66,7 @@ from .errors import (
     ValidationError,
 )
 from .exit_status import ExitStatus
-from .formats.base import CitedUrl, RewriteOptions
+from .formats.base import CitedUrl, RewriteOptions, ScanOptions
 from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
 from .perma.folders import folder_tree, resolve_folder
 from .report import ReportRow, build_report, write_report
@@ -115,6 +115,7 @@ __all__ = [
     "RetryPolicy",
     "RewriteOptions",
     "RunResult",
+    "ScanOptions",
     "ServerError",
     "StrictModeError",
     "UnknownOutcomeError",

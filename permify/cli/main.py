@@ -43,6 +43,10 @@ def _add_input(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="manuscripts: .md, .bib, .docx (- reads stdin)")
     p.add_argument("--from", dest="fmt", choices=("markdown", "bibtex", "docx"), help="format, if not by suffix")
     p.add_argument("--archive-doi", action="store_true", help="also archive doi.org links (skipped by default)")
+    p.add_argument("--include-comments", action="store_true",
+                   help="Word: also archive and edit URLs in reviewer comments (listed as skipped by default)")
+    p.add_argument("--include-quoted", action="store_true",
+                   help="also archive and edit URLs inside a quotation (listed as skipped by default)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bib-print", choices=("note", "addendum", "none"), default="note",
                    help="BibTeX: where to print the Perma link besides the perma field (default note)")
     p.add_argument("--track-changes", action="store_true", help="Word: insert as tracked changes by 'permify'")
+    p.add_argument("--link-style", choices=("match", "hyperlink"), default="match",
+                   help="Word: the Perma link looks like the cited URL (match, default) or uses the Hyperlink style")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
     p.add_argument("--batch-size", type=int, default=20, metavar="N", help="URLs per batch request (default 20)")
     p.add_argument("--capture-timeout", type=float, default=600, metavar="S",
