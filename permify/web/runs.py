@@ -44,7 +44,8 @@ STATE_HELP = {
 class UrlRow:
     """One unique URL of a run as the page shows it. ``verdict`` is the capture review's
     verdict (``ok``, ``suspect``, ``failed``) once the review has looked at the archive, with
-    its ``verdict_reason`` and, unless ok, ``verdict_advice`` (what to do)."""
+    its ``verdict_reason`` and, unless ok, ``verdict_advice`` (what to do). ``by_hand`` is what
+    the editor must do once it is archived (a reference-manager field permify does not edit)."""
 
     key: str
     url: str
@@ -56,6 +57,7 @@ class UrlRow:
     verdict: str | None = None
     verdict_reason: str | None = None
     verdict_advice: str | None = None
+    by_hand: str | None = None
 
     @property
     def perma_url(self) -> str | None:
@@ -108,8 +110,9 @@ class Run:
         scans = [scan for _, scan in self.documents]
         self._linked = engine.linked_in_documents(scans)
         self._requests: list[UrlRequest] = []
+        notes = {c.key: c.cited.note for scan in scans for c in scan.citations if c.cited.note}
         for req in url_requests(scans):
-            row = UrlRow(req.key, req.url, req.locations)
+            row = UrlRow(req.key, req.url, req.locations, by_hand=notes.get(req.key))
             if req.key in self._linked:
                 row.state, row.guid = "linked", self._linked[req.key].guid
             elif req.key in self.excluded:

@@ -21,7 +21,8 @@ CONTEXT_CHARS = 70
 class Planned:
     """One cited URL as planned: ``action`` is ``archive`` (a new archive), ``reuse`` (the
     ledger has it), ``linked`` (a Perma link is already beside it), ``skip`` (not archivable)
-    or ``leave`` (unticked); ``note`` says it in words."""
+    or ``leave`` (unticked); ``note`` says it in words; ``by_hand`` is what the editor must do
+    once it is archived (a reference-manager field permify does not edit)."""
 
     key: str
     url: str
@@ -32,6 +33,7 @@ class Planned:
     checked: bool
     checkable: bool
     perma_url: str | None = None
+    by_hand: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,24 +83,16 @@ def _squash(text: str) -> str:
 
 
 def context_of(scan: DocumentScan, citation: Citation) -> str:
-    """A short piece of the text around the URL: the source line for Markdown and BibTeX,
-    the link text for Word (which the scan keeps as the archive title)."""
+    """The text around the URL as the reader sees it (the scan's own context), with the URL
+    itself shortened to ``‹URL›`` since the page shows it just above; else the link text."""
     cited = citation.cited
-    if scan.format in ("markdown", "bibtex"):
-        found = _LINE.search(cited.location)
-        if found:
-            lines = scan.data.decode("utf-8-sig", "replace").splitlines()
-            number = int(found.group(1))
-            if 1 <= number <= len(lines):
-                line = lines[number - 1]
-                written = cited.written or cited.url
-                at = line.find(written)
-                if at < 0:
-                    return _squash(line)[: 2 * CONTEXT_CHARS]
-                start, end = max(0, at - CONTEXT_CHARS), at + len(written) + CONTEXT_CHARS
-                before, after = line[start:at], line[at + len(written) : end]
-                text = f"{'…' if start else ''}{before}‹URL›{after}{'…' if end < len(line) else ''}"
-                return _squash(text)
+    context = _squash(cited.context)
+    if context:
+        for spelling in (cited.written, cited.url):
+            if spelling and spelling in context:
+                context = context.replace(spelling, "‹URL›")
+                break
+        return "" if context.strip("…‹›<>URL ") == "" else context
     if cited.title and cited.title != cited.url:
         return f"link text: {_squash(cited.title)[: 2 * CONTEXT_CHARS]}"
     return ""
@@ -136,7 +130,7 @@ def plan_document(scan: DocumentScan, known: Mapping[str, Outcome], excluded: Co
             Planned(
                 citation.key, citation.cited.url, citation.cited.location, context_of(scan, citation),
                 action, note, checked=checkable and citation.key not in excluded, checkable=checkable,
-                perma_url=perma,
+                perma_url=perma, by_hand=citation.cited.note,
             )
         )
     return [Group(label, tuple(items)) for label, items in groups.items()]
