@@ -81,7 +81,7 @@ def scan_documents(
 ) -> list[DocumentScan]:
     """Parse every document and classify what it cites (no network). Raises on the first bad input.
 
-    ``scan_options`` says which URLs are read (reviewer comments, quotations, ...).
+    ``scan_options`` says which URLs are read (reviewer comments, quotations, BibTeX fields, ...).
     """
     return [scan_document(p, fmt=fmt, archive_doi=archive_doi, options=scan_options) for p in paths]
 
@@ -196,7 +196,8 @@ def archive_documents(
     :class:`ArchiveSite`: settings, client, ledger, folder); without it one is built from
     ``folder`` (an id or a path of folder names, default ``PERMIFY_FOLDER``), ``api_key`` and
     the settings. ``options`` tunes the archiver (its ``folder_id`` is filled in);
-    ``scan_options`` says which URLs are read (see :class:`ScanOptions`). Output
+    ``scan_options`` says which URLs are read (see :class:`ScanOptions`), ``rewrite`` how Perma
+    links are written. Output
     goes to ``output``, or in place (keeping a verified ``<name>.orig`` when ``backup``), or
     to ``<stem>.perma<suffix>``. A dry run writes nothing and creates nothing.
 

@@ -10,12 +10,13 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..api import RunResult, archive_documents, scan_documents
 from ..archiving.ledger import Ledger
 from ..archiving.outcomes import ArchiveOptions
+from ..config import load_scan_options
 from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
 from ..exit_status import ExitStatus
@@ -98,7 +99,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
                 in_place=args.in_place,
                 backup=not args.no_backup,
                 options=options,
-                rewrite=RewriteOptions(bib_print=args.bib_print, track_changes=args.track_changes,
+                rewrite=RewriteOptions(bib_print=args.bib_print or "note", track_changes=args.track_changes,
                                        link_style=args.link_style),
                 fmt=args.fmt,
                 archive_doi=args.archive_doi,
@@ -109,6 +110,8 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
         finally:
             progress.close()
             site.close()
+    if args.bib_print is None:
+        _suggest_bib_print(result)
     if args.report:
         write_report(args.report, result.rows)
     _print_notes(result)
@@ -136,9 +139,21 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _suggest_bib_print(result: RunResult) -> None:
+    """A hint for a .bib file written for biblatex, which prints ``note`` before the URL."""
+    for scan in result.scans:
+        hint = getattr(scan.parsed, "biblatex_hint", None)
+        if hint and any(c.state == "archive" for c in scan.citations):
+            print(f"permify: {scan.path} looks written for biblatex ({hint}); biblatex prints note "
+                  "before the URL: pass --bib-print addendum to print each Perma link right after it",
+                  file=sys.stderr)
+
+
 def _scan_options(args: argparse.Namespace) -> ScanOptions:
-    """The scan options of ``--include-comments`` and ``--include-quoted``."""
-    return ScanOptions(include_comments=args.include_comments, include_quoted=args.include_quoted)
+    """The scan options of ``--include-comments``, ``--include-quoted``, and of
+    ``--bib-url-field``/``--bib-skip-field`` added to the configured field names."""
+    fields = load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field)
+    return replace(fields, include_comments=args.include_comments, include_quoted=args.include_quoted)
 
 
 def _print_notes(result: RunResult) -> None:

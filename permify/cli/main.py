@@ -47,6 +47,10 @@ def _add_input(p: argparse.ArgumentParser) -> None:
                    help="Word: also archive and edit URLs in reviewer comments (listed as skipped by default)")
     p.add_argument("--include-quoted", action="store_true",
                    help="also archive and edit URLs inside a quotation (listed as skipped by default)")
+    p.add_argument("--bib-url-field", action="append", default=[], metavar="NAME",
+                   help="BibTeX: also read field NAME as a link to the cited work (repeatable; a,b works)")
+    p.add_argument("--bib-skip-field", action="append", default=[], metavar="NAME",
+                   help="BibTeX: never read field NAME; its URLs are listed as skipped (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,8 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--titles", action="store_true", help="title archives with the link text / BibTeX title")
     p.add_argument("--retry-failed", action="store_true", help="archive again URLs whose capture failed before")
     p.add_argument("--reuse-any-folder", action="store_true", help="reuse an archive of the URL from any folder")
-    p.add_argument("--bib-print", choices=("note", "addendum", "none"), default="note",
-                   help="BibTeX: where to print the Perma link besides the perma field (default note)")
+    p.add_argument("--bib-print", choices=("note", "addendum", "none"), default=None,
+                   help="BibTeX: field that prints the url's Perma link: note (default; .bst styles), "
+                   "addendum (biblatex), none")
     p.add_argument("--track-changes", action="store_true", help="Word: insert as tracked changes by 'permify'")
     p.add_argument("--link-style", choices=("match", "hyperlink"), default="match",
                    help="Word: the Perma link looks like the cited URL (match, default) or uses the Hyperlink style")

@@ -52,7 +52,8 @@ class CitedUrl:
         context: the text around the citation as the reader sees it (about 60 characters
             each side, one line; see :func:`context_around`), for cite-checkers' reports.
         skip_reason: why the format itself says this URL is not to be archived (a reviewer
-            comment, a quotation); None to let :func:`~permify.urls.classify` decide.
+            comment, a quotation, a BibTeX provenance field); None to let
+            :func:`~permify.urls.classify` decide. Such a citation is listed, never archived.
         note: what the user must do by hand once it is archived (a reference-manager field
             that permify does not edit); the report adds the Perma link after it.
     """
@@ -78,10 +79,16 @@ class ScanOptions:
             (``--include-comments``); by default they are listed as skipped.
         include_quoted: archive and edit URLs inside a quotation too (``--include-quoted``);
             by default they are listed as skipped (see :mod:`permify.quotes`).
+        bib_url_fields: BibTeX only: more field names to read as URL fields
+            (``--bib-url-field``; see docs/bibtex.md).
+        bib_skip_fields: BibTeX only: field names never read (``--bib-skip-field``); their
+            URLs are listed as skipped.
     """
 
     include_comments: bool = False
     include_quoted: bool = False
+    bib_url_fields: tuple[str, ...] = ()
+    bib_skip_fields: tuple[str, ...] = ()
 
 
 #: Characters of context kept on each side of a cited URL.
@@ -113,8 +120,9 @@ class RewriteOptions:
     """How Perma links are written. Adapters ignore the options that do not apply to them.
 
     Attributes:
-        bib_print: BibTeX only: also write a printed copy in ``note`` (default), ``addendum``,
-            or nowhere (``none``).
+        bib_print: BibTeX only: the field that prints the ``url`` field's Perma link, in
+            brackets: ``note`` (default; BibTeX .bst styles print it after the URL),
+            ``addendum`` (biblatex prints it after the URL), or ``none`` (see docs/bibtex.md).
         track_changes: .docx only: make every insertion a tracked revision by ``author``.
         author: the revision author for tracked changes.
         date: ISO-8601 time for tracked revisions (injected so output is reproducible).
