@@ -21,6 +21,7 @@ permify, on however many machines, and wherever a run is killed:
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
@@ -32,7 +33,7 @@ from .ledger import Claims, Ledger
 from .outcomes import ArchiveOptions, Outcome, ProgressCallback, ProgressEvent, UrlRequest
 from .poll import poll, poll_round
 from .reconcile import archive_state, best_archive, folder_index
-from .run import Run
+from .run import Cancelled, Run
 from .settle import settle_orphans, settle_unknown
 
 __all__ = ["Archiver"]
@@ -47,9 +48,11 @@ class Archiver:
 
     Parameters: ``client`` and ``ledger``; ``options`` (:class:`ArchiveOptions`, whose
     ``folder_id`` is the target folder); ``progress(event)`` for a live display (see
-    :class:`ProgressEvent`); ``clock`` (epoch seconds) and ``sleep``, injected in tests.
-    The archiver holds no state between runs: each :meth:`ensure` works on a fresh
-    :class:`~permify.archiving.run.Run`.
+    :class:`ProgressEvent`); ``clock`` (epoch seconds) and ``sleep``, injected in tests;
+    ``cancel``, an event another thread may set to stop a run at its next safe point (before a
+    create request, or while waiting on Perma), which then raises
+    :class:`~permify.errors.Interrupted` as Ctrl-C does. The archiver holds no state between
+    runs: each :meth:`ensure` works on a fresh :class:`~permify.archiving.run.Run`.
     """
 
     def __init__(
@@ -61,6 +64,7 @@ class Archiver:
         progress: ProgressCallback | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        cancel: threading.Event | None = None,
     ) -> None:
         self.client = client
         self.ledger = ledger
@@ -68,14 +72,15 @@ class Archiver:
         self.progress = progress or _ignore
         self.clock = clock
         self.sleep = sleep
+        self.cancel = cancel
         #: the ``host[:port]`` of the API, which the ledger keys every entry by
         self.api_host = urlsplit(client.session.base_url).netloc
 
     def ensure(self, requests: Iterable[UrlRequest]) -> dict[str, Outcome]:
         """Make sure every requested URL has an archive; return an :class:`Outcome` per key.
 
-        Raises :class:`~permify.errors.Interrupted` on Ctrl-C (what was archived so far is in
-        the ledger), and the client's errors when Perma cannot be used at all.
+        Raises :class:`~permify.errors.Interrupted` on Ctrl-C or when ``cancel`` is set (what was
+        archived so far is in the ledger), and the client's errors when Perma cannot be used at all.
         """
         run = self.new_run(requests)
         run.tell("found", f"{len(run.requests)} unique URLs to archive", len(run.requests))
@@ -87,10 +92,11 @@ class Archiver:
                 _claim_and_create(run, todo)
             poll(run)
             run.collect_reviews(block=True)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             # Claims never sent are released; a request in flight stays an intent, settled next run.
             run.ledger.release(run.claimed)
-            raise Interrupted("interrupted; everything archived so far is in the ledger") from None
+            how = "cancelled" if isinstance(stop, Cancelled) else "interrupted"
+            raise Interrupted(f"{how}; everything archived so far is in the ledger") from None
         finally:
             run.close_reviews()
         return {key: run.results[key] for key in run.requests}
@@ -99,7 +105,7 @@ class Archiver:
         """A fresh :class:`Run` for ``requests``, the places of a URL cited twice merged into one."""
         run = Run(
             self.client, self.ledger.scoped(self.api_host, self.options.folder_id), self.options,
-            self.progress, self.clock, self.sleep,
+            self.progress, self.clock, self.sleep, cancel=self.cancel,
         )
         for req in requests:
             prior = run.requests.get(req.key)
@@ -215,6 +221,7 @@ def _create(run: Run, keys: Sequence[str]) -> None:
     size = 1 if single else max(1, options.batch_size)
     for start in range(0, len(allowed), size):
         chunk = allowed[start : start + size]
+        run.check_cancel()  # before the intent is marked as sending: nothing is in flight
         if run.quota_exhausted:
             for key in chunk:
                 run.quota_failure(key)
@@ -293,7 +300,7 @@ def _wait_for_others(run: Run, busy: list[str]) -> None:
     interval = run.options.poll_initial
     while busy:
         run.tell("waiting", f"another permify process is archiving {len(busy)} of these URLs", len(busy))
-        run.sleep(interval)
+        run.pause(interval)
         interval = min(interval * 1.5, run.options.poll_max)
         busy = [k for k in busy if not run.take_ledger_entry(k)]
         if not busy:

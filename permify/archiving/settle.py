@@ -58,7 +58,7 @@ def settle_unknown(run: Run, keys: Sequence[str], sent_at: float) -> list[str]:
         if not scan.found_batch and now >= wait_until:
             break
         run.ledger.heartbeat()
-        run.sleep(interval)
+        run.pause(interval)
         interval = min(interval * 1.5, options.poll_max)
     unresolved = list(pending.values())
     # Truly missing: the claim stays ours, back to "claimed" so it may be sent again.

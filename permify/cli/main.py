@@ -19,6 +19,7 @@ from ..errors import Interrupted, PermifyError
 from ..exit_status import ExitStatus
 from ..perma.session import DEFAULT_TIMEOUT
 from ..text import safe_text
+from ..web.command import add_serve_parser
 from . import commands
 
 __all__ = ["build_parser", "main"]
@@ -175,6 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", nargs="?", help="export: the CSV path; forget: a URL or a GUID")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
     p.set_defaults(func=commands.cmd_ledger)
+
+    add_serve_parser(sub, _formatter, _add_common_api)  # the editor's page (Flask loads only when it runs)
     return parser
 
 

@@ -58,7 +58,7 @@ def test_version_and_help_for_every_command(capsys: pytest.CaptureFixture[str]) 
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("permify ")
     subcommands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert set(subcommands) == {"archive", "urls", "check", "review", "folders", "sandbox", "ledger"}
+    assert set(subcommands) == {"archive", "urls", "check", "review", "folders", "sandbox", "ledger", "serve"}
     for name in subcommands:
         with pytest.raises(SystemExit):
             main([name, "--help"])
