@@ -155,8 +155,12 @@ class Run:
 
     def needs_review(self, entry: LedgerEntry) -> bool:
         """True when a rerun should re-read ``entry``'s archive: its capture failed or its
-        review found it suspect or failed (a user upload may have fixed it since)."""
+        review found it suspect or failed (a user upload may have fixed it since). Not without
+        an API key: a keyless run (a pandoc build on a laptop without one) stays on the ledger
+        and sends nothing; its stored verdict stands."""
         if not (self.options.review and entry.guid) or self.options.dry_run:
+            return False
+        if not self.client.session.has_key:
             return False
         if entry.status == "failed":
             return True
