@@ -50,8 +50,9 @@ class Reviews:
         future = self._pool.submit(review_or_unchecked, self.client, guid, expected_title=title)
         self.pending[key] = PendingReview(key, guid, status, message, future)
 
-    def collect(self, settle: Callable[[PendingReview, Verdict], None], *, block: bool) -> None:
-        """Call ``settle`` for every finished review (all of them, waiting, when ``block``)."""
+    def collect(self, settle: Callable[[list[tuple[PendingReview, Verdict]]], None], *, block: bool) -> None:
+        """Call ``settle`` with the finished reviews, all that finished together in one call (so
+        their ledger writes share a transaction); all of them, waiting, when ``block``."""
         while self.pending:
             futures = {p.future for p in self.pending.values()}
             done = {f for f in futures if f.done()}
@@ -59,10 +60,10 @@ class Reviews:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
             if not done:
                 return
-            for key, pending in list(self.pending.items()):
-                if pending.future in done:
-                    del self.pending[key]
-                    settle(pending, pending.future.result())
+            finished = [(key, pending) for key, pending in self.pending.items() if pending.future in done]
+            for key, _pending in finished:
+                del self.pending[key]
+            settle([(pending, pending.future.result()) for _key, pending in finished])
 
     def close(self) -> None:
         """Stop the pool; reviews not started yet are cancelled (an interrupted run)."""

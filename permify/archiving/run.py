@@ -134,10 +134,14 @@ class Run:
         if self.reviews is not None:
             self.reviews.close()
 
-    def _reviewed(self, pending: PendingReview, verdict: Verdict) -> None:
-        # An ok verdict also settles a capture the ledger had as failed (a user upload).
-        self.ledger.record_review(pending.key, verdict, status="completed" if verdict.ok else None)
-        self.judged(pending.key, pending.guid, pending.status, verdict, pending.message)
+    def _reviewed(self, done: list[tuple[PendingReview, Verdict]]) -> None:
+        # The verdicts that arrived together go to the ledger in one transaction (a disk flush
+        # per verdict would cost more than the review itself). An ok verdict also settles a
+        # capture the ledger had as failed (a user upload).
+        self.ledger.record_reviews(
+            [(pending.key, verdict, "completed" if verdict.ok else None) for pending, verdict in done])
+        for pending, verdict in done:
+            self.judged(pending.key, pending.guid, pending.status, verdict, pending.message)
 
     def judged(self, key: str, guid: str, status: OutcomeStatus, verdict: Verdict, message: str | None = None) -> None:
         """Report ``key`` by its verdict: as ``status`` when ok; a suspect capture as ``suspect``
