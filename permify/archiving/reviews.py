@@ -15,7 +15,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from ..perma.client import PermaClient
-from ..review.fetch import review_or_unchecked
+from ..perma.models import Archive
+from ..review.fetch import prefetch_archives, review_or_unchecked
 from ..review.verdict import Verdict
 from .outcomes import OutcomeStatus
 
@@ -35,24 +36,66 @@ class PendingReview:
 
 
 class Reviews:
-    """The reviews of one run: a pool of ``concurrency`` threads, started on first use."""
+    """The reviews of one run: a pool of ``concurrency`` threads, started on first use.
+
+    The archives handed over together (the captures one polling round found complete) have
+    their records read in one listing of the account's newest archives instead of one GET
+    each (:func:`~permify.review.fetch.prefetch_archives`); a record the listing misses is
+    fetched on its own. Each archive then costs at most its WARC download.
+    """
 
     def __init__(self, client: PermaClient, concurrency: int) -> None:
         self.client = client
         self.concurrency = max(1, int(concurrency))
         self.pending: dict[str, PendingReview] = {}
         self._pool: ThreadPoolExecutor | None = None
+        self._queue: list[tuple[str, str | None, Future[Verdict]]] = []
 
     def submit(self, key: str, guid: str, status: OutcomeStatus, message: str | None, title: str | None) -> None:
-        """Start reviewing ``guid`` (the archive of ``key``)."""
+        """Review ``guid`` (the archive of ``key``); it starts at the next :meth:`collect`."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="permify-review")
-        future = self._pool.submit(review_or_unchecked, self.client, guid, expected_title=title)
+        # Queued until :meth:`collect` (after the polling round that found it complete), so
+        # that the archives of one round share one listing.
+        future: Future[Verdict] = Future()
+        self._queue.append((guid, title, future))
         self.pending[key] = PendingReview(key, guid, status, message, future)
+
+    def _dispatch_queued(self) -> None:
+        """Hand the archives queued since the last call to a worker, as one group."""
+        if self._queue and self._pool is not None:
+            group, self._queue = self._queue, []
+            try:
+                self._pool.submit(self._dispatch, group)
+            except RuntimeError:  # the pool is closed (an interrupted run): the next run reviews them
+                for _guid, _title, future in group:
+                    future.cancel()
+
+    def _dispatch(self, group: list[tuple[str, str | None, Future[Verdict]]]) -> None:
+        """(A worker thread.) Read the group's records in one listing, then start their reviews.
+        Every future of the group ends up with a verdict or cancelled, whatever happens here."""
+        try:
+            records = prefetch_archives(self.client, [guid for guid, _, _ in group], minimum=2,
+                                        page_size=min(300, 2 * len(group)))
+        except Exception:  # best effort: each review then reads its own record
+            records = {}
+        for guid, title, future in group:
+            try:
+                if self._pool is None:
+                    raise RuntimeError("the review pool is closed")
+                self._pool.submit(self._review, guid, title, records.get(guid.upper()), future)
+            except RuntimeError:  # closed (an interrupted run): the next run reviews it
+                future.cancel()
+
+    def _review(self, guid: str, title: str | None, record: Archive | None, future: Future[Verdict]) -> None:
+        if future.set_running_or_notify_cancel():
+            # review_or_unchecked never raises: a review that cannot run is an unchecked verdict.
+            future.set_result(review_or_unchecked(self.client, guid, expected_title=title, record=record))
 
     def collect(self, settle: Callable[[list[tuple[PendingReview, Verdict]]], None], *, block: bool) -> None:
         """Call ``settle`` with the finished reviews, all that finished together in one call (so
         their ledger writes share a transaction); all of them, waiting, when ``block``."""
+        self._dispatch_queued()
         while self.pending:
             futures = {p.future for p in self.pending.values()}
             done = {f for f in futures if f.done()}
@@ -63,7 +106,9 @@ class Reviews:
             finished = [(key, pending) for key, pending in self.pending.items() if pending.future in done]
             for key, _pending in finished:
                 del self.pending[key]
-            settle([(pending, pending.future.result()) for _key, pending in finished])
+            # A cancelled review (the pool closed under it) has no verdict: the next run does it.
+            settle([(pending, pending.future.result()) for _key, pending in finished
+                    if not pending.future.cancelled()])
 
     def close(self) -> None:
         """Stop the pool; reviews not started yet are cancelled (an interrupted run)."""

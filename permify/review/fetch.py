@@ -114,21 +114,25 @@ def _fetch_archive(client: PermaClient, guid: str) -> tuple[Archive | None, bool
 PREFETCH_MIN = 20
 
 
-def prefetch_archives(client: PermaClient, guids: Iterable[str]) -> dict[str, Archive]:
+def prefetch_archives(client: PermaClient, guids: Iterable[str], *, minimum: int = PREFETCH_MIN,
+                      page_size: int | None = None) -> dict[str, Archive]:
     """The records of those ``guids`` the account's archive listing holds (newest first), by GUID.
 
     One listing request returns up to a page (300) of full archive records, so a manuscript's
     links that this account made recently cost one request per page instead of one GET each.
     Reads at most about twice as many archives as there are GUIDs (rounded up to whole
-    pages), then stops: what it did not find is fetched one by one as before. Needs an API
-    key; best effort (an error ends the listing, keeping what was found).
+    pages of ``page_size``, default the client's), then stops: what it did not find is
+    fetched one by one as before. Needs an API key and at least ``minimum`` GUIDs; best
+    effort (an error ends the listing, keeping what was found).
     """
     wanted: set[str] = set()
     for guid in guids:
         with contextlib.suppress(InvalidGuidError):
             wanted.add(normalize_guid(guid))
-    if not client.session.has_key or len(wanted) < PREFETCH_MIN:
+    if not client.session.has_key or not wanted or len(wanted) < minimum:
         return {}
+    if page_size is not None and page_size != client.page_size:
+        client = PermaClient(session=client.session, page_size=page_size)  # shares the connections
     page = max(1, int(client.page_size))
     cap = -(-2 * len(wanted) // page) * page
     found: dict[str, Archive] = {}
@@ -177,12 +181,13 @@ def review_archive(client: PermaClient, guid: str, *, expected_title: str | None
 
 
 def review_or_unchecked(client: PermaClient, guid: str, *, expected_title: str | None = None,
-                        **options: float | int) -> Verdict:
+                        record: Archive | None = None, **options: float | int) -> Verdict:
     """:func:`review_archive`, but never raises: when the review cannot run (network trouble,
     Perma 5xx, a rejected key, a download over its budget, anything else) the verdict is
     ``suspect`` with ``checked=False`` and the problem as its reason, so a rerun checks again."""
     try:
-        return review_archive(client, guid, expected_title=expected_title, **options)  # type: ignore[arg-type]
+        return review_archive(client, guid, expected_title=expected_title, record=record,
+                              **options)  # type: ignore[arg-type]
     except Exception as error:  # a review must never take the archiving run down with it
         problem = str(error) if isinstance(error, PermifyError) else f"{type(error).__name__}: {error}"
         return _check("unchecked", guid=str(guid), problem=problem)
