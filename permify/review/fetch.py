@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, cast
 
 from ..errors import (
@@ -114,39 +114,50 @@ def _fetch_archive(client: PermaClient, guid: str) -> tuple[Archive | None, bool
 PREFETCH_MIN = 20
 
 
-def prefetch_archives(client: PermaClient, guids: Iterable[str], *, minimum: int = PREFETCH_MIN,
-                      page_size: int | None = None) -> dict[str, Archive]:
-    """The records of those ``guids`` the account's archive listing holds (newest first), by GUID.
+def listed_archives(client: PermaClient, guids: Iterable[str], *, minimum: int = PREFETCH_MIN,
+                    page_size: int | None = None) -> Iterator[Archive]:
+    """The records of those ``guids`` the account's archive listing holds (newest first), each
+    as soon as its page arrives.
 
-    One listing request returns up to a page (300) of full archive records, so a manuscript's
+    One listing request returns a page (up to 300) of full archive records, so a manuscript's
     links that this account made recently cost one request per page instead of one GET each.
     Reads at most about twice as many archives as there are GUIDs (rounded up to whole
     pages of ``page_size``, default the client's), then stops: what it did not find is
     fetched one by one as before. Needs an API key and at least ``minimum`` GUIDs; best
-    effort (an error ends the listing, keeping what was found).
+    effort (an error ends the listing).
     """
     wanted: set[str] = set()
     for guid in guids:
         with contextlib.suppress(InvalidGuidError):
             wanted.add(normalize_guid(guid))
     if not client.session.has_key or not wanted or len(wanted) < minimum:
-        return {}
+        return
     if page_size is not None and page_size != client.page_size:
         client = PermaClient(session=client.session, page_size=page_size)  # shares the connections
     page = max(1, int(client.page_size))
     cap = -(-2 * len(wanted) // page) * page
-    found: dict[str, Archive] = {}
     try:
         for count, archive in enumerate(client.list_archives(), start=1):
             if archive.guid in wanted:
-                found[archive.guid] = archive
-                if len(found) == len(wanted):
-                    break
+                wanted.discard(archive.guid)
+                yield archive
+                if not wanted:
+                    return
             if count >= cap:
-                break
+                return
     except PermifyError:
-        pass  # the rest is fetched one by one
-    return found
+        return  # the rest is fetched one by one
+
+
+def prefetch_archives(client: PermaClient, guids: Iterable[str], *, minimum: int = PREFETCH_MIN,
+                      page_size: int | None = None) -> dict[str, Archive]:
+    """:func:`listed_archives` as a dict by GUID (the listing read to its end first)."""
+    return {a.guid: a for a in listed_archives(client, guids, minimum=minimum, page_size=page_size)}
+
+
+#: Page size of the listing :func:`review_archives` reads: the first reviews start after the
+#: first page, while the next pages are read.
+_STREAM_PAGE = 100
 
 
 def review_archive(client: PermaClient, guid: str, *, expected_title: str | None = None,
@@ -200,8 +211,9 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
     """Review many archives, at most ``concurrency`` at a time; verdicts by GUID, in input order.
 
     With ``prefetch`` (and an API key, and at least :data:`PREFETCH_MIN` GUIDs) the records
-    come from the account's archive listing first (:func:`prefetch_archives`): one request per
-    300 archives instead of one GET each; the others are fetched one by one.
+    come from the account's archive listing (:func:`listed_archives`, 100 to a request, the
+    reviews of each page starting while the next is read) instead of one GET each; the
+    others are fetched one by one.
 
     ``expected_titles`` maps a GUID to the title the document gives it. ``on_verdict`` is
     called (from worker threads) as each verdict arrives, for progress display. ``options``
@@ -212,11 +224,13 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
     """
     order = list(dict.fromkeys(guids))
     titles = expected_titles or {}
-    records = prefetch_archives(client, order) if prefetch else {}
+    spelled: dict[str, list[str]] = {}  # a GUID as Perma writes it -> as the caller gave it
+    for guid in order:
+        with contextlib.suppress(InvalidGuidError):
+            spelled.setdefault(normalize_guid(guid), []).append(guid)
 
-    def one(guid: str) -> Verdict:
+    def one(guid: str, record: Archive | None) -> Verdict:
         try:
-            record = records.get(guid.upper())
             verdict = review_archive(client, guid, expected_title=titles.get(guid), record=record,
                                      **options)  # type: ignore[arg-type]
         except _FATAL:
@@ -230,13 +244,20 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
         return verdict
 
     results: dict[str, Verdict] = {}
+    futures: dict[str, Future[Verdict]] = {}
     with ThreadPoolExecutor(max_workers=max(1, int(concurrency)), thread_name_prefix="permify-review") as pool:
-        futures = [(guid, pool.submit(one, guid)) for guid in order]
         try:
-            for guid, future in futures:
-                results[guid] = future.result()
+            if prefetch:  # reviews start as each page of the listing arrives
+                for record in listed_archives(client, order, page_size=_STREAM_PAGE):
+                    for guid in spelled.get(record.guid, ()):
+                        futures[guid] = pool.submit(one, guid, record)
+            for guid in order:
+                if guid not in futures:
+                    futures[guid] = pool.submit(one, guid, None)
+            for guid in order:
+                results[guid] = futures[guid].result()
         except BaseException:
-            for _guid, future in futures:
+            for future in futures.values():
                 future.cancel()
             raise
     return results
