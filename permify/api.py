@@ -152,7 +152,7 @@ def known_archives(
         found: dict[str, Outcome] = {}
         for req in requests:
             entry = book.get(req.key)
-            if entry is None or entry.review is not None and not entry.review.ok:
+            if entry is None or (entry.review is not None and not entry.review.ok):
                 continue  # a capture the review flagged is not inserted from the ledger either
             if entry.status == "completed" and entry.guid:
                 found[req.key] = Outcome(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-from .perma.session import DEFAULT_BASE_URL
+from .perma.defaults import DEFAULT_BASE_URL
 
 __all__ = ["SettingSources", "Settings", "default_config_path", "load_settings", "read_config_file"]
 

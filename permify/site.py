@@ -18,6 +18,7 @@ HTTP request at all (see docs/architecture.md).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .archiving.archiver import Archiver
@@ -26,9 +27,11 @@ from .archiving.ledger import Ledger, default_ledger_path
 from .archiving.outcomes import ArchiveOptions, ProgressCallback
 from .config import Settings, load_settings
 from .errors import ConfigError
-from .perma.client import PermaClient
-from .perma.folders import resolve_folder
-from .perma.session import PermaSession, RetryPolicy
+from .perma.defaults import check_base_url
+
+if TYPE_CHECKING:  # the HTTP stack loads only when a client is built: warm runs never need it
+    from .perma.client import PermaClient
+    from .perma.retry import RetryPolicy
 
 __all__ = ["ArchiveSite"]
 
@@ -85,6 +88,9 @@ class ArchiveSite:
     def client(self) -> PermaClient:
         """The Perma client (built on first use; building it sends no request)."""
         if self._client is None:
+            from .perma.client import PermaClient
+            from .perma.session import PermaSession
+
             settings = self.settings
             connect_timeout, retry = self._transport
             if connect_timeout is None and retry is None:
@@ -146,8 +152,8 @@ class ArchiveSite:
             return self._folder_id
         if offline:
             ledger = self.existing_ledger()
-        else:  # the client, then the ledger: a bad API URL, then a bad ledger, is the first error
-            self.client  # noqa: B018
+        else:  # the API URL, then the ledger: a bad API URL, then a bad ledger, is the first error
+            check_base_url(self.settings.api_url)
             ledger = self.ledger
         spec = self.settings.folder or ""
         if not spec:
@@ -158,6 +164,8 @@ class ArchiveSite:
         if found is None and offline:
             return int(spec) if spec.isdigit() else None
         if found is None:
+            from .perma.folders import resolve_folder
+
             found = resolve_folder(self.client, spec, create=create).id
             self.ledger.remember_folder(self.api_host, spec, found)
         self._folder_id = found
@@ -169,7 +177,8 @@ class ArchiveSite:
 
     def archiver(self, options: ArchiveOptions, *, progress: ProgressCallback | None = None) -> Archiver:
         """An :class:`Archiver` for this site; ``options.folder_id`` names the folder."""
-        return Archiver(self.client, self.ledger, options, progress=progress)
+        # The client is built when the run first needs it: a warm run never loads the HTTP stack.
+        return Archiver(lambda: self.client, self.ledger, options, progress=progress, api_host=self.api_host)
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..perma.client import PermaClient
-from ..review.fetch import review_or_unchecked
 from ..review.verdict import Verdict
 from .outcomes import OutcomeStatus
+
+if TYPE_CHECKING:
+    from ..perma.client import PermaClient
 
 __all__ = ["PendingReview", "Reviews"]
 
@@ -47,6 +49,8 @@ class Reviews:
         """Start reviewing ``guid`` (the archive of ``key``)."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="permify-review")
+        from ..review.fetch import review_or_unchecked  # loads the HTTP stack: only when reviewing
+
         future = self._pool.submit(review_or_unchecked, self.client, guid, expected_title=title)
         self.pending[key] = PendingReview(key, guid, status, message, future)
 

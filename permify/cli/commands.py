@@ -21,7 +21,6 @@ from ..errors import UsageError
 from ..exit_status import ExitStatus
 from ..formats.base import RewriteOptions
 from ..link_review import review_documents, write_review_report
-from ..perma.folders import folder_tree
 from ..report import write_report
 from ..site import ArchiveSite
 from ..urls import dedupe_key, perma_guid, perma_url
@@ -56,6 +55,22 @@ def _api(args: argparse.Namespace) -> Iterator[_Api]:
 # ------------------------------------------------------------------ archive
 
 
+def _concurrency(flag: int | None) -> int:
+    """``--concurrency``, else ``PERMIFY_CONCURRENCY``, else the config file's ``concurrency``, else 3."""
+    from ..config import SettingSources
+
+    value = SettingSources().pick(flag, "PERMIFY_CONCURRENCY", "concurrency")
+    if value is None:
+        return ArchiveOptions.concurrency
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise UsageError(f"concurrency must be a whole number of at least 1, not {str(value)[:20]!r}")
+    return number
+
+
 def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     """``permify archive``: archive, rewrite, report."""
     if args.no_backup and not args.in_place:
@@ -72,6 +87,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
             retry_failed=args.retry_failed,
             dry_run=args.dry_run,
             batch_size=args.batch_size,
+            concurrency=_concurrency(args.concurrency),
             capture_timeout=args.capture_timeout,
             unknown_outcome_wait=args.unknown_outcome_wait,
             review=args.review,
@@ -232,6 +248,8 @@ def cmd_review(args: argparse.Namespace) -> ExitStatus:
 
 def cmd_folders(args: argparse.Namespace) -> ExitStatus:
     """``permify folders``: the folder tree with ids."""
+    from ..perma.folders import folder_tree  # the HTTP stack: only for commands that use the API
+
     with _api(args) as api, ArchiveSite(api_key=api.key, api_url=api.url) as site:
         for depth, folder in folder_tree(site.client):
             notes = []

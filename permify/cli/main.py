@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--track-changes", action="store_true", help="Word: insert as tracked changes by 'permify'")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
     p.add_argument("--batch-size", type=int, default=20, metavar="N", help="URLs per batch request (default 20)")
+    p.add_argument("--concurrency", type=int, metavar="N",
+                   help="create requests in flight at once (default 3, or $PERMIFY_CONCURRENCY or the config "
+                        "file's concurrency; 1 sends one at a time)")
     p.add_argument("--capture-timeout", type=float, default=600, metavar="S",
                    help="give up waiting for one capture after S seconds (default 600)")
     p.add_argument("--unknown-outcome-wait", type=float, default=90, metavar="S",

@@ -45,9 +45,9 @@ from ..errors import (
     UnknownOutcomeError,
     UnsafeTransportError,
 )
-from ..text import safe_text
 from .answers import error_for_status, is_quota_message
 from .deadline import Deadline, DeadlineAdapter
+from .defaults import DEFAULT_BASE_URL, check_base_url
 from .retry import RetryPolicy, retry_after_seconds
 
 __all__ = [
@@ -62,7 +62,6 @@ __all__ = [
     "is_quota_message",
 ]
 
-DEFAULT_BASE_URL = "https://api.perma.cc/v1"
 USER_AGENT = f"permify/{__version__} (+https://perma.cc; citation archiving)"
 
 #: Seconds one attempt of a request may take, all included (the ``--timeout`` option).
@@ -138,12 +137,9 @@ class PermaSession:
         sleep: Callable[[float], None] = time.sleep,
         http: requests.Session | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url)
         parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UnsafeTransportError(
-                f"not an API base URL: {safe_text(repr(base_url), 120)} (expected https://host/v1)"
-            )
+        assert parts.hostname is not None  # checked above
         self._key = (api_key or "").strip() or None
         self._plain_http_remote = parts.scheme == "http" and not _is_loopback(parts.hostname)
         self._origin = _origin(self.base_url)
