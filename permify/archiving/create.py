@@ -112,7 +112,8 @@ def create(run: Run, keys: Sequence[str]) -> None:
     options = run.options
     todo = deque(keys)
     quota = _Quota(float("inf"))
-    if run.folder().is_personal:
+    personal = run.folder().is_personal  # links_remaining is the personal quota: org folders have none
+    if personal:
         remaining = run.client.links_remaining(options.folder_id)
         if remaining < len(todo):
             allowed = max(int(remaining), 0)
@@ -139,7 +140,7 @@ def create(run: Run, keys: Sequence[str]) -> None:
             if not workers.busy:
                 break
             request = workers.next()
-            quota.answered(len(request.keys), _reported(request.answer))
+            quota.answered(len(request.keys), _reported(request.answer) if personal else None)
             for key in _apply(run, request, resent):
                 todo.appendleft(key)
             run.flush()  # the GUIDs of this answer are durable before the next request

@@ -135,7 +135,7 @@ class ArchiveOptions:
     batch_size: int = 20
     concurrency: int = 3
     capture_timeout: float = 600.0
-    poll_initial: float = 0.5
+    poll_initial: float = 0.25
     poll_max: float = 5.0
     unknown_outcome_wait: float = 90.0
     wait_for_others: float = 900.0
