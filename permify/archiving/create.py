@@ -77,20 +77,34 @@ class _Quota:
 
 @dataclass
 class _Workers:
-    """Runs create requests on daemon threads (inline with ``concurrency`` 1); answers come
-    back on one queue, read by the run's thread."""
+    """``concurrency`` daemon threads that send create requests (inline with ``concurrency``
+    1); answers come back on one queue, read by the run's thread. Daemon threads, so a run
+    interrupted while a request hangs does not keep the interpreter from exiting."""
 
     concurrency: int
     answers: queue.Queue[_Request] = field(default_factory=queue.Queue)
+    tasks: queue.Queue[tuple[_Request, Callable[[], Batch | Archive]] | None] = field(default_factory=queue.Queue)
     busy: int = 0
+    threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self, request: _Request, send: Callable[[], Batch | Archive]) -> None:
         self.busy += 1
         if self.concurrency <= 1:
             self._run(request, send)
-        else:
-            threading.Thread(target=self._run, args=(request, send), daemon=True,
-                             name="permify-create").start()
+            return
+        if len(self.threads) < min(self.busy, self.concurrency):
+            thread = threading.Thread(target=self._work, daemon=True, name="permify-create")
+            thread.start()
+            self.threads.append(thread)
+        self.tasks.put((request, send))
+
+    def stop(self) -> None:
+        for _ in self.threads:
+            self.tasks.put(None)
+
+    def _work(self) -> None:
+        while (task := self.tasks.get()) is not None:
+            self._run(*task)
 
     def _run(self, request: _Request, send: Callable[[], Batch | Archive]) -> None:
         try:
@@ -143,8 +157,12 @@ def create(run: Run, keys: Sequence[str]) -> None:
             quota.answered(len(request.keys), _reported(request.answer) if personal else None)
             for key in _apply(run, request, resent):
                 todo.appendleft(key)
-            run.flush()  # the GUIDs of this answer are durable before the next request
+            # The GUIDs of this answer are durable before the next request: committed with the
+            # next request's intents (one transaction), or now when none follows at once.
+            if not todo or run.quota_exhausted or quota.left < 1:
+                run.flush()
     finally:
+        workers.stop()
         run.flush()
     for key in todo:  # the quota ran out
         run.quota_failure(key)

@@ -27,6 +27,7 @@ be sent again) and is an :class:`~permify.errors.UnknownOutcomeError`. Bodies ar
 from __future__ import annotations
 
 import ipaddress
+import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -150,6 +151,14 @@ class PermaSession:
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.http = http or requests.Session()
+        if http is None:
+            # The environment's proxy and CA settings, read once: requests would read them
+            # (and ~/.netrc) again for every request, which costs more CPU than the request.
+            self.http.proxies.update(requests.utils.get_environ_proxies(self.base_url))  # honours NO_PROXY
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if bundle:
+                self.http.verify = bundle
+            self.http.trust_env = False
         adapter = DeadlineAdapter()
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
