@@ -27,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from _timing import Comparison, interleave, print_ratio, print_times
@@ -110,7 +111,7 @@ def cpu_case(sizes: list[int], rounds: int, work: Path) -> bool:
         for n in sizes:
             counter = iter(range(10**9))
 
-            def archive(n: int = n) -> float:
+            def archive(n: int = n, counter: Iterator[int] = counter) -> float:
                 k = next(counter)  # new URLs and a fresh ledger every run
                 doc = work / f"doc{n}-{k}.md"
                 doc.write_text(make_document(n, f"r{k}n{n}"), encoding="utf-8")
@@ -120,7 +121,7 @@ def cpu_case(sizes: list[int], rounds: int, work: Path) -> bool:
             listing = work / f"list{n}.md"
             listing.write_text(make_document(n, "list"), encoding="utf-8")
 
-            def urls(n: int = n) -> float:
+            def urls(n: int = n, listing: Path = listing) -> float:
                 cpu, _ = permify(["urls", str(listing)], _env(server, work / "unused.sqlite3"))
                 return cpu
 
