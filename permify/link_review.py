@@ -147,8 +147,9 @@ def review_documents(
     ``unknown``. A link whose archive is of another URL than the one it follows is ``mismatch``.
     ``on_verdict`` is called from worker threads as each verdict arrives.
 
-    Raises :class:`~permify.errors.InputError` for an unreadable document (before any request)
-    and :class:`~permify.errors.AuthenticationError` when Perma rejects the API key.
+    Raises :class:`~permify.errors.InputError` for an unreadable document (before any request),
+    :class:`~permify.errors.AuthenticationError` when Perma rejects the API key and
+    :class:`~permify.errors.NetworkError` when Perma cannot be reached at all.
     """
     names = [str(p) for p in paths]
     if not names:

@@ -35,6 +35,7 @@ from ..errors import (
     ValidationError,
 )
 from ..perma.models import Archive, Batch, CaptureJob
+from .poll import poll_round
 from .run import Run
 from .settle import settle_unknown
 
@@ -157,6 +158,8 @@ def create(run: Run, keys: Sequence[str]) -> None:
             quota.answered(len(request.keys), _reported(request.answer) if personal else None)
             for key in _apply(run, request, resent):
                 todo.appendleft(key)
+            if options.review and run.watches and not options.dry_run:
+                poll_round(run)  # start reviewing the captures of earlier batches meanwhile
             # The GUIDs of this answer are durable before the next request: committed with the
             # next request's intents (one transaction), or now when none follows at once.
             if not todo or run.quota_exhausted or quota.left < 1:

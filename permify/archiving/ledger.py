@@ -128,7 +128,7 @@ def _verdict(text: str | None) -> Verdict | None:
         return None
     try:
         return Verdict.from_json(json.loads(text))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, AttributeError):
         return None
 
 
@@ -283,6 +283,10 @@ class Ledger:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """One immediate transaction: takes the write lock up front, so read-then-write is atomic."""
+        if self._db.in_transaction:
+            # Only a write cut short by Ctrl-C (between BEGIN and its try block) leaves one open:
+            # writes never nest, so it is abandoned, as SQLite would on closing.
+            self._db.execute("ROLLBACK")
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.DatabaseError as error:

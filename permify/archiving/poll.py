@@ -12,7 +12,7 @@ from .run import Run, Watch
 if TYPE_CHECKING:
     from ..perma.client import PermaClient
 
-__all__ = ["poll"]
+__all__ = ["poll", "poll_round"]
 
 
 def poll(run: Run) -> None:
@@ -26,29 +26,40 @@ def poll(run: Run) -> None:
         run.tell("waiting", f"waiting for {waiting} capture{'s' * (waiting != 1)} to finish{where}", waiting)
         run.sleep(interval)
         interval = min(interval * 1.5, run.options.poll_max)
-        jobs = _batch_jobs(run.client, {w.batch_id for w in run.watches.values() if w.batch_id is not None})
-        queue = 0
-        for key, watch in list(run.watches.items()):
-            job = jobs.get(watch.guid)
-            if job is None:
-                try:
-                    job = run.client.get_capture_job(watch.guid)
-                except NotFoundError:
-                    _finish(run, key, watch, archive_state(run.client.get_archive(watch.guid)), None)
-                    continue
-            state = job_state(job)
-            queue = max(queue, job.queue_position) if state == "pending" else queue
-            if state != "pending":
-                _finish(run, key, watch, state, job.error_text)
-            elif run.clock() >= watch.deadline:
-                del run.watches[key]
-                run.outcome(key, "failed", watch.guid,
-                            f"capture still {job.status} after {run.options.capture_timeout:.0f} s; "
-                            "run again later to pick it up (no new archive will be made)")
-        run.flush()  # one transaction for the round's results
-        run.collect_reviews()  # verdicts of captures completed in earlier rounds
-        if run.watches:
-            run.ledger.heartbeat()
+        queue = poll_round(run)
+
+
+def poll_round(run: Run) -> int:
+    """One round of :func:`poll`: settle every watched capture that finished (completed ones
+    go to the review), collect the verdicts that arrived; return the highest queue position.
+
+    Also called between batch creates when the review is on, so that the reviews of the
+    first batches run while the later ones are sent.
+    """
+    jobs = _batch_jobs(run.client, {w.batch_id for w in run.watches.values() if w.batch_id is not None})
+    queue = 0
+    for key, watch in list(run.watches.items()):
+        job = jobs.get(watch.guid)
+        if job is None:
+            try:
+                job = run.client.get_capture_job(watch.guid)
+            except NotFoundError:
+                _finish(run, key, watch, archive_state(run.client.get_archive(watch.guid)), None)
+                continue
+        state = job_state(job)
+        queue = max(queue, job.queue_position) if state == "pending" else queue
+        if state != "pending":
+            _finish(run, key, watch, state, job.error_text)
+        elif run.clock() >= watch.deadline:
+            del run.watches[key]
+            run.outcome(key, "failed", watch.guid,
+                        f"capture still {job.status} after {run.options.capture_timeout:.0f} s; "
+                        "run again later to pick it up (no new archive will be made)")
+    run.flush()  # one transaction for the round's results
+    run.collect_reviews()  # verdicts of captures completed earlier
+    if run.watches:
+        run.ledger.heartbeat()
+    return queue
 
 
 def _finish(run: Run, key: str, watch: Watch, state: str, message: str | None) -> None:

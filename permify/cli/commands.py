@@ -78,6 +78,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
     progress = Progress(verbosity=0 if args.quiet else (2 if args.verbose else 1))
+    progress.insert_suspect = args.insert_suspect
     with _api(args) as api:
         options = ArchiveOptions(
             folder_id=0,

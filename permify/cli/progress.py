@@ -27,8 +27,11 @@ class Progress:
     reasons and what to do.
     """
 
-    def __init__(self, stream: TextIO | None = None, *, verbosity: int = 1, live: bool | None = None) -> None:
+    def __init__(self, stream: TextIO | None = None, *, verbosity: int = 1, live: bool | None = None,
+                 insert_suspect: bool = False) -> None:
         self.stream = stream or sys.stderr
+        #: whether the run inserts suspect captures anyway (the closing list says so)
+        self.insert_suspect = insert_suspect
         self.verbosity = verbosity
         self.live = self.stream.isatty() if live is None else live
         self.counts: dict[ProgressKind, int] = {"reused": 0, "created": 0, "captured": 0, "suspect": 0, "failed": 0}
@@ -48,6 +51,8 @@ class Progress:
         if self.verbosity <= 0:
             return
         if kind in ("failed", "suspect") or self.verbosity >= 2:
+            if event.verdict is not None and event.verdict.ok:
+                line += f" (review: {event.verdict.reason})"
             self._print(f"{kind}: {line}")
         elif kind == "found" and not self.live:
             self._print(line)
@@ -82,8 +87,10 @@ class Progress:
             self._status_shown = False
         if self.flagged and self.verbosity > 0:
             count = len(self.flagged)
-            lines = [f"\n{count} capture{'s' * (count != 1)} need{'s' * (count == 1)} a look before "
-                     f"{'they are' if count != 1 else 'it is'} cited:"]
+            left_out = ("failed ones were left out of the document, suspect ones inserted anyway (--insert-suspect)"
+                        if self.insert_suspect else
+                        f"{'their links were' if count != 1 else 'its link was'} left out of the document")
+            lines = [f"\n{count} capture{'s' * (count != 1)} need{'s' * (count == 1)} a look; {left_out}:"]
             for event in self.flagged:
                 assert event.verdict is not None
                 link = event.verdict.perma_url or ""

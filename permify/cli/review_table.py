@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ..link_review import ReviewResult, ReviewRow
-from ..review.verdict import Verdict
+from ..review.verdict import ADVICE, Verdict
 
 __all__ = ["ReviewCounter", "print_advice", "print_table"]
 
@@ -38,16 +38,22 @@ def print_table(rows: Sequence[ReviewRow], stream: TextIO, *, fit: bool) -> None
 
 
 def print_advice(result: ReviewResult, stream: TextIO) -> None:
-    """For each link that is not ok, where it is and what to do (one block, after the table)."""
+    """For each link that is not ok, where it is and why; then what to do. The common advice
+    (look at the capture, upload a file in its place) is said once for all the links it fits."""
     bad = [r for r in result.rows if not r.ok]
     if not bad:
         return
+    common = [r for r in bad if r.advice == ADVICE.format(link=r.perma_url)]
     stream.write(f"\n{len(bad)} Perma link{'s' * (len(bad) != 1)} need{'s' * (len(bad) == 1)} attention:\n")
     for row in bad:
-        stream.write(f"  {row.file}:{row.location}  {row.perma_url}\n")
-        stream.write(f"    {row.status}: {row.reason}\n")
-        if row.advice:
+        stream.write(f"  {row.file}:{row.location}  {row.perma_url}\n    {row.status}: {row.reason}\n")
+        if row.advice and row not in common:
             stream.write(f"    what to do: {row.advice}\n")
+    if common:
+        which = "each of them" if len(common) == len(bad) else "each link without its own advice above"
+        stream.write(f"What to do: open {which} and look at the capture; if it is not the page, upload a PDF or "
+                     "screenshot of the page there (\"Upload file\" in the record details), then run "
+                     "permify archive again to insert the link or permify review to check it.\n")
     stream.flush()
 
 

@@ -14,9 +14,11 @@ from typing import BinaryIO, cast
 from ..errors import (
     AuthenticationError,
     InvalidGuidError,
+    NetworkError,
     NotFoundError,
     PermifyError,
     PermissionDeniedError,
+    RequestTimeoutError,
     UnsafeTransportError,
 )
 from ..perma.client import PermaClient, normalize_guid
@@ -154,8 +156,9 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
     ``expected_titles`` maps a GUID to the title the document gives it. ``on_verdict`` is
     called (from worker threads) as each verdict arrives, for progress display. ``options``
     go to :func:`review_archive`. An archive whose review cannot run (network trouble, Perma
-    5xx, a download over its budget) gets a ``suspect`` verdict with ``checked=False``; a
-    rejected API key raises :class:`~permify.errors.AuthenticationError` at once.
+    5xx, a timeout, a download over its budget) gets a ``suspect`` verdict with
+    ``checked=False``; a rejected API key raises :class:`~permify.errors.AuthenticationError`
+    and an API that cannot be reached at all :class:`~permify.errors.NetworkError`.
     """
     order = list(dict.fromkeys(guids))
     titles = expected_titles or {}
@@ -166,6 +169,8 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
         except _FATAL:
             raise
         except PermifyError as error:
+            if isinstance(error, NetworkError) and not isinstance(error, RequestTimeoutError):
+                raise  # Perma cannot be reached at all (the client has retried): say it once
             verdict = _check("unchecked", guid=guid, problem=str(error))
         if on_verdict is not None:
             on_verdict(verdict)

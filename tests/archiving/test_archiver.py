@@ -198,7 +198,8 @@ def test_key_never_stored_or_reported(sandbox: Sandbox, tmp_path: Path) -> None:
         out = Archiver(client, ledger, fast(folder), progress=lambda event: lines.append(event.message)).ensure(
             requests_for([*URLS[:2], "https://capture-fails.example.com/z"])
         )
-    blob = (tmp_path / "l.db").read_bytes() + json.dumps([o.__dict__ for o in out.values()], default=lambda v: v.to_json()).encode()
+    dumped = json.dumps([o.__dict__ for o in out.values()], default=lambda verdict: verdict.to_json())
+    blob = (tmp_path / "l.db").read_bytes() + dumped.encode()
     blob += "\n".join(lines).encode()
     assert sandbox.api_key.encode() not in blob
     assert not any(r.had_api_key_query for r in sandbox.requests)

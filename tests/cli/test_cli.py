@@ -57,7 +57,7 @@ def test_version_and_help_for_every_command(capsys: pytest.CaptureFixture[str]) 
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("permify ")
     subcommands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert set(subcommands) == {"archive", "urls", "check", "folders", "sandbox", "ledger"}
+    assert set(subcommands) == {"archive", "urls", "check", "review", "folders", "sandbox", "ledger"}
     for name in subcommands:
         with pytest.raises(SystemExit):
             main([name, "--help"])
@@ -254,7 +254,10 @@ def test_ctrl_c_exits_130_without_partial_output(tmp_path: Path) -> None:
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 30
-        while sb.count("GET", "archives/batches") == 0 and time.monotonic() < deadline:  # polling has begun
+        while sb.count("POST", "archives/batches") < 2 and time.monotonic() < deadline:  # both batches sent
+            time.sleep(0.01)
+        gets = sb.count("GET", "archives/batches")
+        while sb.count("GET", "archives/batches") <= gets and time.monotonic() < deadline:  # polling after them
             time.sleep(0.01)
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)

@@ -1,0 +1,156 @@
+"""Benchmark: what the capture review costs, on the sandbox.
+
+1. Archiving 300 new URLs with the review on and off (``ArchiveOptions.review``), timed
+   interleaved (off, on, off, on, ...; ``--rounds`` pairs, 3 by default, each on a fresh
+   sandbox with the same timings as bench_archive.py: 0.02 s validation per URL, 0.2 s
+   captures). The review runs on a small pool while polling goes on. Goal: the review adds
+   at most 10% wall time (median ratio on/off at most 1.10).
+The sandbox runs in its own process, as Perma runs on another machine.
+
+2. ``permify.review_documents`` on a Markdown document citing 300 URLs, each with its Perma
+   link, against 300 sequential archive GETs of the same GUIDs on the same sandbox (the
+   review does one archive GET and one WARC download per link, on a bounded pool). Goal:
+   the median ratio at most 1.5.
+
+Exit status 1 if a goal is missed.
+
+    python bench/bench_review.py [--urls 300] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _timing import Comparison, interleave, print_ratio, print_times
+
+from permify.archiving.archiver import Archiver
+from permify.archiving.ledger import Ledger
+from permify.archiving.outcomes import ArchiveOptions, UrlRequest
+from permify.link_review import review_documents
+from permify.perma.client import PermaClient
+from permify.sandbox import DEMO_API_KEY
+from permify.site import ArchiveSite
+from permify.urls import dedupe_key
+
+VALIDATION = 0.02
+CAPTURE = 0.2
+#: the client's CPU seconds per archiving run, by review on/off
+CPU: dict[bool, list[float]] = {}
+
+
+def urls(n: int, tag: str) -> list[str]:
+    """``n`` distinct ordinary pages; ``tag`` keeps runs apart."""
+    return [f"https://www.{tag}-court{i}.gov/opinions/case-{i}" for i in range(n)]
+
+
+@contextlib.contextmanager
+def sandbox(capture: float, validation: float) -> Iterator[tuple[str, int]]:
+    """A fresh sandbox in its own process, as Perma is another machine (the client's threads
+    then do not share one interpreter lock with the server's): ``(base_url, org folder id)``."""
+    # The sandbox stands in for Perma's servers: a short switch interval keeps a request that
+    # wakes from the simulated validation delay from queueing behind its own WARC-writing threads.
+    code = ("import sys; sys.setswitchinterval(0.0005); "
+            "from permify.sandbox import serve, SandboxConfig; serve(port=0, config=SandboxConfig("
+            f"capture_seconds={capture}, validation_seconds={validation}, personal_link_limit=None))")
+    root = str(Path(__file__).resolve().parent.parent)
+    env = {**os.environ, "PYTHONPATH": root + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        if "serving at" not in first:
+            raise RuntimeError(f"the sandbox did not start: {first!r}")
+        base_url = first.split("serving at", 1)[1].strip()
+        with PermaClient(DEMO_API_KEY, base_url) as client:
+            folder = next(f.id for f in client.list_top_folders() if f.organization is not None)
+        yield base_url, folder
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def archive(n: int, *, review: bool) -> tuple[float, float]:
+    """Archive ``n`` new URLs on a fresh sandbox: (seconds, requests per URL)."""
+    with sandbox(CAPTURE, VALIDATION) as (base_url, folder), tempfile.TemporaryDirectory() as tmp:
+        reqs = [UrlRequest(dedupe_key(u), u) for u in urls(n, "on" if review else "off")]
+        options = ArchiveOptions(folder_id=folder, review=review)
+        counted: list[int] = []
+        with Ledger(Path(tmp) / "l.db") as ledger, PermaClient(DEMO_API_KEY, base_url) as client:
+            session = client.session.http  # count requests on the client side
+            session.hooks["response"].append(lambda response, *a, **k: counted.append(1))
+            start, cpu = time.perf_counter(), time.process_time()
+            out = Archiver(client, ledger, options).ensure(reqs)
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        assert all(o.status == "archived" for o in out.values()), "not every URL archived ok"
+        assert all((o.verdict is not None) == review for o in out.values())
+        CPU.setdefault(review, []).append(cpu)
+        return elapsed, len(counted) / n
+
+
+def review_vs_gets(n: int, rounds: int) -> dict[str, list[float]]:
+    """Time ``review_documents`` on a document with ``n`` Perma links against ``n`` sequential GETs."""
+    with sandbox(0.0, 0.0) as (base_url, folder), tempfile.TemporaryDirectory() as tmp:
+        reqs = [UrlRequest(dedupe_key(u), u) for u in urls(n, "doc")]
+        with Ledger(Path(tmp) / "l.db") as ledger, PermaClient(DEMO_API_KEY, base_url) as client:
+            out = Archiver(client, ledger, ArchiveOptions(folder_id=folder, review=False)).ensure(reqs)
+            doc = Path(tmp) / "final.md"
+            doc.write_text("".join(f"Case {i}: [opinion]({o.url}) [{o.perma_url}].\n\n"
+                                   for i, o in enumerate(out.values())), encoding="utf-8")
+            guids = [o.guid or "" for o in out.values()]
+            site = ArchiveSite(client=client, ledger=ledger)
+
+            def gets() -> None:
+                for guid in guids:
+                    client.get_archive(guid)
+
+            def review() -> None:
+                result = review_documents([doc], site=site)
+                assert len(result.rows) == n and result.ok, result.counts
+
+            return interleave(rounds, {"gets": gets, "review": review})
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Time both comparisons, print the figures and the goals."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--urls", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved pairs (default 3)")
+    args = parser.parse_args(argv)
+    n = args.urls
+    per_url: dict[str, float] = {}
+
+    def timed(name: str, run: tuple[float, float]) -> float:
+        per_url[name] = run[1]
+        return run[0]
+
+    times = interleave(args.rounds, {
+        "off": lambda: timed("off", archive(n, review=False)),
+        "on": lambda: timed("on", archive(n, review=True)),
+    }, measured=True, warmup=False)
+    print(f"1. archiving {n} new URLs; sandbox validation {VALIDATION} s/URL, capture {CAPTURE} s")
+    print_times(times, {"off": "review off", "on": "review on"}, unit="s")
+    print(f"requests per URL: review off {per_url['off']:.2f}, review on {per_url['on']:.2f}; client CPU s "
+          f"(median): review off {statistics.median(CPU[False]):.2f}, on {statistics.median(CPU[True]):.2f}; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    ok_archive = print_ratio("review on / review off", Comparison(times["on"], times["off"]), goal=1.10)
+
+    checks = review_vs_gets(n, args.rounds)
+    print(f"\n2. permify review of a document with {n} Perma links")
+    print_times(checks, {"gets": f"{n} sequential archive GETs", "review": "review_documents"}, unit="s")
+    ok_review = print_ratio("review / sequential GETs", Comparison(checks["review"], checks["gets"]), goal=1.5)
+    return 0 if ok_archive and ok_review else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
