@@ -10,7 +10,6 @@ The command line and the pandoc filter are thin skins over these functions::
 from __future__ import annotations
 
 import contextlib
-import shutil
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,15 +20,17 @@ from .documents import (
     Citation,
     DocumentScan,
     atomic_write,
-    default_output_path,
     perma_links_for,
     scan_document,
     url_requests,
 )
-from .errors import UsageError
+from .errors import PermifyError, UsageError
 from .formats.base import RewriteOptions
-from .report import ReportRow, build_report, summary_counts
+from .outputs import plan_outputs, write_in_place
+from .perma.folders import FolderPlan
+from .report import ReportRow, build_report, file_error_row, summary_counts
 from .site import ArchiveSite
+from .text import safe_text
 from .urls import perma_guid
 
 __all__ = [
@@ -46,12 +47,18 @@ __all__ = [
 @dataclass
 class RunResult:
     """What a run did: the scans, one :class:`Outcome` per unique URL, the report rows,
-    the files written (input -> output) and the counts by status."""
+    the files written (input -> output), the files that could not be written (input -> one
+    line saying why; each also has a ``failed`` report row), warnings to show (a document
+    open in Word), the folders a dry run of ``--create-folder`` would create, and the counts
+    by status."""
 
     scans: list[DocumentScan]
     outcomes: dict[str, Outcome]
     rows: list[ReportRow]
     outputs: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    folder_plan: FolderPlan | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -60,8 +67,8 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        """True when no URL failed and no capture is suspect."""
-        return not any(r.status in ("failed", "suspect") for r in self.rows)
+        """True when no URL failed, no capture is suspect and every file was written."""
+        return not self.errors and not any(r.status in ("failed", "suspect") for r in self.rows)
 
 
 def scan_documents(
@@ -76,21 +83,6 @@ def check_documents(
 ) -> list[tuple[DocumentScan, Citation]]:
     """Cited URLs that should be archived but have no Perma link beside them (empty: all done)."""
     return [(scan, c) for scan in scan_documents(paths, fmt=fmt, archive_doi=archive_doi) for c in scan.to_archive]
-
-
-def _output_for(path: str, output: str | Path | None, in_place: bool, count: int) -> Path:
-    if in_place:
-        return Path(path)
-    if output is not None:
-        if count > 1:
-            out_dir = Path(output)
-            if not out_dir.is_dir():
-                raise UsageError(f"-o {output}: with several inputs, -o must be an existing folder")
-            return out_dir / Path(path).name
-        return Path(output)
-    if path == "-":
-        raise UsageError("reading stdin needs -o OUT (or -o - for stdout)")
-    return default_output_path(path)
 
 
 @contextlib.contextmanager
@@ -119,11 +111,18 @@ def ensure_archives(
     ``site`` says where (see :class:`ArchiveSite`); without it one is built from ``folder``,
     ``api_key`` and the settings. ``options`` tunes the archiver (its ``folder_id`` is filled
     in). When the ledger already knows every URL (and the folder), no HTTP request is made.
+    A dry run with ``create_folder`` whose folder does not exist yet creates nothing: every
+    URL would be archived (``site.planned_folder()`` says what would be created).
     """
     if not requests:
         return {}
     with _site_for(site, folder, api_key) as where:
         dry_run = bool(options and options.dry_run)
+        if dry_run and where.create_folder:
+            plan = where.planned_folder()
+            if plan is not None:
+                note = f"into a new folder: {plan.describe()}"
+                return {r.key: Outcome(r.key, r.url, "would-archive", None, note, r.locations) for r in requests}
         folder_id = where.folder_id(create=where.create_folder and not dry_run)
         opts = replace(options, folder_id=folder_id) if options else ArchiveOptions(folder_id=folder_id)
         return where.archiver(opts, progress=progress).ensure(requests)
@@ -175,48 +174,122 @@ def archive_documents(
     fmt: str | None = None,
     archive_doi: bool = False,
     progress: ProgressCallback | None = None,
+    details: bool = False,
 ) -> RunResult:
     """Archive every URL the documents cite, exactly once, and write them back with Perma links.
 
     Parameters mirror ``permify archive``. ``site`` says where to archive (see
     :class:`ArchiveSite`: settings, client, ledger, folder); without it one is built from
     ``folder`` (an id or a path of folder names, default ``PERMIFY_FOLDER``), ``api_key`` and
-    the settings. ``options`` tunes the archiver (its ``folder_id`` is filled in). Output goes to ``output``,
-    or in place (keeping ``<name>.orig`` when ``backup``), or to ``<stem>.perma<suffix>``.
-    A dry run writes nothing and creates nothing.
+    the settings. ``options`` tunes the archiver (its ``folder_id`` is filled in). Output
+    goes to ``output``, or in place (keeping a verified ``<name>.orig`` when ``backup``), or
+    to ``<stem>.perma<suffix>``. A dry run writes nothing and creates nothing.
+
+    Inputs and outputs are checked before any request (see :func:`permify.outputs.plan_outputs`):
+    bad ones raise :class:`~permify.errors.PermifyError` with nothing archived. A file that
+    cannot be written afterwards does not stop the others: it is in ``RunResult.errors`` and
+    has a ``failed`` report row. ``details`` fills each row's archive ``title`` and
+    ``captured_on`` from Perma (a listing of the folder, newest first, stopping once every
+    archive is found; best effort).
     """
     names = [str(p) for p in paths]
     if not names:
         raise UsageError("no input files")
     if in_place and output is not None:
         raise UsageError("use either -o OUT or --in-place, not both")
+    dry_run = bool(options is not None and options.dry_run)
     scans = scan_documents(names, fmt=fmt, archive_doi=archive_doi)  # bad input fails before any network
-    targets = {name: _output_for(name, output, in_place, len(names)) for name in names}
+    plan = plan_outputs(names, output, in_place=in_place, probe=not dry_run)  # so do bad outputs
     # A URL that already has a Perma link somewhere in the documents reuses it elsewhere.
     outcomes: dict[str, Outcome] = _already_linked(scans)
     requests = [r for r in url_requests(scans) if r.key not in outcomes]
-    outcomes.update(
-        ensure_archives(requests, site=site, folder=folder, api_key=api_key, options=options, progress=progress)
-    )
-    result = RunResult(scans, outcomes, build_report(scans, outcomes))
-    if options is not None and options.dry_run:
+    with _site_for(site, folder, api_key) as where:
+        archived = ensure_archives(requests, site=where, options=options, progress=progress)
+        folder_plan = where.planned_folder() if dry_run and where.create_folder and requests else None
+        dates = _capture_dates(where, archived)
+        titles = _archive_details(where, archived, dates) if details and not dry_run else {}
+    outcomes.update(archived)
+    rows = build_report(scans, outcomes, dates, titles)
+    result = RunResult(scans, outcomes, rows, warnings=list(plan.warnings), folder_plan=folder_plan)
+    if dry_run:
         return result
     rewrite = rewrite or RewriteOptions()
     for scan in scans:
-        data = scan.parsed.rewrite(perma_links_for(scan, outcomes), rewrite)
-        target = targets[scan.path]
-        if str(target) == "-":
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-            result.outputs[scan.path] = "-"
-            continue
-        if in_place and backup:
-            backup_path = Path(scan.path + ".orig")
-            if not backup_path.exists():
-                shutil.copy2(scan.path, backup_path)
-        atomic_write(target, data, like=scan.path if scan.path != "-" else None)
-        result.outputs[scan.path] = str(target)
+        target = plan.targets[scan.path]
+        try:
+            _write_one(scan, target, perma_links_for(scan, outcomes), rewrite, in_place=in_place, backup=backup)
+        except PermifyError as error:  # one file's problem never costs the others their output
+            result.errors[scan.path] = str(error)
+        except Exception as error:  # a writer's bug, likewise: reported for that file
+            result.errors[scan.path] = f"{scan.path}: not written: internal error: {type(error).__name__}: " + (
+                safe_text(error, 200)
+            )
+        else:
+            result.outputs[scan.path] = target
+    result.rows.extend(file_error_row(path, message) for path, message in result.errors.items())
     return result
+
+
+def _write_one(
+    scan: DocumentScan, target: str, links: dict[int, str], rewrite: RewriteOptions, *, in_place: bool, backup: bool
+) -> None:
+    """Rewrite one document and write it to ``target`` (``-``: stdout), in place with a verified backup."""
+    data = scan.parsed.rewrite(links, rewrite)
+    if target == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    elif in_place:
+        write_in_place(scan.path, data, scan.data, backup=backup)
+    else:
+        atomic_write(target, data, like=scan.path if scan.path != "-" else None)
+
+
+def _capture_dates(site: ArchiveSite, outcomes: dict[str, Outcome]) -> dict[str, str]:
+    """The day each archive was made (``YYYY-MM-DD``): from the outcome, else from the ledger
+    entry that recorded it (no network; nothing when there is no ledger)."""
+    dates = {k: o.captured_on for k, o in outcomes.items() if o.captured_on}
+    wanted = [k for k, o in outcomes.items() if o.guid and o.insertable and k not in dates]
+    folder_id = site.known_folder_id() if wanted else None
+    ledger = site.existing_ledger() if folder_id is not None else None
+    if ledger is None or folder_id is None:
+        return dates
+    book = ledger.scoped(site.api_host, folder_id)
+    for key in wanted:
+        guid = outcomes[key].guid
+        for entry in (book.get(key), book.get_any_folder(key)):  # --reuse-any-folder takes others' archives
+            if entry is not None and entry.guid == guid:
+                dates[key] = entry.created_at[:10]
+                break
+    return dates
+
+
+#: The most archives listed to find the titles of a report (newest first: this run's come first).
+_DETAILS_LISTING_CAP = 3000
+
+
+def _archive_details(site: ArchiveSite, outcomes: dict[str, Outcome], dates: dict[str, str]) -> dict[str, str]:
+    """Each archive's title by URL key, from a listing of the folder (and the capture day into
+    ``dates`` when the ledger did not know it). Best effort: a failed listing gives nothing.
+    Only when the run talked to Perma anyway: a warm run (or an offline one) stays without
+    requests."""
+    wanted = {o.guid: k for k, o in outcomes.items() if o.guid and o.insertable}
+    folder_id = site.known_folder_id() if wanted and site.contacted else None
+    titles: dict[str, str] = {}
+    if folder_id is None:
+        return titles
+    try:
+        for count, archive in enumerate(site.client.list_folder_archives(folder_id)):
+            key = wanted.pop(archive.guid, None)
+            if key is not None:
+                if archive.title:
+                    titles[key] = safe_text(archive.title, 300)
+                if archive.creation_timestamp is not None and key not in dates:
+                    dates[key] = archive.creation_timestamp.date().isoformat()
+            if not wanted or count >= _DETAILS_LISTING_CAP:
+                break
+    except PermifyError:
+        pass  # the report is still written, without these columns
+    return titles
 
 
 def _already_linked(scans: list[DocumentScan]) -> dict[str, Outcome]:

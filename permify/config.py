@@ -4,20 +4,28 @@ The same precedence serves the command line (:func:`load_settings`) and the pand
 (where the document's ``permify:`` metadata plays the part of the flags): both pick each value
 with :meth:`SettingSources.pick`.
 
-Environment: ``PERMA_API_KEY``, ``PERMA_API_URL``, ``PERMIFY_FOLDER``, ``PERMIFY_LEDGER``, and
-``PERMIFY_CONFIG`` (the config file's path). The config file is INI, in the user config
+Environment: ``PERMA_API_KEY``, ``PERMA_API_URL``, ``PERMIFY_FOLDER``, ``PERMIFY_LEDGER``,
+``PERMIFY_TIMEOUT`` (seconds one request may take), and ``PERMIFY_CONFIG`` (the config
+file's path). The config file is INI, in the user config
 directory (see docs/architecture.md#configuration)::
 
     [permify]
     api_key = 0123456789abcdef0123456789abcdef01234567
     folder = Law Review/Vol 12
     ledger = ~/permify-ledger.sqlite3
+    timeout = 120
+
+A config file that holds the API key and that other users can read gets a warning on stderr
+(once per file and process) saying to ``chmod 600`` it.
 """
 
 from __future__ import annotations
 
 import configparser
+import math
 import os
+import stat
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +33,17 @@ from pathlib import Path
 from .errors import ConfigError
 from .perma.defaults import DEFAULT_BASE_URL
 
-__all__ = ["SettingSources", "Settings", "default_config_path", "load_settings", "read_config_file"]
+__all__ = [
+    "SettingSources",
+    "Settings",
+    "default_config_path",
+    "load_settings",
+    "parse_timeout",
+    "read_config_file",
+]
+
+#: Config files already warned about (the warning is given once per file and process).
+_WARNED: set[Path] = set()
 
 
 def default_config_path(env: Mapping[str, str] | None = None) -> Path:
@@ -47,10 +65,47 @@ class Settings:
     folder: str | None
     ledger: Path | None
     config_path: Path
+    #: seconds one request may take, all included (None: the session's default)
+    timeout: float | None = None
 
     def __repr__(self) -> str:
         key = "set" if self.api_key else "none"
-        return f"Settings(api_key={key}, api_url={self.api_url!r}, folder={self.folder!r}, ledger={self.ledger!r})"
+        return (
+            f"Settings(api_key={key}, api_url={self.api_url!r}, folder={self.folder!r}, "
+            f"ledger={self.ledger!r}, timeout={self.timeout!r})"
+        )
+
+
+def parse_timeout(value: object, source: str = "--timeout") -> float | None:
+    """A timeout in seconds from a flag, the environment, the config file or metadata (None
+    stays None). Raises :class:`~permify.errors.ConfigError` naming ``source`` unless it is a
+    positive number."""
+    if value is None or value == "":
+        return None
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"{source}: the timeout must be a positive number of seconds, not {str(value)[:40]!r}")
+    return seconds
+
+
+def _warn_if_key_readable(path: Path, values: Mapping[str, str]) -> None:
+    """Warn once when a config file holding the API key can be read by other users."""
+    if not values.get("api_key") or path in _WARNED:
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        _WARNED.add(path)
+        print(
+            f"permify: warning: config file {path} holds the API key and other users can read it; "
+            f"run: chmod 600 {path}",
+            file=sys.stderr,
+        )
 
 
 def read_config_file(path: Path) -> dict[str, str]:
@@ -66,7 +121,9 @@ def read_config_file(path: Path) -> dict[str, str]:
         raise ConfigError(f"config file {path}: cannot read it ({problem}); fix or remove it") from None
     if not parser.has_section("permify"):
         return {}
-    return {k: v.strip() for k, v in parser.items("permify") if v.strip()}
+    values = {k: v.strip() for k, v in parser.items("permify") if v.strip()}
+    _warn_if_key_readable(path, values)
+    return values
 
 
 class SettingSources:
@@ -103,6 +160,7 @@ def load_settings(
     api_url: str | None = None,
     folder: str | None = None,
     ledger: str | Path | None = None,
+    timeout: float | None = None,
     env: Mapping[str, str] | None = None,
     config_path: Path | None = None,
 ) -> Settings:
@@ -121,4 +179,14 @@ def load_settings(
         folder=pick(folder, "PERMIFY_FOLDER", "folder"),
         ledger=Path(ledger_value).expanduser() if ledger_value else None,
         config_path=sources.config_path,
+        timeout=_timeout(sources, timeout),
     )
+
+
+def _timeout(sources: SettingSources, flag: float | None) -> float | None:
+    """The timeout from the flag, ``PERMIFY_TIMEOUT`` or the config file's ``timeout``, checked."""
+    if flag is not None:
+        return parse_timeout(flag)
+    if sources.env.get("PERMIFY_TIMEOUT", "").strip():
+        return parse_timeout(sources.env["PERMIFY_TIMEOUT"], "PERMIFY_TIMEOUT")
+    return parse_timeout(sources.file.get("timeout"), f"config file {sources.config_path}: timeout")

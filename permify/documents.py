@@ -7,6 +7,7 @@ This is the part of the data flow on either side of the archiver:
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import sys
@@ -28,6 +29,7 @@ __all__ = [
     "perma_links_for",
     "scan_document",
     "url_requests",
+    "write_problem",
 ]
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
@@ -144,18 +146,29 @@ def default_output_path(path: str | Path) -> Path:
     return p.with_name(f"{p.stem}.perma{p.suffix}")
 
 
+def write_problem(path: str | Path, error: OSError) -> str:
+    """One line for a failed write: the path, what went wrong and what to do."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"{path}: cannot write: the disk is full; free some space and run again"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"{path}: cannot write ({error.strerror}); fix the permissions or choose another output"
+    return f"{path}: cannot write ({error.strerror or error})"
+
+
 def atomic_write(path: str | Path, data: bytes, *, like: str | Path | None = None) -> None:
     """Write ``data`` to ``path`` so that it is either the old file or the new one, never half.
 
     A temporary file in the same folder is written, flushed and fsynced, then renamed over the
-    target. ``like`` copies that file's permission bits.
+    target. ``like`` copies that file's permission bits. Raises
+    :class:`~permify.errors.OutputError` with one line naming the path (read-only folder,
+    full disk); the target is then unchanged and no temporary file is left.
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as error:
-        raise OutputError(f"{target}: cannot write in {folder} ({error.strerror or error})") from None
+        raise OutputError(write_problem(target, error)) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -167,7 +180,7 @@ def atomic_write(path: str | Path, data: bytes, *, like: str | Path | None = Non
     except BaseException as error:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise OutputError(f"{target}: cannot write ({error.strerror or error})") from None
+            raise OutputError(write_problem(target, error)) from None
         raise
     try:  # make the rename itself durable
         dir_fd = os.open(folder, os.O_RDONLY)

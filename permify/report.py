@@ -12,20 +12,33 @@ from pathlib import Path
 from .archiving.outcomes import Outcome, OutcomeStatus
 from .documents import Citation, DocumentScan, atomic_write
 from .errors import UsageError
-from .urls import perma_guid
+from .text import safe_text
+from .urls import perma_guid, perma_url
 
-__all__ = ["REPORT_FIELDS", "ReportRow", "build_report", "summary_counts", "write_report"]
+__all__ = ["REPORT_FIELDS", "ReportRow", "build_report", "file_error_row", "summary_counts", "write_report"]
 
 #: The report's columns, in order (the contract in docs/architecture.md#the-report).
-REPORT_FIELDS = ("url", "status", "guid", "perma_url", "locations", "message", "verdict", "review")
+REPORT_FIELDS = (
+    "url", "status", "guid", "perma_url", "locations", "message", "context", "title", "captured_on", "verdict",
+    "review",
+)
 
 
 @dataclass(frozen=True)
 class ReportRow:
     """One unique URL: ``status`` is archived, reused, failed, suspect or skipped (or
-    would-archive in a dry run). ``verdict`` is the capture review's status (ok, suspect,
-    failed; None when the archive was not reviewed) and ``review`` its reason; ``message``
-    says what happened and, for a suspect or failed capture, what to do."""
+    would-archive in a dry run).
+
+    ``perma_url`` is set only for a link that can be cited: a failed capture keeps its
+    ``guid`` (Perma keeps the link; a copy of the page can be uploaded to it) with no
+    ``perma_url``. ``context`` is the text around the URL's first citation as the reader
+    sees it, ``title`` the archive's title when known, ``captured_on`` the day
+    (``YYYY-MM-DD``) the archive was made when known. A file that could not be written gets
+    a row with no ``url``, status ``failed``, the file in ``locations`` and the reason.
+    ``verdict`` is the capture review's status (ok, suspect, failed; None when the archive
+    was not reviewed) and ``review`` its reason; for a suspect or failed capture ``message``
+    says what to do (docs/review.md).
+    """
 
     url: str
     status: OutcomeStatus
@@ -33,6 +46,9 @@ class ReportRow:
     perma_url: str | None
     locations: tuple[str, ...]
     message: str | None
+    context: str = ""
+    title: str | None = None
+    captured_on: str | None = None
     verdict: str | None = None
     review: str | None = None
 
@@ -45,17 +61,52 @@ class ReportRow:
             "perma_url": self.perma_url,
             "locations": list(self.locations),
             "message": self.message,
+            "context": self.context,
+            "title": self.title,
+            "captured_on": self.captured_on,
             "verdict": self.verdict,
             "review": self.review,
         }
 
 
-def build_report(scans: Iterable[DocumentScan], outcomes: Mapping[str, Outcome]) -> list[ReportRow]:
+def _tidy(message: str | None) -> str | None:
+    """A message joined from parts, without a stray full stop before a semicolon."""
+    return None if message is None else message.replace(".;", ";").replace(". ;", ";")
+
+
+def _failed_message(message: str | None, guid: str | None) -> str | None:
+    """A failed capture's message, with what to do about the Perma link it kept."""
+    if not guid:
+        return _tidy(message)
+    base = (_tidy(message) or "capture failed").rstrip(". ")
+    if "upload" in base:
+        return base
+    fix = f"upload a copy of the page to {perma_url(guid)}"
+    if "--retry-failed" in base:
+        return f"{base}, or {fix}"
+    return f"{base}; {fix}, or run again with --retry-failed"
+
+
+def file_error_row(path: str, message: str) -> ReportRow:
+    """The row of a file that could not be written (the other files were)."""
+    return ReportRow("", "failed", None, None, (path,), _tidy(message))
+
+
+def build_report(
+    scans: Iterable[DocumentScan],
+    outcomes: Mapping[str, Outcome],
+    captured_on: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> list[ReportRow]:
     """One row per unique cited URL, in first-cited order, with every place it is cited.
 
     Its status is the archiver's outcome when there is one; else ``reused`` when a Perma link
     already stands beside it in the document; else ``skipped`` with the reason.
+    ``captured_on`` and ``titles`` give the capture day and the archive's title by URL key
+    when known.
     """
+    dates = captured_on or {}
+    names = titles or {}
     first: dict[str, Citation] = {}
     places: dict[str, list[str]] = {}
     linked: dict[str, str] = {}
@@ -70,18 +121,24 @@ def build_report(scans: Iterable[DocumentScan], outcomes: Mapping[str, Outcome])
     rows = []
     for key, citation in first.items():
         url, locations = citation.cited.url, tuple(places[key])
+        context = safe_text(citation.cited.context, 240) if citation.cited.context else ""
         if key in outcomes:
             out = outcomes[key]
+            link = out.perma_url if out.insertable else None
+            failed_capture = out.status == "failed" and out.verdict is None  # a verdict brings its own advice
+            message = _failed_message(out.message, out.guid) if failed_capture else _tidy(out.message)
+            title = names.get(key) or getattr(out, "title", None)
+            day = out.captured_on or dates.get(key)
             verdict = out.verdict
-            rows.append(ReportRow(url, out.status, out.guid, out.perma_url, locations, out.message,
+            rows.append(ReportRow(url, out.status, out.guid, link, locations, message, context, title, day,
                                   verdict.status if verdict else None, verdict.reason if verdict else None))
         elif key in linked:
             link = linked[key]
             rows.append(ReportRow(url, "reused", perma_guid(link), link, locations,
-                                  "a Perma link is already beside it in the document"))
+                                  "a Perma link is already beside it in the document", context))
         else:
             reason = citation.classification.reason or "not archived"
-            rows.append(ReportRow(url, "skipped", None, None, locations, reason))
+            rows.append(ReportRow(url, "skipped", None, None, locations, reason, context))
     return rows
 
 
@@ -104,8 +161,9 @@ def write_report(path: str | Path, rows: list[ReportRow]) -> None:
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(REPORT_FIELDS)
         for r in rows:
-            writer.writerow([r.url, r.status, r.guid or "", r.perma_url or "", "; ".join(r.locations), r.message or "",
-                             r.verdict or "", r.review or ""])
+            cells = r.as_dict()
+            cells["locations"] = "; ".join(r.locations)
+            writer.writerow(["" if cells[f] is None else cells[f] for f in REPORT_FIELDS])
         data = buffer.getvalue().encode("utf-8-sig")
     else:
         raise UsageError(f"--report {path}: the report must end in .json or .csv")

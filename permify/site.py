@@ -25,12 +25,13 @@ from .archiving.archiver import Archiver
 from .archiving.folder_ledger import FolderLedger
 from .archiving.ledger import Ledger, default_ledger_path
 from .archiving.outcomes import ArchiveOptions, ProgressCallback
-from .config import Settings, load_settings
+from .config import Settings, load_settings, parse_timeout
 from .errors import ConfigError
 from .perma.defaults import check_base_url
 
 if TYPE_CHECKING:  # the HTTP stack loads only when a client is built: warm runs never need it
     from .perma.client import PermaClient
+    from .perma.folders import FolderPlan
     from .perma.retry import RetryPolicy
 
 __all__ = ["ArchiveSite"]
@@ -43,8 +44,10 @@ class ArchiveSite:
     override the environment and the config file (see :func:`permify.config.load_settings`),
     which are read when first needed. ``client`` and ``ledger`` may be given ready-made (then
     the caller closes them), or ``ledger`` as a path; otherwise the site builds them from the
-    settings and closes them in :meth:`close`. A client it builds uses ``connect_timeout`` and
-    ``retry`` when given. ``create_folder``: create the missing folders of a folder path.
+    settings and closes them in :meth:`close`. A client it builds uses ``connect_timeout``,
+    ``retry`` and ``timeout`` (seconds one request may take, all included; default the
+    settings' ``timeout``, else :data:`~permify.perma.session.DEFAULT_TIMEOUT`) when given.
+    ``create_folder``: create the missing folders at the end of a folder path.
 
     Raises :class:`~permify.errors.ConfigError` when the settings cannot be read or no folder
     is set, and the client's errors while the folder is resolved.
@@ -62,6 +65,7 @@ class ArchiveSite:
         create_folder: bool = False,
         connect_timeout: float | None = None,
         retry: RetryPolicy | None = None,
+        timeout: float | None = None,
     ) -> None:
         self._settings = settings
         self._overrides = (None if folder is None else str(folder), api_key, api_url)
@@ -72,7 +76,9 @@ class ArchiveSite:
         self._ledger_path = Path(ledger) if ledger and not isinstance(ledger, Ledger) else None
         self.create_folder = create_folder
         self._transport = (connect_timeout, retry)
+        self._timeout = timeout
         self._folder_id: int | None = None
+        self._folder_plan: FolderPlan | None = None
 
     # ------------------------------------------------------------------ what it is made of
 
@@ -81,7 +87,7 @@ class ArchiveSite:
         """The resolved settings (flags over environment over config file over defaults)."""
         if self._settings is None:
             folder, api_key, api_url = self._overrides
-            self._settings = load_settings(api_key=api_key, api_url=api_url, folder=folder)
+            self._settings = load_settings(api_key=api_key, api_url=api_url, folder=folder, timeout=self._timeout)
         return self._settings
 
     @property
@@ -93,14 +99,19 @@ class ArchiveSite:
 
             settings = self.settings
             connect_timeout, retry = self._transport
-            if connect_timeout is None and retry is None:
-                self._client = PermaClient(settings.api_key, settings.api_url)
-            else:
-                session = PermaSession(
-                    settings.api_key, settings.api_url, connect_timeout=connect_timeout or 10.0, retry=retry
-                )
-                self._client = PermaClient(session=session)
+            timeout = parse_timeout(self._timeout) if self._timeout is not None else settings.timeout
+            session = PermaSession(
+                settings.api_key, settings.api_url, connect_timeout=connect_timeout or 10.0, retry=retry,
+                timeout=timeout,
+            )
+            self._client = PermaClient(session=session)
         return self._client
+
+    @property
+    def contacted(self) -> bool:
+        """True once a request has been sent to Perma through this site's client (a warm run,
+        answered by the ledger alone, sends none)."""
+        return self._client is not None and self._client.session.request_count > 0
 
     @property
     def api_host(self) -> str:
@@ -142,14 +153,26 @@ class ArchiveSite:
         assert found is not None  # only an offline look-up may find nothing
         return found
 
+    def planned_folder(self) -> FolderPlan | None:
+        """For a dry run: the folders of the folder path that do not exist yet (what
+        ``--create-folder`` would create), or None when the folder exists (its id is then
+        resolved and remembered as by :meth:`folder_id`). Creates nothing.
+
+        Raises as :meth:`folder_id` does.
+        """
+        self._resolve_folder(offline=False, create=False, plan_only=True)
+        return self._folder_plan
+
     def known_folder_id(self) -> int | None:
         """The target folder's id without any network: what the ledger remembers of the spec,
         or the spec itself when it is an id; None when neither tells."""
         return self._resolve_folder(offline=True, create=False)
 
-    def _resolve_folder(self, *, offline: bool, create: bool) -> int | None:
+    def _resolve_folder(self, *, offline: bool, create: bool, plan_only: bool = False) -> int | None:
         if self._folder_id is not None:
             return self._folder_id
+        if self._folder_plan is not None and plan_only:
+            return None
         if offline:
             ledger = self.existing_ledger()
         else:  # the API URL, then the ledger: a bad API URL, then a bad ledger, is the first error
@@ -163,6 +186,13 @@ class ArchiveSite:
         found = ledger.folder_id(self.api_host, spec) if ledger is not None else None
         if found is None and offline:
             return int(spec) if spec.isdigit() else None
+        if found is None and plan_only and not spec.isdigit():
+            from .perma.folders import plan_folder
+
+            plan = plan_folder(self.client, spec)
+            if not plan.complete:  # a dry run of --create-folder: say what it would make
+                self._folder_plan = plan
+                return None
         if found is None:
             from .perma.folders import resolve_folder
 

@@ -7,6 +7,7 @@ the README ("Which URLs are archived") because users ask why a URL was skipped.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ _CANDIDATE_RE = re.compile(rf"(?<![A-Za-z0-9+.-])https?://[^{_STOP}]+", re.IGNOR
 _TRAILING = ".,;:!?'\"*_~\u2026"
 _CLOSERS = {")": "(", "]": "["}
 _OPENERS = {"(": ")", "[": "]"}
+_BRACKETS = {**_CLOSERS, **_OPENERS}  # each bracket and its partner
 
 #: A Perma link as permify writes it (and as users paste it): https://perma.cc/GUID; group 1
 #: is the GUID as written. The one pattern that recognises a Perma link; build one with
@@ -77,22 +79,33 @@ def trim_url(candidate: str) -> str:
     ``)`` and ``]`` are kept while balanced inside the URL, so
     ``https://en.wikipedia.org/wiki/Foo_(bar)`` survives ``(see ...Foo_(bar)).``.
     """
-    url = candidate
-    while url:
-        last = url[-1]
+    # One pass from the end with running bracket counts: slicing and counting the whole URL
+    # at each step is quadratic, and a sentence can end in a million closers.
+    end = len(candidate)
+    counts: dict[str, int] | None = None  # of ( ) [ ] in candidate[:end], counted when needed
+    while end:
+        last = candidate[end - 1]
         # Before the punctuation rule, which would take the ";" and leave "&amp".
-        if url.endswith("&amp;"):
-            url = url[:-5]
-        elif last in _TRAILING:
-            url = url[:-1]
-        elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
-            url = url[:-1]
-        elif last in _OPENERS and url.count(last) > url.count(_OPENERS[last]):
-            url = url[:-1]  # "https://x/a[^1]" stops at "^": the "[" opens a footnote mark
-        else:
+        if last == ";" and candidate.endswith("&amp;", 0, end):
+            end -= 5
+            continue
+        if last in _TRAILING:
+            end -= 1
+            continue
+        if last not in _BRACKETS:
             break
+        if counts is None:
+            counts = {ch: candidate.count(ch, 0, end) for ch in _BRACKETS}
+        # an unbalanced closer ends the sentence's parenthesis; an unbalanced opener starts a
+        # footnote mark ("https://x/a[^1]" stops at "^")
+        if counts[last] <= counts[_BRACKETS[last]]:
+            break
+        counts[last] -= 1
+        end -= 1
+    url = candidate[:end]
     # "https://" alone is not a URL.
-    if "://" in url and url.split("://", 1)[1]:
+    scheme_end = url.find("://")
+    if scheme_end >= 0 and len(url) > scheme_end + 3:
         return url
     return ""
 
@@ -114,6 +127,16 @@ def find_urls(text: str) -> list[UrlMatch]:
 def perma_url(guid: str) -> str:
     """The public Perma link of the archive ``guid``: ``https://perma.cc/GUID``, the GUID as given."""
     return _PERMA_SITE + guid
+
+
+def url_at(text: str, pos: int, end: int | None = None) -> str:
+    """The trimmed URL starting exactly at ``text[pos]`` (before ``end``), or ``""``.
+
+    What ``find_urls(text[pos:end])`` gives first when it starts at 0, at the cost of that
+    one candidate: a scanner that tries every ``https://`` of a long line stays linear.
+    """
+    m = _CANDIDATE_RE.match(text, pos, len(text) if end is None else end)
+    return trim_url(m.group(0)) if m else ""
 
 
 def is_perma_link(url: str) -> bool:
@@ -145,7 +168,16 @@ _ARCHIVE = Classification(True)
 
 
 def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
-    return any(host == d or host.endswith("." + d) for d in domains)
+    """True if ``host`` is one of ``domains`` or under one (``host == d or host.endswith("." + d)``)."""
+    # host and each parent domain, a few labels, against the tuple: a file can cite a hundred
+    # thousand URLs, and this runs three times for each
+    while True:
+        if host in domains:
+            return True
+        dot = host.find(".")
+        if dot < 0:
+            return False
+        host = host[dot + 1 :]
 
 
 def classify(url: str, *, archive_doi: bool = False) -> Classification:
@@ -170,10 +202,13 @@ def classify(url: str, *, archive_doi: bool = False) -> Classification:
         return Classification(False, "already an archive link")
     if _host_matches(host, _DOI_HOSTS) and not archive_doi:
         return Classification(False, "DOI link (persistent already; use --archive-doi)")
-    try:
-        ip = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        ip = None
+    bare = host.strip("[]")
+    ip = None
+    if ":" in bare or bare[:1].isdigit():  # an address starts so; skip the exception otherwise
+        try:
+            ip = ipaddress.ip_address(bare)
+        except ValueError:
+            pass
     if ip is not None:
         if ip.is_loopback:
             return Classification(False, "loopback address")
@@ -191,6 +226,7 @@ def classify(url: str, *, archive_doi: bool = False) -> Classification:
     return _ARCHIVE
 
 
+@functools.lru_cache(maxsize=4096)  # hosts repeat: one page cites a site many times
 def _idna(host: str) -> str:
     try:
         return host.encode("idna").decode("ascii")

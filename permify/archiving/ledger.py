@@ -142,6 +142,19 @@ def default_ledger_path() -> Path:
     return Path(user_cache_dir("permify")) / "ledger.sqlite3"
 
 
+def _create_private(path: Path) -> None:
+    """Create ``path`` empty and readable by its owner only (0600, whatever the umask), unless
+    it exists. SQLite gives its ``-wal`` and ``-shm`` files the same mode as the database."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+
+
 def _now_iso(clock: Callable[[], float]) -> str:
     return datetime.fromtimestamp(clock(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -202,6 +215,7 @@ class Ledger:
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
             self._db = sqlite3.connect(str(self.path), timeout=busy_timeout, isolation_level=None)
             self._db.row_factory = sqlite3.Row
             self._check_and_migrate()
@@ -487,6 +501,16 @@ class Ledger:
             "SELECT folder_id FROM folders WHERE api_host=? AND spec=?", (api_host, spec)
         ).fetchone()
         return int(row[0]) if row else None
+
+    def folder_names(self) -> dict[tuple[str, int], str]:
+        """``(api_host, folder_id) -> path`` for every folder a path of names (not an id)
+        resolved to, the most recently resolved path first; for showing folders by name."""
+        rows = self._db.execute("SELECT api_host, spec, folder_id FROM folders ORDER BY updated_at DESC").fetchall()
+        names: dict[tuple[str, int], str] = {}
+        for host, spec, folder_id in rows:
+            if not str(spec).strip().isdigit():
+                names.setdefault((str(host), int(folder_id)), str(spec).strip().strip("/"))
+        return names
 
     def remember_folder(self, api_host: str, spec: str, folder_id: int) -> None:
         """Remember what a ``--folder`` spec resolved to."""

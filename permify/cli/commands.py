@@ -21,8 +21,10 @@ from ..errors import UsageError
 from ..exit_status import ExitStatus
 from ..formats.base import RewriteOptions
 from ..link_review import review_documents, write_review_report
+from ..outputs import editor_lock_file
 from ..report import write_report
 from ..site import ArchiveSite
+from ..text import safe_text
 from ..urls import dedupe_key, perma_guid, perma_url
 from .progress import Progress
 from .review_table import ReviewCounter, print_advice, print_table
@@ -48,7 +50,8 @@ def _api(args: argparse.Namespace) -> Iterator[_Api]:
     from ..sandbox import Sandbox, SandboxConfig
 
     with Sandbox(SandboxConfig(capture_seconds=1.0)) as sandbox, tempfile.TemporaryDirectory() as tmp:
-        print(f"permify: using the built-in Perma sandbox at {sandbox.base_url}", file=sys.stderr)
+        if not getattr(args, "quiet", False):
+            print(f"permify: using the built-in Perma sandbox at {sandbox.base_url}", file=sys.stderr)
         yield _Api(sandbox.base_url, sandbox.api_key, str(sandbox.org_folder_id), Path(tmp) / "ledger.sqlite3")
 
 
@@ -77,6 +80,12 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
         raise UsageError("--no-backup goes with --in-place")
     if args.batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
+    for name in args.files:
+        lock = editor_lock_file(name) if name != "-" else None
+        if lock is not None and not args.quiet:
+            editor = "LibreOffice" if lock.name.startswith(".~lock.") else "Word"
+            print(f"permify: warning: {safe_text(name)} seems to be open in {editor} ({safe_text(lock.name)} is "
+                  "beside it): close it first, or saving it there will drop the Perma links", file=sys.stderr)
     progress = Progress(verbosity=0 if args.quiet else (2 if args.verbose else 1))
     progress.insert_suspect = args.insert_suspect
     with _api(args) as api:
@@ -100,6 +109,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
             api_url=api.url,
             ledger=args.ledger or api.ledger,
             create_folder=args.create_folder,
+            timeout=args.timeout,
         )
         try:
             result = archive_documents(
@@ -113,6 +123,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
                 fmt=args.fmt,
                 archive_doi=args.archive_doi,
                 progress=progress,
+                details=bool(args.report),
             )
         finally:
             progress.close()
@@ -120,26 +131,51 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     if args.report:
         write_report(args.report, result.rows)
     if args.dry_run:
-        for row in result.rows:
-            if row.status in ("would-archive", "reused"):
-                print(f"{row.status:13} {row.url}" + (f"  {row.perma_url}" if row.perma_url else ""))
+        _print_dry_run(result)
     if args.diff:
         _print_diffs(result)
+    for message in result.errors.values():
+        print(f"permify: error: {safe_text(message, 400)}", file=sys.stderr)
     counts = result.counts
     parts = [f"{counts.get(k, 0)} {k}" for k in ("archived", "reused", "failed", "skipped")]
     if counts.get("suspect"):
         parts.insert(3, f"{counts['suspect']} suspect")
     if args.dry_run:
         parts.insert(0, f"{counts.get('would-archive', 0)} would be archived")
+    if result.errors:
+        parts.append(f"{len(result.errors)} file{'s' if len(result.errors) > 1 else ''} not written")
     written = ", ".join(v for v in result.outputs.values() if v != "-")
     print("permify: " + ", ".join(parts) + (f" -> {written}" if written else ""), file=sys.stderr)
     if not result.ok:
         if args.quiet:  # otherwise the progress display has shown each failure as it happened
+            seen: set[str] = set()
             for row in result.rows:
-                if row.status in ("failed", "suspect"):
-                    print(f"permify: {row.status}: {row.url}: {row.message}", file=sys.stderr)
+                if row.status in ("failed", "suspect") and row.url:
+                    print(f"permify: {row.status}: {safe_text(row.url)}: {_once(row.message or '', seen)}",
+                          file=sys.stderr)
         return ExitStatus.FAILED
     return ExitStatus.OK
+
+
+def _once(message: str, seen: set[str]) -> str:
+    """``message`` the first time, then a pointer to it: a reason shared by many URLs (the
+    quota is used up) is printed once."""
+    text = safe_text(message, 400).replace(".;", ";")
+    if text in seen:
+        return "(the same reason as above)"
+    seen.add(text)
+    return text
+
+
+def _print_dry_run(result: RunResult) -> None:
+    """What a dry run would do: each URL with where it is cited, and the folders it would create."""
+    if result.folder_plan is not None:
+        print(f"permify: dry run: --create-folder {safe_text(result.folder_plan.describe())}", file=sys.stderr)
+    for row in result.rows:
+        if row.status in ("would-archive", "reused"):
+            print(f"{row.status:13} {safe_text(row.url)}" + (f"  {row.perma_url}" if row.perma_url else ""))
+            for place in row.locations:
+                print(f"{'':13}   at {safe_text(place)}")
 
 
 def _print_diffs(result: RunResult) -> None:
@@ -179,7 +215,7 @@ def cmd_urls(args: argparse.Namespace) -> ExitStatus:
                 "perma_url": c.cited.existing_archive or "",
             })
         for warning in scan.parsed.warnings:
-            print(f"permify: {scan.path}: warning: {warning}", file=sys.stderr)
+            print(f"permify: {safe_text(scan.path)}: warning: {safe_text(warning, 600)}", file=sys.stderr)
     if args.output_format == "json":
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     elif args.output_format == "csv":
@@ -189,7 +225,9 @@ def cmd_urls(args: argparse.Namespace) -> ExitStatus:
     else:
         for r in rows:
             tail = r["perma_url"] or (f"skip: {r['reason']}" if r["action"] == "skip" else "")
-            print(f"{r['file']}:{r['location']}\t{r['action']}\t{r['url']}" + (f"\t{tail}" if tail else ""))
+            where = safe_text(f"{r['file']}:{r['location']}", 400)
+            tail = f"\t{safe_text(tail, 400)}" if tail else ""
+            print(f"{where}\t{r['action']}\t{safe_text(r['url'], 2000)}{tail}")
     return ExitStatus.OK
 
 
@@ -203,7 +241,8 @@ def cmd_check(args: argparse.Namespace) -> ExitStatus:
                 total += 1
             if c.state == "archive":
                 missing += 1
-                print(f"{scan.path}:{c.cited.location}: no Perma link: {c.cited.url}")
+                where = safe_text(f"{scan.path}:{c.cited.location}", 400)
+                print(f"{where}: no Perma link: {safe_text(c.cited.url, 2000)}")
     if missing:
         print(f"permify: {missing} of {total} cited URLs have no Perma link", file=sys.stderr)
         return ExitStatus.FAILED
@@ -251,7 +290,7 @@ def cmd_folders(args: argparse.Namespace) -> ExitStatus:
     """``permify folders``: the folder tree with ids."""
     from ..perma.folders import folder_tree  # the HTTP stack: only for commands that use the API
 
-    with _api(args) as api, ArchiveSite(api_key=api.key, api_url=api.url) as site:
+    with _api(args) as api, ArchiveSite(api_key=api.key, api_url=api.url, timeout=args.timeout) as site:
         for depth, folder in folder_tree(site.client):
             notes = []
             if folder.organization is not None:
@@ -261,7 +300,7 @@ def cmd_folders(args: argparse.Namespace) -> ExitStatus:
             if folder.read_only:
                 notes.append("read-only")
             note = f"  ({', '.join(notes)})" if notes else ""
-            print(f"{folder.id:>8}  {'    ' * depth}{folder.name}{note}")
+            print(f"{folder.id:>8}  {'    ' * depth}{safe_text(folder.name, 120)}{note}")
     return ExitStatus.OK
 
 
@@ -275,7 +314,7 @@ def cmd_sandbox(args: argparse.Namespace) -> ExitStatus:
         capture_seconds=args.capture_seconds,
         fail_patterns=("*capture-fails*", *args.fail_pattern),
         personal_link_limit=None if args.link_limit < 0 else args.link_limit,
-        faults=FaultConfig(rate=args.fault_rate, seed=args.seed),
+        faults=FaultConfig(rate=args.fault_rate, seed=0 if args.seed is None else args.seed),
         state_path=args.state,
         seed=args.seed,
     )
@@ -317,7 +356,9 @@ def cmd_ledger(args: argparse.Namespace) -> ExitStatus:
             atomic_write(args.target, buffer.getvalue().encode("utf-8-sig"))
             print(f"permify: {len(entries)} entries -> {args.target}", file=sys.stderr)
             return ExitStatus.OK
+        names = ledger.folder_names()
         for e in entries:
             link = perma_url(e.guid) if e.guid else "-"
-            print(f"{e.status:9} {link:28} folder {e.folder_id:<6} {e.url}")
+            folder = names.get((e.api_host, e.folder_id)) or f"folder {e.folder_id}"
+            print(f"{e.status:9} {link:28} {safe_text(folder, 60)}  {safe_text(e.url, 2000)}")
     return ExitStatus.OK

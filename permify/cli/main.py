@@ -17,6 +17,8 @@ from collections.abc import Iterator, Sequence
 from .._version import __version__
 from ..errors import Interrupted, PermifyError
 from ..exit_status import ExitStatus
+from ..perma.session import DEFAULT_TIMEOUT
+from ..text import safe_text
 from . import commands
 
 __all__ = ["build_parser", "main"]
@@ -31,6 +33,9 @@ def _formatter(prog: str) -> argparse.HelpFormatter:
 def _add_common_api(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sandbox", action="store_true", help="run against a built-in local Perma sandbox (no key needed)")
     p.add_argument("--api-url", metavar="URL", help="Perma API base (default $PERMA_API_URL or https://api.perma.cc/v1)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help=f"give up on one request to Perma after SECONDS, all included "
+                   f"(default $PERMIFY_TIMEOUT, then the config file, then {DEFAULT_TIMEOUT:g})")
 
 
 def _add_input(p: argparse.ArgumentParser) -> None:
@@ -61,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_input(p)
     p.add_argument("--folder", metavar="ID|PATH", help="Perma folder id or 'A/B/C' path (default $PERMIFY_FOLDER)")
-    p.add_argument("--create-folder", action="store_true", help="create the folders of --folder PATH that are missing")
+    p.add_argument("--create-folder", action="store_true",
+                   help="create the missing folders at the end of --folder PATH (with --dry-run: only show them)")
     out = p.add_mutually_exclusive_group()
     out.add_argument("-o", "--output", metavar="OUT", help="output file (a folder with several inputs; - for stdout)")
     out.add_argument("--in-place", action="store_true", help="rewrite the input itself (keeps FILE.orig)")
@@ -142,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fail-pattern", action="append", default=[], metavar="GLOB",
                    help="URLs matching GLOB end with a failed capture (repeatable)")
     p.add_argument("--fault-rate", type=float, default=0.0, help="probability of an injected fault per request")
-    p.add_argument("--seed", type=int, default=0, help="random seed for GUIDs and faults")
+    p.add_argument("--seed", type=int, help="random seed for GUIDs and faults (default: new GUIDs every run)")
     p.add_argument("--link-limit", type=int, default=10, help="personal link quota of the demo user (-1: none)")
     p.add_argument("--state", metavar="FILE", help="keep the sandbox's data in FILE across restarts")
     p.set_defaults(func=commands.cmd_sandbox)
@@ -185,13 +191,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PermifyError as error:
         if args.debug:
             raise
-        print(f"permify: error: {error}", file=sys.stderr)
+        # Errors may quote a server or a document: one line, no terminal escapes.
+        print(f"permify: error: {safe_text(str(error), 2000)}", file=sys.stderr)
         return error.exit_code
     except Exception as error:  # a bug: still one line, unless --debug
         if args.debug:
             raise
         print(
-            f"permify: internal error: {type(error).__name__}: {error} "
+            f"permify: internal error: {type(error).__name__}: {safe_text(str(error), 500)} "
             "(run again with --debug for details, and please report it)",
             file=sys.stderr,
         )

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from ..archiving.outcomes import ProgressEvent, ProgressKind
 from ..review.verdict import ADVICE
+from ..text import safe_text
 
 __all__ = ["Progress"]
 
@@ -24,7 +25,9 @@ class Progress:
     Elsewhere (CI logs, files) it prints one line per event that matters: every event with
     ``verbosity >= 2`` (``-v``), failures, suspect captures and the summary at 1 (default),
     nothing at 0 (``-q``). :meth:`close` lists the captures the review flagged, with their
-    reasons and what to do.
+    reasons and what to do. A failure whose reason was shown already
+    (the quota is used up) names its URL and points to that reason instead of repeating it.
+    Every line is made safe for a terminal (server and document text may hold escapes).
     """
 
     def __init__(self, stream: TextIO | None = None, *, verbosity: int = 1, live: bool | None = None,
@@ -39,6 +42,7 @@ class Progress:
         #: the events whose capture the review flagged (suspect or failed), for the closing list
         self.flagged: list[ProgressEvent] = []
         self._status_shown = False
+        self._reasons: set[str] = set()
 
     def __call__(self, event: ProgressEvent) -> None:
         kind, line = event.kind, event.message
@@ -50,14 +54,27 @@ class Progress:
             self.flagged.append(event)
         if self.verbosity <= 0:
             return
-        if kind in ("failed", "suspect") or self.verbosity >= 2:
+        if kind in ("failed", "suspect"):
+            self._print(f"{kind}: {self._failure(event)}")
+        elif self.verbosity >= 2:
             if event.verdict is not None and event.verdict.ok:
                 line += f" (review: {event.verdict.reason})"
-            self._print(f"{kind}: {line}")
+            self._print(f"{kind}: {safe_text(line, 600)}")
         elif kind == "found" and not self.live:
-            self._print(line)
+            self._print(safe_text(line, 600))
         if self.live:
             self._status(line if kind == "waiting" else "")
+
+    def _failure(self, event: ProgressEvent) -> str:
+        line = safe_text(event.message, 600).replace(".;", ";")
+        url = safe_text(event.url, 300) if event.url else ""
+        if not url or not line.startswith(url):
+            return line
+        reason = line[len(url):].strip()
+        if reason and reason in self._reasons:
+            return f"{url} (the same reason as above)"
+        self._reasons.add(reason)
+        return line
 
     def _print(self, text: str) -> None:
         if self._status_shown:
@@ -74,7 +91,7 @@ class Progress:
             + f"{c['failed']} failed"
         )
         if note:
-            text += f" | {note}"
+            text += f" | {safe_text(note, 120)}"
         self.stream.write("\r\x1b[2K" + text[:160])
         self.stream.flush()
         self._status_shown = True
@@ -93,8 +110,9 @@ class Progress:
             lines = [f"\n{count} capture{'s' * (count != 1)} need{'s' * (count == 1)} a look; {left_out}:"]
             for event in self.flagged:
                 assert event.verdict is not None
-                link = event.verdict.perma_url or ""
-                lines.append(f"  {event.url}  {link}\n    {event.verdict.status}: {event.verdict.reason}")
+                url = safe_text(event.url, 300) if event.url else ""
+                lines.append(f"  {url}  {event.verdict.perma_url or ''}\n"
+                             f"    {event.verdict.status}: {safe_text(event.verdict.reason, 300)}")
             lines.append(_WHAT_TO_DO + "\n")
             self.stream.write("\n".join(lines) + "\n")
             self.stream.flush()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ __all__ = [
     "ParsedDocument",
     "RewriteOptions",
     "adapter_for",
+    "context_around",
     "format_for_path",
     "supported_suffixes",
 ]
@@ -46,6 +48,8 @@ class CitedUrl:
         kind: how it is cited (``link``, ``reference``, ``autolink``, ``bare``, ``field``,
             ``hyperlink``, ``fldSimple``, ``field-code``, ``text``); informational.
         written: the URL exactly as written in the document (before decoding escapes).
+        context: the text around the citation as the reader sees it (about 60 characters
+            each side, one line; see :func:`context_around`), for cite-checkers' reports.
     """
 
     index: int
@@ -55,6 +59,31 @@ class CitedUrl:
     title: str | None = None
     kind: str = "bare"
     written: str | None = None
+    context: str = ""
+
+
+#: Characters of context kept on each side of a cited URL.
+CONTEXT_CHARS = 60
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\r?\n")
+
+
+def context_around(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> str:
+    """The text around ``text[start:end]`` as one line: ``width`` characters each side
+    (cut at a word where possible, with ``…``), white space collapsed. Cheap: it looks
+    only at the window around the URL."""
+    # A blank line ends the paragraph: the reader does not see the next one as context.
+    before = " ".join(_PARAGRAPH_BREAK.split(text[max(0, start - width * 2) : start])[-1].split())
+    after = " ".join(_PARAGRAPH_BREAK.split(text[end : end + width * 2], maxsplit=1)[0].split())
+    url = " ".join(text[start:end].split())
+    if len(before) > width:
+        cut = before[-width:]
+        before = "…" + (cut.split(" ", 1)[1] if " " in cut[:20] else cut)
+    if len(after) > width:
+        cut = after[:width]
+        after = (cut.rsplit(" ", 1)[0] if " " in cut[-20:] else cut) + "…"
+    gap_before = " " if start > 0 and text[start - 1 : start].isspace() and before else ""
+    gap_after = " " if text[end : end + 1].isspace() and after else ""
+    return f"{before}{gap_before}{url}{gap_after}{after}".strip()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import SettingSources
+from ..config import SettingSources, parse_timeout
 from ..errors import ConfigError
 
 __all__ = [
@@ -58,6 +58,7 @@ _KEYS: dict[str, tuple[str, str]] = {
     "dry-run": ("PERMIFY_DRY_RUN", "dry_run"),
     "strict": ("PERMIFY_STRICT", "strict"),
     "archive-doi": ("PERMIFY_ARCHIVE_DOI", "archive_doi"),
+    "timeout": ("PERMIFY_TIMEOUT", "timeout"),
 }
 
 
@@ -76,6 +77,8 @@ class FilterConfig:
     strict: bool = False
     archive_doi: bool = False
     poll_initial: float = 1.0
+    #: seconds one request to Perma may take, all included (None: the session's default)
+    timeout: float | None = None
 
 
 def _as_bool(name: str, value: Any) -> bool:
@@ -139,6 +142,7 @@ def load_filter_config(
         strict=_as_bool("strict", values.get("strict", False)),
         archive_doi=_as_bool("archive-doi", values.get("archive-doi", False)),
         poll_initial=max(poll_initial, 0.01),
+        timeout=parse_timeout(values.get("timeout"), "permify option timeout"),
     )
 
 

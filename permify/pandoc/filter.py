@@ -58,14 +58,20 @@ def _warn(line: str, stream: TextIO | None = None) -> None:
     print(f"{PROG}: {line}", file=stream or sys.stderr, flush=True)
 
 
-def _filter_site(folder: str) -> ArchiveSite:
+#: How to build anyway, named with the filter's own option (it has no command-line flags).
+STRICT_HINT = "set 'strict: false' in the permify metadata, or PERMIFY_STRICT=0, to build without them"
+
+
+def _filter_site(folder: str, timeout: float | None = None) -> ArchiveSite:
     """Where the filter archives: the settings' API and ledger, with a client that gives up
     quickly when the API is unreachable.
 
     A build waits on the filter: two retries with a short backoff are enough to ride out a
     blip, and an offline laptop gets its warning within about a second, not a minute.
     """
-    return ArchiveSite(folder=folder, connect_timeout=5.0, retry=RetryPolicy(max_retries=2, backoff=0.5))
+    return ArchiveSite(
+        folder=folder, connect_timeout=5.0, retry=RetryPolicy(max_retries=2, backoff=0.5), timeout=timeout
+    )
 
 
 def _find_link_lists(container: pf.ListContainer, found: list[pf.ListContainer]) -> None:
@@ -202,23 +208,24 @@ class PermifyFilter:
             folder_id=0, private=config.private, dry_run=config.dry_run, poll_initial=config.poll_initial
         )
         try:
-            return ensure_archives(list(requests.values()), site=self._where(config.folder), options=options)
+            site = self._where(config.folder, config.timeout)
+            return ensure_archives(list(requests.values()), site=site, options=options)
         except Interrupted:
             raise
         except PermifyError as error:
             return self._unavailable(config, requests, error)
 
-    def _where(self, folder: str) -> ArchiveSite:
+    def _where(self, folder: str, timeout: float | None = None) -> ArchiveSite:
         """The run's :class:`ArchiveSite` (one per run, closed at its end)."""
         if self._site is None:
-            self._site = _filter_site(folder)
+            self._site = _filter_site(folder, timeout)
         return self._site
 
     def _unavailable(
         self, config: FilterConfig, requests: Mapping[str, UrlRequest], error: PermifyError
     ) -> dict[str, Outcome]:
         if config.strict:
-            raise StrictModeError(f"strict: archiving is unavailable ({error})")
+            raise StrictModeError(f"strict: archiving is unavailable ({error}); {STRICT_HINT}")
         known: dict[str, Outcome] = {}
         if config.folder:
             try:
@@ -241,7 +248,7 @@ class PermifyFilter:
             first = (would or failed or suspect)[0]
             raise StrictModeError(
                 f"strict: {len(would) + len(failed) + len(suspect)} cited URLs have no Perma link "
-                f"(first: {first.url}: {first.message or first.status})"
+                f"(first: {first.url}: {first.message or first.status}); {STRICT_HINT}"
             )
         if would:
             self.warn(f"dry run: would archive {len(would)} URLs in folder {config.folder!r}:\n"
@@ -306,7 +313,7 @@ def _run_stdio(argv: Sequence[str]) -> int:
 
     def give_up(reason: str) -> int:
         if strict:
-            _warn(f"strict: {reason}")
+            _warn(f"strict: {reason}; {STRICT_HINT}")
             return ExitStatus.FAILED
         _warn(f"{reason}; links left as they are")
         sys.stdout.buffer.write(data)  # pandoc gets its document back unchanged

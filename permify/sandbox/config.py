@@ -66,7 +66,8 @@ class SandboxConfig:
     ``personal_link_limit`` is each user's quota in personal folders (``None``: unlimited).
     ``state_path``, when set, is a JSON file loaded at start and rewritten after every
     mutating request, so a restarted sandbox continues where it stopped. ``seed`` makes
-    GUIDs reproducible. ``port`` 0 picks a free port; the server binds 127.0.0.1 only.
+    GUIDs reproducible; without one (``None``, the default) each sandbox draws its own, so
+    two demo runs never show one GUID for different URLs. ``port`` 0 picks a free port; the server binds 127.0.0.1 only.
     """
 
     capture_seconds: float = 1.0
@@ -78,5 +79,5 @@ class SandboxConfig:
     faults: FaultConfig = field(default_factory=FaultConfig)
     state_path: str | None = None
     clock: Callable[[], float] = time.time
-    seed: int = 0
+    seed: int | None = None
     port: int = 0

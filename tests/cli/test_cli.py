@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from permify.cli.main import build_parser, main
+from permify.report import REPORT_FIELDS
 from permify.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,7 +137,7 @@ def test_unreachable_api_is_one_line(capsys, article: Path, tmp_path: Path, monk
 
 
 def test_wrong_key_and_unknown_folder(capsys, api_env: Sandbox, article: Path) -> None:
-    code, _, err = run(capsys, "archive", str(article), "--folder", "No Such/Folder")
+    code, _, err = run(capsys, "archive", str(article), "--folder", "Demo Law Review/No Such")
     assert code == 2 and "No Such" in err and "--create-folder" in err
     os.environ["PERMA_API_KEY"] = "f" * 40
     code, _, err = run(capsys, "archive", str(article), "--folder", "1")
@@ -217,7 +218,7 @@ def test_in_place_keeps_a_backup_and_json_report(capsys, api_env: Sandbox, artic
     assert (tmp_path / "article.md.orig").read_bytes() == before
     assert article.read_text(encoding="utf-8").count("https://perma.cc/") == 5
     rows = json.loads(report.read_text(encoding="utf-8"))
-    assert {"url", "status", "guid", "perma_url", "locations", "message", "verdict", "review"} == set(rows[0])
+    assert set(REPORT_FIELDS) == set(rows[0])
 
 
 def test_folders_and_ledger_commands(capsys, api_env: Sandbox, article: Path, tmp_path: Path) -> None:

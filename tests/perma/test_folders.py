@@ -8,7 +8,7 @@ import pytest
 
 from permify.errors import ConfigError, UsageError
 from permify.perma.client import PermaClient
-from permify.perma.folders import FolderNotFoundError, resolve_folder
+from permify.perma.folders import FolderNotFoundError, folder_tree, plan_folder, resolve_folder
 from permify.sandbox import Sandbox
 from permify.site import ArchiveSite
 
@@ -27,14 +27,45 @@ def test_an_id_names_that_folder(sandbox: Sandbox, client: PermaClient) -> None:
         resolve_folder(client, "987654")
 
 
-def test_a_path_starts_at_a_top_folder_or_inside_personal_links(sandbox: Sandbox, client: PermaClient) -> None:
+def test_a_path_starts_at_a_top_folder(sandbox: Sandbox, client: PermaClient) -> None:
     vol = resolve_folder(client, "Demo Law Review/Vol 12")
     assert vol.name == "Vol 12" and vol.id in {f.id for f in client.list_child_folders(sandbox.org_folder_id)}
     assert resolve_folder(client, "/demo law review/VOL 12/").id == vol.id  # case folded when unambiguous
-    research = resolve_folder(client, "Research")
-    assert research.name == "Research"
+    research = resolve_folder(client, "Personal Links/Research")
     assert research.id in {f.id for f in client.list_child_folders(sandbox.personal_folder_id)}
-    assert resolve_folder(client, "Personal Links/Research").id == research.id
+
+
+def test_a_first_name_that_is_no_top_folder_is_an_error_with_the_closest_names(
+    sandbox: Sandbox, client: PermaClient
+) -> None:
+    before = [f.id for _, f in folder_tree(client)]
+    with pytest.raises(FolderNotFoundError) as caught:
+        resolve_folder(client, "Demo Law Reveiw/Vol 12", create=True)
+    message = str(caught.value)
+    assert "no top-level folder 'Demo Law Reveiw' (did you mean 'Demo Law Review'?)" in message
+    assert "'Personal Links', 'Demo Law Review'" in message and ".;" not in message
+    with pytest.raises(FolderNotFoundError, match="did you mean 'Demo Law Review'"):
+        resolve_folder(client, "DEMO LAW REVEIW")  # compared case-insensitively
+    # A name that lives inside Personal Links is suggested with its full path, never used.
+    with pytest.raises(FolderNotFoundError, match="did you mean 'Personal Links/Research'"):
+        resolve_folder(client, "Research", create=True)
+    assert [f.id for _, f in folder_tree(client)] == before  # nothing created anywhere
+
+
+def test_create_folder_makes_only_the_missing_tail(sandbox: Sandbox, client: PermaClient) -> None:
+    plan = plan_folder(client, "Personal Links/Research/2026/Spring")
+    assert plan.existing_path == "Personal Links/Research" and plan.missing == ("2026", "Spring")
+    assert plan.describe() == "would create '2026/Spring' in 'Personal Links/Research'"
+    made = resolve_folder(client, "personal links/Research/2026/Spring", create=True)
+    research = resolve_folder(client, "Personal Links/Research")
+    assert [f.name for f in client.list_child_folders(research.id)] == ["2026"]
+    assert plan_folder(client, "Personal Links/Research/2026/Spring").existing.id == made.id
+    assert plan_folder(client, "Personal Links/Research/2026/Spring").complete
+
+
+def test_a_missing_subfolder_suggests_the_closest(client: PermaClient) -> None:
+    with pytest.raises(FolderNotFoundError, match="did you mean 'Vol 12'"):
+        resolve_folder(client, "Demo Law Review/vol 21")
 
 
 def test_a_missing_folder_names_what_is_there_and_the_fix(client: PermaClient) -> None:

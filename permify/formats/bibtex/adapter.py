@@ -41,13 +41,21 @@ from bibtexparser import model
 
 from ...errors import InvalidGuidError, UsageError
 from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, context_around
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .layout import Edit, insertion_edits, removal_edits
 from .locate import Locator, failure_reasons, split_blocks, warning_line
 from .scan import HEAD_RE, Piece, ScanError, scan_entry, scan_value
-from .values import MONTH_MACROS, plain_title, resolve, unescape, urls_in_text
+from .values import (
+    MONTH_MACROS,
+    ExpansionBudget,
+    ExpansionLimitError,
+    plain_title,
+    resolve,
+    unescape,
+    urls_in_text,
+)
 
 __all__ = ["BibtexAdapter", "BibtexDocument", "strip_perma_fields"]
 
@@ -162,6 +170,7 @@ class _Reader:
         self.source = source
         self.macros: dict[str, str] = dict(MONTH_MACROS)
         self.url_macros: list[str] = []  # the macros whose value holds '://' (once all are read)
+        self.budget = ExpansionBudget()  # caps what @string and # may spell (doubling macros)
 
     def warn(self, line: int, message: str) -> None:
         self.doc.warnings.append(f"line {line + 1}: {message}")
@@ -178,6 +187,7 @@ class _Reader:
             else:
                 self._failed(block, reasons.get(_line(block)))
         self.url_macros = [name for name, value in self.macros.items() if "://" in value]
+        self.url_macros.extend(self.budget.oversized)  # an entry using one is reported
         locator = Locator(text)
         for entry, parsed in blocks.entries:
             raw, start_line = _raw(entry), _line(entry)
@@ -217,7 +227,15 @@ class _Reader:
         except (ScanError, IndexError):
             self.warn(_line(block), f"@string {block.key!r} could not be read; not resolved")
             return
-        value = resolve(block.value, pieces, self.macros)
+        try:
+            value = resolve(block.value, pieces, self.macros, budget=self.budget)
+        except ExpansionLimitError as exc:
+            self.budget.oversized.add(block.key.lower())
+            if exc.uses is not None:
+                return  # built on one reported already: one line for a chain of doublings
+            self.warn(_line(block), f"@string {block.key!r}: {exc}; not expanded, and the URLs "
+                      "of entries using it are not archived")
+            return
         if value is not None:
             self.macros[block.key.lower()] = value
 
@@ -241,7 +259,7 @@ class _Reader:
                 pieces, _ = scan_value(value, 0)
             except ScanError:
                 return None
-        return resolve(value, pieces, self.macros, missing)
+        return resolve(value, pieces, self.macros, missing, self.budget)
 
     def _entry(self, offset: int, raw: str, key: str, fields: list[model.Field]) -> None:
         found: list[tuple[str, int, str, str]] = []  # (field name, its line, written, url)
@@ -253,34 +271,43 @@ class _Reader:
             role = _ROLES.get(name)
             if role is None:
                 continue
-            if role is _URL:
-                found.extend(self._url_field(f, name, key))
-            elif role is _TEXT:
-                value = f.value
-                if name in _PRINT_FIELDS:
-                    if prints is None:
-                        prints = {name: value}
-                    elif name not in prints:
-                        prints[name] = value
-                if "#" not in value and value[:1] in _DELIMITERS:
-                    if "://" not in value:  # reads as itself: no URL (skips most notes cheaply)
-                        continue
-                    text = value[1:-1]  # what _value() gives, without the call
+            try:
+                if role is _URL:
+                    found.extend(self._url_field(f, name, key))
+                elif role is _TEXT:
+                    value = f.value
+                    if name in _PRINT_FIELDS:
+                        if prints is None:
+                            prints = {name: value}
+                        elif name not in prints:
+                            prints[name] = value
+                    if "#" not in value and value[:1] in _DELIMITERS:
+                        if "://" not in value:  # reads as itself: no URL (skips most notes cheaply)
+                            continue
+                        text = value[1:-1]  # what _value() gives, without the call
+                    else:
+                        text = self._value(value) or ""
+                    line = f.start_line
+                    # a Perma link in a note is a printed copy (maybe ours), not a cited source
+                    found.extend((name, line, u.written, u.url) for u in urls_in_text(text)
+                                 if not is_perma_link(u.url))
+                elif role is _PERMA:
+                    perma = self._value(f.value) or ""
                 else:
-                    text = self._value(value) or ""
-                line = f.start_line
-                # a Perma link in a note is a printed copy (maybe ours), not a cited source
-                found.extend((name, line, u.written, u.url) for u in urls_in_text(text)
-                             if not is_perma_link(u.url))
-            elif role is _PERMA:
-                perma = self._value(f.value) or ""
-            else:
-                title = f.value
+                    title = f.value
+            except ExpansionLimitError as exc:  # doubling @string macros, say
+                self.warn(f.start_line, f"entry {key!r}, field {name}: {exc}; not expanded, its "
+                          "URLs are not archived")
+                if role is _PERMA:
+                    perma = ""  # unreadable: the entry counts as done and is left unchanged
         if not found:
             return
         if title is not None:
             delimited = "#" not in title and title[:1] in _DELIMITERS
-            title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
+            try:
+                title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
+            except ExpansionLimitError:
+                title = None  # only the title Perma shows; the URLs are archived
         existing = _existing(perma, [item[3] for item in found]) if perma is not None else None
         if perma is not None and not PERMA_URL_RE.search(perma):
             self.warn(fields[0].start_line, f"entry {key!r} has a perma field without a Perma "
@@ -292,7 +319,8 @@ class _Reader:
         for n, (name, line, written, url) in enumerate(found):
             # positional: CitedUrl(index, url, location, existing_archive, title, kind, written)
             citations.append(CitedUrl(len(citations), url, f"entry {key}, field {name} (line {line + 1})",
-                                      existing[n] if existing else None, title, "field", written))
+                                      existing[n] if existing else None, title, "field", written,
+                                      _context(raw, written, key, title)))
         doc._entry_of.extend([entry_index] * len(found))
 
     def _url_field(self, f: model.Field, name: str, key: str) -> list[tuple[str, int, str, str]]:
@@ -359,3 +387,12 @@ def strip_perma_fields(text: str) -> str:
             continue
         edits.extend(Edit(offset + e.start, offset + e.end, e.new) for e in removal_edits(raw, spans))
     return splice(text, edits)
+
+
+def _context(raw: str, written: str, key: str, title: str | None) -> str:
+    """What a reader of the bibliography sees around the URL: the entry's title, else the
+    entry's text around it (for reports)."""
+    if title:
+        return f"{key}: {title}"
+    at = raw.find(written)
+    return context_around(raw, at, at + len(written)) if at >= 0 else key

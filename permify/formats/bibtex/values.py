@@ -22,15 +22,18 @@ from .scan import (
     FieldSpan,
     Piece,
     ScanError,
-    match_brace,
     scan_entry,
     scan_value,
 )
 
 __all__ = [
     "HEAD_RE",
+    "MAX_EXPANDED_CHARS",
+    "MAX_EXPANDED_TOTAL",
     "MONTH_MACROS",
     "EntrySpans",
+    "ExpansionBudget",
+    "ExpansionLimitError",
     "FieldSpan",
     "Piece",
     "ScanError",
@@ -54,29 +57,93 @@ MONTH_MACROS: dict[str, str] = {
 }
 
 
+#: the longest value ``@string`` macros and ``#`` may spell, in characters
+MAX_EXPANDED_CHARS = 100_000
+#: the most characters ``@string`` macros may contribute in one file, all values together
+#: (a file can spell no more than a 2 MB file holds: 20,000 URLs built from a 30-character
+#: prefix macro use 600,000)
+MAX_EXPANDED_TOTAL = 2_000_000
+
+
+class ExpansionLimitError(ValueError):
+    """Raised by :func:`resolve` when a value would pass :data:`MAX_EXPANDED_CHARS`, the file's
+    :data:`MAX_EXPANDED_TOTAL`, or uses a macro that did. The message says which.
+
+    Internal to the BibTeX adapter, which turns it into a warning naming the entry.
+    Attributes: ``uses``, the over-cap macro the value names (None when it is this value
+    that is too long).
+    """
+
+    def __init__(self, message: str, uses: str | None = None) -> None:
+        super().__init__(message)
+        self.uses = uses
+
+
+class ExpansionBudget:
+    """What is left of one file's :data:`MAX_EXPANDED_TOTAL`, and the macros over the cap.
+
+    ``@string`` definitions that each repeat the previous one twice double at every line: a
+    few hundred bytes would spell gigabytes. Expansion stops at the caps instead.
+    """
+
+    def __init__(self, total: int = MAX_EXPANDED_TOTAL) -> None:
+        self.left = total
+        self.total = total
+        #: lower-cased names of macros not defined because they expand past the cap
+        self.oversized: set[str] = set()
+
+
 def resolve(
-    text: str, pieces: tuple[Piece, ...], macros: dict[str, str], missing: str | None = None
+    text: str,
+    pieces: tuple[Piece, ...],
+    macros: dict[str, str],
+    missing: str | None = None,
+    budget: ExpansionBudget | None = None,
 ) -> str | None:
     """The value the pieces spell: delimiters dropped, macros expanded, ``#`` joined.
 
     An undefined macro reads as ``missing``; when that is None the whole value is unknown
-    and None is returned.
+    and None is returned. Raises :class:`ExpansionLimitError` past :data:`MAX_EXPANDED_CHARS`
+    characters, or when macro expansion would overdraw ``budget`` (each call spends the
+    characters its macros contribute) or uses one of its over-cap macros.
     """
     if len(pieces) == 1 and pieces[0].kind != "bare":
         return text[pieces[0].start + 1 : pieces[0].end - 1]
     parts: list[str] = []
+    size = 0
+    expanded = 0  # characters taken from macros (the text's own are bounded by the file)
     for piece in pieces:
         if piece.kind == "bare":
             name = text[piece.start : piece.end]
             if name.isdigit():
-                parts.append(name)
+                part = name
             else:
-                value = macros.get(name.lower(), missing)
+                key = name.lower()
+                if budget is not None and key in budget.oversized:
+                    raise ExpansionLimitError(
+                        f"uses @string {name!r}, which expands past {MAX_EXPANDED_CHARS:,} characters",
+                        uses=key,
+                    )
+                value = macros.get(key, missing)
                 if value is None:
                     return None
-                parts.append(value)
+                part = value
+                expanded += len(value)
         else:
-            parts.append(text[piece.start + 1 : piece.end - 1])
+            part = text[piece.start + 1 : piece.end - 1]
+        size += len(part)
+        if size > MAX_EXPANDED_CHARS:
+            raise ExpansionLimitError(
+                f"@string macros and # expand past {MAX_EXPANDED_CHARS:,} characters"
+            )
+        parts.append(part)
+    if budget is not None and expanded:
+        if expanded > budget.left:
+            budget.left = 0
+            raise ExpansionLimitError(
+                f"@string expansion in this file passed its total cap of {budget.total:,} characters"
+            )
+        budget.left -= expanded
     return "".join(parts)
 
 
@@ -164,24 +231,9 @@ def urls_in_text(text: str) -> list[TextUrl]:
     found: list[tuple[int, TextUrl]] = []
     blanked = text
     if "\\" in text:
-        for m in _COMMAND_RE.finditer(text):
-            try:
-                arg_end = match_brace(text, m.end())
-            except ScanError:
-                continue
-            written = text[m.end() + 1 : arg_end - 1].strip()
-            end = arg_end
-            if m.group(1) == "href":
-                nxt = _WS_RE.match(text, arg_end).end()  # type: ignore[union-attr]
-                if text[nxt : nxt + 1] == "{":
-                    try:
-                        end = match_brace(text, nxt)
-                    except ScanError:
-                        pass
-            if written:
-                found.append((m.start(), TextUrl(written, unescape(written).strip())))
-            # blank the command so the bare-URL pass does not find it again (same length keeps offsets)
-            blanked = blanked[: m.start()] + " " * (end - m.start()) + blanked[end:]
+        commands = list(_COMMAND_RE.finditer(text))
+        if commands:
+            blanked = _urls_of_commands(text, commands, found)
     if "://" in blanked:
         if "\\" in blanked:
             decoded, starts, origins = _unescape_with_map(blanked)
@@ -199,6 +251,67 @@ def urls_in_text(text: str) -> list[TextUrl]:
 
 
 _FIRST = itemgetter(0)
+
+
+def _urls_of_commands(text: str, commands: list[re.Match[str]],
+                      found: list[tuple[int, TextUrl]]) -> str:
+    """Add the URL of each ``\\url{}``/``\\href{}{}`` to ``found``; return ``text`` with the
+    commands blanked (same length, so offsets stay), for the bare-URL pass.
+
+    Linear in the text: braces are paired in one pass, and a command inside the argument of
+    one already read is part of that argument, not a citation of its own (100 KB of nested
+    ``\\url{`` would otherwise cost seconds, a megabyte hours).
+    """
+    closes = _brace_pairs(text)
+    spans: list[tuple[int, int]] = []
+    inside = -1  # end of the last argument read: commands before it are inside it
+    for m in commands:
+        if m.start() < inside:
+            continue
+        arg_end = closes.get(m.end())
+        if arg_end is None:
+            continue  # unclosed
+        written = text[m.end() + 1 : arg_end - 1].strip()
+        end = arg_end
+        if m.group(1) == "href":
+            nxt = _WS_RE.match(text, arg_end).end()  # type: ignore[union-attr]
+            if text[nxt : nxt + 1] == "{":
+                end = closes.get(nxt, end)
+        if written:
+            found.append((m.start(), TextUrl(written, unescape(written).strip())))
+        inside = arg_end
+        if spans and m.start() < spans[-1][1]:  # within the text of an \href read before
+            spans[-1] = (spans[-1][0], max(spans[-1][1], end))
+        else:
+            spans.append((m.start(), end))
+    if not spans:
+        return text
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        out.append(text[last:start])
+        out.append(" " * (end - start))
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _brace_pairs(text: str) -> dict[int, int]:
+    """``{`` offset -> the end offset after its matching ``}``, for every closed group.
+
+    The same pairs as :func:`~permify.formats.bibtex.scan.match_brace` gives, in one pass.
+    """
+    pairs: dict[int, int] = {}
+    stack: list[int] = []
+    for m in _BRACE_RE.finditer(text):
+        if m.group() == "{":
+            stack.append(m.start())
+        elif stack:
+            pairs[stack.pop()] = m.end()
+    return pairs
+
+
+_BRACE_RE = re.compile(r"[{}]")
 
 
 # --------------------------------------------------------------------------- titles

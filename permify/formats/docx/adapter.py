@@ -186,7 +186,7 @@ class DocxDocument(ParsedDocument):
         self.citations = [
             CitedUrl(
                 index=i, url=h.url, location=h.location, existing_archive=h.existing,
-                title=h.title, kind=h.kind, written=h.url,
+                title=h.title, kind=h.kind, written=h.url, context=h.context,
             )
             for i, (_s, h) in enumerate(self._hits)
         ]

@@ -36,6 +36,7 @@ from .xml import (
 )
 
 __all__ = [
+    "MAX_PARSED_SIZE",
     "MAX_RATIO",
     "MAX_TOTAL_SIZE",
     "Package",
@@ -57,6 +58,11 @@ _PLAIN_VALUE = re.compile(r"[!#-%'-;=?-~]*")  # printable ASCII but for space & 
 MAX_TOTAL_SIZE = 512 * 1024 * 1024
 #: refuse members larger than 1 MiB that inflate more than this many times (zip bombs)
 MAX_RATIO = 400
+#: refuse packages whose XML parts permify reads (document, notes, headers, relationships...)
+#: inflate past this many bytes in total, whatever their headers declare: parsing costs
+#: several times the XML's size in memory
+MAX_PARSED_SIZE = 12 * 1024 * 1024
+_CHUNK = 1024 * 1024  # members are inflated this much at a time, counting as they go
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
@@ -236,15 +242,31 @@ class Package:
 
     def __post_init__(self) -> None:
         self._names = {i.filename for i in self.infos}
+        self._read_so_far = 0  # bytes inflated by read(), checked against MAX_PARSED_SIZE
 
     def read(self, name: str) -> bytes:
-        """The uncompressed bytes of member ``name`` (InputError if it is damaged)."""
+        """The uncompressed bytes of member ``name`` (InputError if it is damaged).
+
+        Inflated a chunk at a time with a running count, so a member whose header understates
+        its size costs no more than :data:`MAX_PARSED_SIZE` (all parts read so far included)
+        before it is refused.
+        """
+        budget = MAX_PARSED_SIZE - self._read_so_far
+        chunks: list[bytes] = []
+        size = 0
         try:
-            return self._zip.read(name)
+            with self._zip.open(name) as member:
+                while chunk := member.read(min(_CHUNK, budget - size + 1)):
+                    size += len(chunk)
+                    if size > budget:
+                        raise InputError(self.source, _too_large(name))
+                    chunks.append(chunk)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError) as exc:
             raise InputError(
                 self.source, f"member {name} is damaged ({exc}); open and re-save it in Word"
             ) from None
+        self._read_so_far += size
+        return b"".join(chunks)
 
     def content_type(self, name: str) -> str:
         """The content type of member ``name`` from ``[Content_Types].xml``."""
@@ -259,6 +281,11 @@ class Package:
             data = self.read(name)
             return Rels(part, parse_xml(data, self.source, name), data)
         return Rels(part, etree.Element(PR_RELATIONSHIPS, nsmap={None: PR}), None)
+
+
+def _too_large(name: str) -> str:
+    return (f"the XML parts permify reads inflate past {MAX_PARSED_SIZE // (1024 * 1024)} MiB "
+            f"(at member {name}); refused as too large to edit safely (see docs/limits.md)")
 
 
 def _ole_problem(data: bytes) -> str:
@@ -279,7 +306,8 @@ def open_package(data: bytes, source: str) -> Package:
     Raises :class:`InputError` for: not a zip (including an old .doc or an encrypted
     document, which are OLE files), a truncated or damaged zip, a zip bomb (total size over
     :data:`MAX_TOTAL_SIZE` or a member inflating over :data:`MAX_RATIO` times), and a zip that
-    is not a Word document (an .xlsx renamed, say).
+    is not a Word document (an .xlsx renamed, say), two members with one name. Parts read
+    later are capped by :meth:`Package.read`.
     """
     if data.startswith(_OLE_MAGIC):
         raise InputError(source, _ole_problem(data))
@@ -303,7 +331,12 @@ def open_package(data: bytes, source: str) -> Package:
         raise InputError(
             source, f"the package inflates to {total} bytes, over the {MAX_TOTAL_SIZE}-byte limit"
         )
-    names = {i.filename for i in infos}
+    names: set[str] = set()
+    for info in infos:
+        if info.filename in names:  # one copy would be edited and the other left stale
+            raise InputError(source, f"has two members named {info.filename}: the file is "
+                             "damaged; open and re-save it in Word")
+        names.add(info.filename)
     if "[Content_Types].xml" not in names:
         raise InputError(source, "not a Word document (no [Content_Types].xml); save it as .docx in Word")
     pkg = Package(source, data, infos, {}, "", zf)

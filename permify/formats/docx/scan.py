@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from ...urls import find_urls, is_perma_link
+from ..base import context_around
 from .fields import HTTP_RE, MANAGER_ADVICE, hyperlink_field_target, manager, title
 from .paragraphs import first_run, first_txbx, owner, text_boxes
 from .xml import (
@@ -94,6 +95,7 @@ class Hit:
     existing: str | None = None
     in_textbox: bool = False
     consumed: bool = False
+    context: str = ""
 
 
 @dataclass(slots=True)
@@ -237,6 +239,9 @@ class StoryScanner:
         if textbox:
             for h in hits:
                 h.in_textbox = True
+        shown = "".join(para.full)  # the paragraph as the reader sees it, for reports
+        for h in hits:
+            h.context = context_around(shown, h.start, h.end)
         return hits
 
     def _walk(

@@ -21,10 +21,10 @@ from collections.abc import Mapping
 
 from ...errors import InputError
 from ...urls import PERMA_URL_RE
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, context_around
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
-from .scan import Hit, scan
+from .scan import Hit, TooCostlyError, scan
 
 __all__ = ["MarkdownAdapter", "MarkdownDocument", "perma_insertion", "strip_perma_links"]
 
@@ -102,6 +102,8 @@ class MarkdownAdapter(Adapter):
             result = scan(text)
         except RecursionError:
             raise InputError(source, "is nested too deeply to parse as Markdown") from None
+        except TooCostlyError as exc:
+            raise InputError(source, str(exc)) from None
         citations = []
         for index, hit in enumerate(result.hits):
             line, col = result.line_col(hit.pos)
@@ -113,5 +115,6 @@ class MarkdownAdapter(Adapter):
                 title=hit.title,
                 kind=hit.kind,
                 written=hit.written,
+                context=context_around(text, hit.pos, max(hit.insert_at, hit.pos)),
             ))
         return MarkdownDocument(text, bom, result.hits, citations, result.warnings)

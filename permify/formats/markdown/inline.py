@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from markdown_it.common.utils import normalizeReference, unescapeAll
 
-from ...urls import PERMA_URL_RE, find_urls
+from ...urls import PERMA_URL_RE, find_urls, url_at
 
 __all__ = ["SCHEME_URL_RE", "Hit", "InlineScanner", "Ref"]
 
@@ -177,12 +177,11 @@ class InlineScanner:
         return j + 1
 
     def _bare(self, j: int, end: int) -> int:
-        ws = _WS_RE.search(self.text, j, end)
-        chunk = self.text[j : ws.start() if ws else end]
-        found = find_urls(chunk)
-        if not found or found[0].start != 0:
+        # Only the URL starting at j (it stops at white space): finding every URL up to the
+        # next space, for each "https://" of a long unspaced line, is quadratic.
+        written = url_at(self.text, j, end)
+        if not written:
             return j + 1
-        written = found[0].url
         stop = j + len(written)
         return self._add("bare", j, stop, written, unescapeAll(written), None, end)
 

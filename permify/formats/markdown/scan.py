@@ -29,7 +29,28 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from ...urls import find_urls
 from .inline import SCHEME_URL_RE, Hit, InlineScanner, Ref
 
-__all__ = ["Hit", "ScanResult", "scan"]
+__all__ = ["MAX_BRACKETS", "MAX_BRACKET_DEPTH", "MAX_DELIMITERS", "Hit", "ScanResult", "TooCostlyError", "scan"]
+
+#: the most ``[`` one Markdown text may hold: markdown-it spends 10 to 40 microseconds on
+#: each (link labels, footnote marks), and patterns like ``[a](`` grow faster than linearly,
+#: so a megabyte of them takes minutes. 50,000 is 25,000 links, parsed in a few seconds.
+MAX_BRACKETS = 50_000
+#: the most emphasis and strike-through markers (``*``, ``_``, ``~``) one text may hold:
+#: markdown-it keeps a token and a delimiter record for each, about 450 bytes, so a megabyte
+#: of ``*`` costs 450 MB. 200,000 is several times what a long manuscript holds.
+MAX_DELIMITERS = 200_000
+#: the deepest ``[`` may nest: each level is parsed again inside the one around it (links
+#: cannot hold links), so depth costs time and stack; real text nests two or three deep
+MAX_BRACKET_DEPTH = 100
+# escapes (skipped), brackets, and blank lines (a paragraph's end closes what it left open)
+_BRACKET_RE = re.compile(r"\\.|[\[\]]|(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)", re.DOTALL)
+
+
+class TooCostlyError(ValueError):
+    """Raised by :func:`scan` for a text over :data:`MAX_BRACKETS`; the message says what to do.
+
+    The Markdown adapter turns it into an :class:`~permify.errors.InputError`.
+    """
 
 _LINE_END_RE = re.compile(r"\r\n|\r|\n")
 _DEF_DEST_RE = re.compile(r"\]:[ \t]*(?:(?:\r\n|\r|\n)[ \t>]*)?(<[^<>\r\n]*>|\S+)")
@@ -85,8 +106,48 @@ def _references(text: str, starts: list[int], env: dict) -> dict[str, Ref]:
     return refs
 
 
+def _check_cost(text: str) -> None:
+    """Raise :class:`TooCostlyError` for a text markdown-it and the scanner cannot parse in
+    bounded time and memory (see :data:`MAX_BRACKETS`, :data:`MAX_DELIMITERS`)."""
+    brackets = text.count("[")
+    if brackets > MAX_BRACKETS:
+        raise TooCostlyError(
+            f"holds {brackets:,} '[' characters, over the {MAX_BRACKETS:,} permify parses in "
+            "bounded time (see docs/limits.md); split it into smaller files"
+        )
+    delimiters = text.count("*") + text.count("_") + text.count("~")
+    if delimiters > MAX_DELIMITERS:
+        raise TooCostlyError(
+            f"holds {delimiters:,} '*', '_' and '~' characters, over the {MAX_DELIMITERS:,} "
+            "permify parses in bounded memory (see docs/limits.md); split it into smaller files"
+        )
+    if not brackets:
+        return
+    depth = 0
+    for m in _BRACKET_RE.finditer(text):
+        token = m.group()
+        if token == "[":
+            depth += 1
+            if depth > MAX_BRACKET_DEPTH:
+                line = text.count("\n", 0, m.start()) + 1
+                raise TooCostlyError(
+                    f"line {line}: '[' nested over {MAX_BRACKET_DEPTH} deep (see "
+                    "docs/limits.md); this is not Markdown permify can edit safely"
+                )
+        elif token == "]":
+            depth = max(depth - 1, 0)
+        elif token[0] != "\\":
+            depth = 0
+
+
 def scan(text: str) -> ScanResult:
-    """Every cited URL in a Markdown ``text`` (no BOM), in document order."""
+    """Every cited URL in a Markdown ``text`` (no BOM), in document order.
+
+    Raises :class:`TooCostlyError` when the text holds more than :data:`MAX_BRACKETS` ``[``
+    or :data:`MAX_DELIMITERS` emphasis markers, or nests ``[`` deeper than
+    :data:`MAX_BRACKET_DEPTH`.
+    """
+    _check_cost(text)
     starts = _line_starts(text)
     env: dict = {}
     tokens = _MD.parse(text, env)
