@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from .._version import __version__
 from ..errors import Interrupted, PermifyError
 from ..exit_status import ExitStatus
-from ..perma.session import DEFAULT_TIMEOUT
+from ..perma.defaults import DEFAULT_TIMEOUT
 from ..text import safe_text
 from . import commands
 

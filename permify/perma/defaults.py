@@ -8,10 +8,14 @@ from urllib.parse import urlsplit
 from ..errors import UnsafeTransportError
 from ..text import safe_text
 
-__all__ = ["DEFAULT_BASE_URL", "check_base_url"]
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "TIMEOUT_OPTION", "check_base_url"]
 
 #: The Perma.cc API base URL used unless ``--api-url``, ``PERMA_API_URL`` or the config file says otherwise.
 DEFAULT_BASE_URL = "https://api.perma.cc/v1"
+#: Seconds one attempt of a request may take, all included (the ``--timeout`` option).
+DEFAULT_TIMEOUT = 120.0
+#: The name of the option that sets the timeout, given in timeout messages.
+TIMEOUT_OPTION = "--timeout"
 
 
 def check_base_url(base_url: str) -> str:

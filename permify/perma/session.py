@@ -48,7 +48,7 @@ from ..errors import (
 )
 from .answers import error_for_status, is_quota_message
 from .deadline import Deadline, DeadlineAdapter
-from .defaults import DEFAULT_BASE_URL, check_base_url
+from .defaults import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, TIMEOUT_OPTION, check_base_url
 from .retry import RetryPolicy, retry_after_seconds
 
 __all__ = [
@@ -65,8 +65,6 @@ __all__ = [
 
 USER_AGENT = f"permify/{__version__} (+https://perma.cc; citation archiving)"
 
-#: Seconds one attempt of a request may take, all included (the ``--timeout`` option).
-DEFAULT_TIMEOUT = 120.0
 #: A POST may take this many times ``timeout`` (300 s by default): Perma validates each URL of a
 #: batch before it answers, up to about a minute each.
 POST_TIMEOUT_FACTOR = 2.5
@@ -76,8 +74,6 @@ MAX_REDIRECTS = 5
 MAX_BODY_BYTES = 32 * 1024 * 1024
 #: How much of an error body is read to summarise it.
 ERROR_BODY_BYTES = 64 * 1024
-#: The name of the option that sets the timeout, given in timeout messages.
-TIMEOUT_OPTION = "--timeout"
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _FOLLOWED = frozenset({"GET", "HEAD", "OPTIONS"})
