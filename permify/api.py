@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .archiving.outcomes import ArchiveOptions, Outcome, ProgressCallback, UrlRequest
 from .documents import (
@@ -27,11 +28,13 @@ from .documents import (
 from .errors import PermifyError, UsageError
 from .formats.base import RewriteOptions
 from .outputs import plan_outputs, write_in_place
-from .perma.folders import FolderPlan
 from .report import ReportRow, build_report, file_error_row, summary_counts
-from .site import ArchiveSite
 from .text import safe_text
 from .urls import perma_guid
+
+if TYPE_CHECKING:  # the archiving stack loads when a site is built: scanning needs none of it
+    from .perma.folders import FolderPlan
+    from .site import ArchiveSite
 
 __all__ = [
     "RunResult",
@@ -93,6 +96,8 @@ def _site_for(site: ArchiveSite | None, folder: str | int | None, api_key: str |
             raise UsageError("pass the folder and the API key to the ArchiveSite, not beside it")
         yield site
         return
+    from .site import ArchiveSite
+
     with ArchiveSite(folder=folder, api_key=api_key) as built:
         yield built
 

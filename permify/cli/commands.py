@@ -12,22 +12,22 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..api import RunResult, archive_documents, scan_documents
-from ..archiving.ledger import Ledger
+from ..api import scan_documents
 from ..archiving.outcomes import ArchiveOptions
 from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
 from ..exit_status import ExitStatus
 from ..formats.base import RewriteOptions
-from ..link_review import review_documents, write_review_report
 from ..outputs import editor_lock_file
 from ..report import write_report
-from ..site import ArchiveSite
 from ..text import safe_text
 from ..urls import dedupe_key, perma_guid, perma_url
 from .progress import Progress
-from .review_table import ReviewCounter, print_advice, print_table
+
+if TYPE_CHECKING:
+    from ..api import RunResult
 
 __all__ = ["cmd_archive", "cmd_check", "cmd_folders", "cmd_ledger", "cmd_review", "cmd_sandbox", "cmd_urls"]
 
@@ -76,6 +76,9 @@ def _concurrency(flag: int | None) -> int:
 
 def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     """``permify archive``: archive, rewrite, report."""
+    from ..api import archive_documents  # the archiving stack: only for the commands that use it
+    from ..site import ArchiveSite
+
     if args.no_backup and not args.in_place:
         raise UsageError("--no-backup goes with --in-place")
     if args.batch_size < 1:
@@ -255,6 +258,10 @@ def cmd_check(args: argparse.Namespace) -> ExitStatus:
 
 def cmd_review(args: argparse.Namespace) -> ExitStatus:
     """``permify review``: check the Perma links already in documents; exit 1 if any is not ok."""
+    from ..link_review import review_documents, write_review_report  # only for this command
+    from ..site import ArchiveSite
+    from .review_table import ReviewCounter, print_advice, print_table
+
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     if args.report and Path(args.report).suffix.lower() not in (".csv", ".json"):
@@ -289,6 +296,7 @@ def cmd_review(args: argparse.Namespace) -> ExitStatus:
 def cmd_folders(args: argparse.Namespace) -> ExitStatus:
     """``permify folders``: the folder tree with ids."""
     from ..perma.folders import folder_tree  # the HTTP stack: only for commands that use the API
+    from ..site import ArchiveSite  # only for the commands that use the API
 
     with _api(args) as api, ArchiveSite(api_key=api.key, api_url=api.url, timeout=args.timeout) as site:
         for depth, folder in folder_tree(site.client):
@@ -327,6 +335,9 @@ def cmd_sandbox(args: argparse.Namespace) -> ExitStatus:
 
 def cmd_ledger(args: argparse.Namespace) -> ExitStatus:
     """``permify ledger``: list, export (CSV), forget entries, or print the path."""
+    from ..archiving.ledger import Ledger  # only for this command
+    from ..site import ArchiveSite
+
     path = ArchiveSite(ledger=args.ledger).ledger_path
     if args.action == "path":
         print(path)
