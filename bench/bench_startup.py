@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from permify.archiving.ledger import Ledger  # noqa: E402 - after the sys.path line
+from permify.perma.validate import GUID_ALPHABET  # noqa: E402
 from permify.urls import dedupe_key  # noqa: E402
 
 LINKS = 100
@@ -94,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         with Ledger(ledger_path) as ledger:
             ledger.remember_folder(API_HOST, "42", 42)
             for i, url in enumerate(urls):
-                ledger.record(API_HOST, 42, dedupe_key(url), url, guid=f"{i + 2222:04d}-ABCD".replace("0", "2")
-                              .replace("1", "3"), status="completed")
+                guid = f"BE{GUID_ALPHABET[i // 32]}{GUID_ALPHABET[i % 32]}-CDEF"
+                ledger.record(API_HOST, 42, dedupe_key(url), url, guid=guid, status="completed")
         text = "# Sources\n\n" + "".join(f"{i + 1}. See [opinion {i}]({u}) at 3.\n" for i, u in enumerate(urls))
         ast_json = pypandoc.convert_text(text, "json", format="markdown").encode()
         filter_env = dict(env, PERMA_API_URL=f"http://{API_HOST}/v1", PERMA_API_KEY="bench-key",
