@@ -75,7 +75,7 @@ if TYPE_CHECKING:  # the names below load on first use (PEP 562): importing the 
         UrlRequest,
     )
     from .documents import Citation, DocumentScan, scan_document, url_requests
-    from .formats.base import CitedUrl, RewriteOptions
+    from .formats.base import CitedUrl, RewriteOptions, ScanOptions
     from .link_review import ReviewResult, ReviewRow, review_documents, write_review_report
     from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
     from .perma.folders import folder_tree, resolve_folder
@@ -112,6 +112,7 @@ _LAZY = {
     'url_requests': '.documents',
     'CitedUrl': '.formats.base',
     'RewriteOptions': '.formats.base',
+    'ScanOptions': '.formats.base',
     'ReviewResult': '.link_review',
     'ReviewRow': '.link_review',
     'review_documents': '.link_review',
@@ -186,6 +187,7 @@ __all__ = [
     "ReviewRow",
     "RewriteOptions",
     "RunResult",
+    "ScanOptions",
     "ServerError",
     "StrictModeError",
     "UnknownOutcomeError",

@@ -26,7 +26,7 @@ from .documents import (
     url_requests,
 )
 from .errors import PermifyError, UsageError
-from .formats.base import RewriteOptions
+from .formats.base import RewriteOptions, ScanOptions
 from .outputs import plan_outputs, write_in_place
 from .report import ReportRow, build_report, file_error_row, summary_counts
 from .text import safe_text
@@ -75,17 +75,29 @@ class RunResult:
 
 
 def scan_documents(
-    paths: Sequence[str | Path], *, fmt: str | None = None, archive_doi: bool = False
+    paths: Sequence[str | Path],
+    *,
+    fmt: str | None = None,
+    archive_doi: bool = False,
+    scan_options: ScanOptions | None = None,
 ) -> list[DocumentScan]:
-    """Parse every document and classify what it cites (no network). Raises on the first bad input."""
-    return [scan_document(p, fmt=fmt, archive_doi=archive_doi) for p in paths]
+    """Parse every document and classify what it cites (no network). Raises on the first bad input.
+
+    ``scan_options`` says which URLs are read (reviewer comments, quotations, BibTeX fields, ...).
+    """
+    return [scan_document(p, fmt=fmt, archive_doi=archive_doi, options=scan_options) for p in paths]
 
 
 def check_documents(
-    paths: Sequence[str | Path], *, fmt: str | None = None, archive_doi: bool = False
+    paths: Sequence[str | Path],
+    *,
+    fmt: str | None = None,
+    archive_doi: bool = False,
+    scan_options: ScanOptions | None = None,
 ) -> list[tuple[DocumentScan, Citation]]:
     """Cited URLs that should be archived but have no Perma link beside them (empty: all done)."""
-    return [(scan, c) for scan in scan_documents(paths, fmt=fmt, archive_doi=archive_doi) for c in scan.to_archive]
+    scans = scan_documents(paths, fmt=fmt, archive_doi=archive_doi, scan_options=scan_options)
+    return [(one, c) for one in scans for c in one.to_archive]
 
 
 @contextlib.contextmanager
@@ -178,6 +190,7 @@ def archive_documents(
     rewrite: RewriteOptions | None = None,
     fmt: str | None = None,
     archive_doi: bool = False,
+    scan_options: ScanOptions | None = None,
     progress: ProgressCallback | None = None,
     details: bool = False,
 ) -> RunResult:
@@ -186,7 +199,9 @@ def archive_documents(
     Parameters mirror ``permify archive``. ``site`` says where to archive (see
     :class:`ArchiveSite`: settings, client, ledger, folder); without it one is built from
     ``folder`` (an id or a path of folder names, default ``PERMIFY_FOLDER``), ``api_key`` and
-    the settings. ``options`` tunes the archiver (its ``folder_id`` is filled in). Output
+    the settings. ``options`` tunes the archiver (its ``folder_id`` is filled in);
+    ``scan_options`` says which URLs are read (see :class:`ScanOptions`), ``rewrite`` how Perma
+    links are written. Output
     goes to ``output``, or in place (keeping a verified ``<name>.orig`` when ``backup``), or
     to ``<stem>.perma<suffix>``. A dry run writes nothing and creates nothing.
 
@@ -203,7 +218,8 @@ def archive_documents(
     if in_place and output is not None:
         raise UsageError("use either -o OUT or --in-place, not both")
     dry_run = bool(options is not None and options.dry_run)
-    scans = scan_documents(names, fmt=fmt, archive_doi=archive_doi)  # bad input fails before any network
+    # bad input fails before any network
+    scans = scan_documents(names, fmt=fmt, archive_doi=archive_doi, scan_options=scan_options)
     plan = plan_outputs(names, output, in_place=in_place, probe=not dry_run)  # so do bad outputs
     # A URL that already has a Perma link somewhere in the documents reuses it elsewhere.
     outcomes: dict[str, Outcome] = _already_linked(scans)

@@ -5,15 +5,17 @@ The same precedence serves the command line (:func:`load_settings`) and the pand
 with :meth:`SettingSources.pick`.
 
 Environment: ``PERMA_API_KEY``, ``PERMA_API_URL``, ``PERMIFY_FOLDER``, ``PERMIFY_LEDGER``,
-``PERMIFY_TIMEOUT`` (seconds one request may take), and ``PERMIFY_CONFIG`` (the config
-file's path). The config file is INI, in the user config
-directory (see docs/architecture.md#configuration)::
+``PERMIFY_TIMEOUT`` (seconds one request may take), ``PERMIFY_BIB_URL_FIELDS``,
+``PERMIFY_BIB_SKIP_FIELDS``, and ``PERMIFY_CONFIG`` (the config file's path). The config file
+is INI, in the user config directory (see docs/architecture.md#configuration)::
 
     [permify]
     api_key = 0123456789abcdef0123456789abcdef01234567
     folder = Law Review/Vol 12
     ledger = ~/permify-ledger.sqlite3
     timeout = 120
+    bib_url_fields = projecturl, slides
+    bib_skip_fields = pdfurl
 
 A config file that holds the API key and that other users can read gets a warning on stderr
 (once per file and process) saying to ``chmod 600`` it.
@@ -24,19 +26,22 @@ from __future__ import annotations
 import configparser
 import math
 import os
+import re
 import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
+from .formats.base import ScanOptions
 from .perma.defaults import DEFAULT_BASE_URL
 
 __all__ = [
     "SettingSources",
     "Settings",
     "default_config_path",
+    "load_scan_options",
     "load_settings",
     "parse_timeout",
     "read_config_file",
@@ -190,3 +195,42 @@ def _timeout(sources: SettingSources, flag: float | None) -> float | None:
     if sources.env.get("PERMIFY_TIMEOUT", "").strip():
         return parse_timeout(sources.env["PERMIFY_TIMEOUT"], "PERMIFY_TIMEOUT")
     return parse_timeout(sources.file.get("timeout"), f"config file {sources.config_path}: timeout")
+
+
+_FIELD_NAME_RE = re.compile(r"[^\s=,{}()\"#%]+")
+
+
+def load_scan_options(
+    *,
+    bib_url_fields: Sequence[str] = (),
+    bib_skip_fields: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+) -> ScanOptions:
+    """Which URLs documents are read for: the BibTeX field names of the environment
+    (``PERMIFY_BIB_URL_FIELDS``, ``PERMIFY_BIB_SKIP_FIELDS``) or else the config file
+    (``bib_url_fields``, ``bib_skip_fields``), comma-separated, plus the names given here
+    (``--bib-url-field``, ``--bib-skip-field``; each may also be a comma-separated list).
+
+    Raises :class:`~permify.errors.UsageError` for a name that cannot be a BibTeX field name.
+    """
+    sources = SettingSources(env, config_path)
+
+    def names(given: Sequence[str], env_name: str, key: str, flag: str) -> tuple[str, ...]:
+        configured = str(sources.pick(None, env_name, key) or "")
+        found: list[str] = []
+        for where, text in [(f"{key} (config file or ${env_name})", configured)] + [(flag, g) for g in given]:
+            for name in text.split(","):
+                name = name.strip()
+                if not name:
+                    continue
+                if not _FIELD_NAME_RE.fullmatch(name):
+                    raise UsageError(f"{where}: {name!r} is not a BibTeX field name; give names like pdfurl, "
+                                     "comma-separated")
+                found.append(name.lower())
+        return tuple(dict.fromkeys(found))
+
+    return ScanOptions(
+        bib_url_fields=names(bib_url_fields, "PERMIFY_BIB_URL_FIELDS", "bib_url_fields", "--bib-url-field"),
+        bib_skip_fields=names(bib_skip_fields, "PERMIFY_BIB_SKIP_FIELDS", "bib_skip_fields", "--bib-skip-field"),
+    )

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .archiving.outcomes import Outcome, UrlRequest
 from .errors import InputError, OutputError
-from .formats.base import CitedUrl, ParsedDocument, adapter_for, format_for_path
+from .formats.base import CitedUrl, ParsedDocument, ScanOptions, adapter_for, format_for_path
 from .urls import Classification, classify, dedupe_key
 
 __all__ = [
@@ -98,17 +98,27 @@ def scan_document(
     fmt: str | None = None,
     archive_doi: bool = False,
     data: bytes | None = None,
+    options: ScanOptions | None = None,
 ) -> DocumentScan:
-    """Read and parse one document and classify every URL it cites. No network."""
+    """Read and parse one document and classify every URL it cites. No network.
+
+    A citation the format itself skips (``CitedUrl.skip_reason``) is classified as skipped
+    with that reason.
+    """
     name = str(path)
     format_name = format_for_path(name, fmt)
     adapter = adapter_for(format_name)
     if name == "-" and not adapter.textual:
         raise InputError(name, f"{format_name} cannot be read from stdin; pass the file path")
     raw = read_input(name) if data is None else data
-    parsed = adapter.parse(raw, name)
+    parsed = adapter.parse(raw, name) if options is None else adapter.parse_with(raw, name, options)
     citations = tuple(
-        Citation(cited, classify(cited.url, archive_doi=archive_doi), dedupe_key(cited.url))
+        Citation(
+            cited,
+            Classification(False, cited.skip_reason) if cited.skip_reason
+            else classify(cited.url, archive_doi=archive_doi),
+            dedupe_key(cited.url),
+        )
         for cited in parsed.citations
     )
     return DocumentScan(name, format_name, parsed, citations, raw)

@@ -103,13 +103,15 @@ def build_report(
     Its status is the archiver's outcome when there is one; else ``reused`` when a Perma link
     already stands beside it in the document; else ``skipped`` with the reason.
     ``captured_on`` and ``titles`` give the capture day and the archive's title by URL key
-    when known.
+    when known. A citation's note (a reference-manager field permify does not edit) leads
+    the message, followed by the Perma link when there is one.
     """
     dates = captured_on or {}
     names = titles or {}
     first: dict[str, Citation] = {}
     places: dict[str, list[str]] = {}
     linked: dict[str, str] = {}
+    notes: dict[str, str] = {}
     for scan in scans:
         for citation in scan.citations:
             where = f"{scan.path}: {citation.cited.location}"
@@ -118,6 +120,8 @@ def build_report(
                 places[citation.key].append(where)
             if citation.cited.existing_archive:
                 linked.setdefault(citation.key, citation.cited.existing_archive)
+            if citation.cited.note and citation.state == "archive":
+                notes.setdefault(citation.key, citation.cited.note)
     rows = []
     for key, citation in first.items():
         url, locations = citation.cited.url, tuple(places[key])
@@ -127,6 +131,9 @@ def build_report(
             link = out.perma_url if out.insertable else None
             failed_capture = out.status == "failed" and out.verdict is None  # a verdict brings its own advice
             message = _failed_message(out.message, out.guid) if failed_capture else _tidy(out.message)
+            if key in notes:
+                note = f"{notes[key]}: {link}" if link else notes[key]
+                message = f"{note}; {message}" if message else note
             title = names.get(key) or getattr(out, "title", None)
             day = out.captured_on or dates.get(key)
             verdict = out.verdict

@@ -10,16 +10,17 @@ import json
 import sys
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..api import scan_documents
 from ..archiving.outcomes import ArchiveOptions
+from ..config import load_scan_options
 from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
 from ..exit_status import ExitStatus
-from ..formats.base import RewriteOptions
+from ..formats.base import RewriteOptions, ScanOptions
 from ..outputs import editor_lock_file
 from ..report import write_report
 from ..text import safe_text
@@ -122,17 +123,22 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
                 in_place=args.in_place,
                 backup=not args.no_backup,
                 options=options,
-                rewrite=RewriteOptions(bib_print=args.bib_print, track_changes=args.track_changes),
+                rewrite=RewriteOptions(bib_print=args.bib_print or "note", track_changes=args.track_changes,
+                                       link_style=args.link_style),
                 fmt=args.fmt,
                 archive_doi=args.archive_doi,
+                scan_options=_scan_options(args),
                 progress=progress,
                 details=bool(args.report),
             )
         finally:
             progress.close()
             site.close()
+    if args.bib_print is None:
+        _suggest_bib_print(result)
     if args.report:
         write_report(args.report, result.rows)
+    _print_notes(result)
     if args.dry_run:
         _print_dry_run(result)
     if args.diff:
@@ -160,6 +166,33 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _suggest_bib_print(result: RunResult) -> None:
+    """A hint for a .bib file written for biblatex, which prints ``note`` before the URL."""
+    for scan in result.scans:
+        hint = getattr(scan.parsed, "biblatex_hint", None)
+        if hint and any(c.state == "archive" for c in scan.citations):
+            print(f"permify: {scan.path} looks written for biblatex ({hint}); biblatex prints note "
+                  "before the URL: pass --bib-print addendum to print each Perma link right after it",
+                  file=sys.stderr)
+
+
+def _scan_options(args: argparse.Namespace) -> ScanOptions:
+    """The scan options of ``--include-comments``, ``--include-quoted``, and of
+    ``--bib-url-field``/``--bib-skip-field`` added to the configured field names."""
+    fields = load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field)
+    return replace(fields, include_comments=args.include_comments, include_quoted=args.include_quoted)
+
+
+def _print_notes(result: RunResult) -> None:
+    """One warning per citation the user must finish by hand (a reference-manager field), with
+    its Perma link."""
+    for scan in result.scans:
+        for c in scan.citations:
+            outcome = result.outcomes.get(c.key)
+            if c.cited.note and c.state == "archive" and outcome is not None and outcome.insertable \
+                    and outcome.perma_url:
+                print(f"permify: {scan.path}: warning: {c.cited.location}: {c.cited.note}: "
+                      f"{outcome.perma_url}", file=sys.stderr)
 def _once(message: str, seen: set[str]) -> str:
     """``message`` the first time, then a pointer to it: a reason shared by many URLs (the
     quota is used up) is printed once."""
@@ -188,7 +221,8 @@ def _print_diffs(result: RunResult) -> None:
         if not target or target == "-":
             continue
         if scan.format == "docx":
-            inserted = len(perma_links_for(scan, result.outcomes))
+            notes = {c.cited.index for c in scan.citations if c.cited.note}  # fields left alone
+            inserted = len(set(perma_links_for(scan, result.outcomes)) - notes)
             print(f"{target}: {inserted} Perma links inserted (a Word document: open it to see them)")
             continue
         diff = difflib.unified_diff(
@@ -206,7 +240,8 @@ def _print_diffs(result: RunResult) -> None:
 def cmd_urls(args: argparse.Namespace) -> ExitStatus:
     """``permify urls``: every cited URL with location, classification and archive link."""
     rows = []
-    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi):
+    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi,
+                               scan_options=_scan_options(args)):
         for c in scan.citations:
             rows.append({
                 "file": scan.path,
@@ -238,7 +273,8 @@ def cmd_check(args: argparse.Namespace) -> ExitStatus:
     """``permify check``: exit 1 when a URL that should be archived has no Perma link beside it."""
     missing = 0
     total = 0
-    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi):
+    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi,
+                               scan_options=_scan_options(args)):
         for c in scan.citations:
             if c.state in ("archive", "linked"):
                 total += 1

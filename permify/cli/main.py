@@ -54,6 +54,14 @@ def _add_input(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="manuscripts: .md, .bib, .docx (- reads stdin)")
     p.add_argument("--from", dest="fmt", choices=("markdown", "bibtex", "docx"), help="format, if not by suffix")
     p.add_argument("--archive-doi", action="store_true", help="also archive doi.org links (skipped by default)")
+    p.add_argument("--include-comments", action="store_true",
+                   help="Word: also archive and edit URLs in reviewer comments (listed as skipped by default)")
+    p.add_argument("--include-quoted", action="store_true",
+                   help="also archive and edit URLs inside a quotation (listed as skipped by default)")
+    p.add_argument("--bib-url-field", action="append", default=[], metavar="NAME",
+                   help="BibTeX: also read field NAME as a link to the cited work (repeatable; a,b works)")
+    p.add_argument("--bib-skip-field", action="append", default=[], metavar="NAME",
+                   help="BibTeX: never read field NAME; its URLs are listed as skipped (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,9 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not review captures (by default each new capture is checked for bot walls, errors...)")
     p.add_argument("--insert-suspect", action="store_true",
                    help="insert the links of captures the review finds suspect (still reported)")
-    p.add_argument("--bib-print", choices=("note", "addendum", "none"), default="note",
-                   help="BibTeX: where to print the Perma link besides the perma field (default note)")
+    p.add_argument("--bib-print", choices=("note", "addendum", "none"), default=None,
+                   help="BibTeX: field that prints the url's Perma link: note (default; .bst styles), "
+                   "addendum (biblatex), none")
     p.add_argument("--track-changes", action="store_true", help="Word: insert as tracked changes by 'permify'")
+    p.add_argument("--link-style", choices=("match", "hyperlink"), default="match",
+                   help="Word: the Perma link looks like the cited URL (match, default) or uses the Hyperlink style")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
     p.add_argument("--batch-size", type=int, default=20, metavar="N", help="URLs per batch request (default 20)")
     p.add_argument("--concurrency", type=int, metavar="N",

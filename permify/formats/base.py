@@ -25,6 +25,7 @@ __all__ = [
     "CitedUrl",
     "ParsedDocument",
     "RewriteOptions",
+    "ScanOptions",
     "adapter_for",
     "context_around",
     "format_for_path",
@@ -50,6 +51,11 @@ class CitedUrl:
         written: the URL exactly as written in the document (before decoding escapes).
         context: the text around the citation as the reader sees it (about 60 characters
             each side, one line; see :func:`context_around`), for cite-checkers' reports.
+        skip_reason: why the format itself says this URL is not to be archived (a reviewer
+            comment, a quotation, a BibTeX provenance field); None to let
+            :func:`~permify.urls.classify` decide. Such a citation is listed, never archived.
+        note: what the user must do by hand once it is archived (a reference-manager field
+            that permify does not edit); the report adds the Perma link after it.
     """
 
     index: int
@@ -60,6 +66,29 @@ class CitedUrl:
     kind: str = "bare"
     written: str | None = None
     context: str = ""
+    skip_reason: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Which URLs a document is read for. Adapters ignore the options that do not apply to them.
+
+    Attributes:
+        include_comments: .docx: archive and edit URLs in reviewer comments too
+            (``--include-comments``); by default they are listed as skipped.
+        include_quoted: archive and edit URLs inside a quotation too (``--include-quoted``);
+            by default they are listed as skipped (see :mod:`permify.quotes`).
+        bib_url_fields: BibTeX only: more field names to read as URL fields
+            (``--bib-url-field``; see docs/bibtex.md).
+        bib_skip_fields: BibTeX only: field names never read (``--bib-skip-field``); their
+            URLs are listed as skipped.
+    """
+
+    include_comments: bool = False
+    include_quoted: bool = False
+    bib_url_fields: tuple[str, ...] = ()
+    bib_skip_fields: tuple[str, ...] = ()
 
 
 #: Characters of context kept on each side of a cited URL.
@@ -91,17 +120,22 @@ class RewriteOptions:
     """How Perma links are written. Adapters ignore the options that do not apply to them.
 
     Attributes:
-        bib_print: BibTeX only: also write a printed copy in ``note`` (default), ``addendum``,
-            or nowhere (``none``).
+        bib_print: BibTeX only: the field that prints the ``url`` field's Perma link, in
+            brackets: ``note`` (default; BibTeX .bst styles print it after the URL),
+            ``addendum`` (biblatex prints it after the URL), or ``none`` (see docs/bibtex.md).
         track_changes: .docx only: make every insertion a tracked revision by ``author``.
         author: the revision author for tracked changes.
         date: ISO-8601 time for tracked revisions (injected so output is reproducible).
+        link_style: .docx only: ``match`` (default) gives the Perma link the look of the cited
+            URL (a styled hyperlink's style, or plain text's look, still clickable);
+            ``hyperlink`` always uses the Hyperlink style.
     """
 
     bib_print: str = "note"
     track_changes: bool = False
     author: str = "permify"
     date: str | None = None
+    link_style: str = "match"
 
 
 class ParsedDocument(ABC):
@@ -135,6 +169,10 @@ class Adapter(ABC):
     @abstractmethod
     def parse(self, data: bytes, source: str = "<input>") -> ParsedDocument:
         """Parse ``data``; raise :class:`~permify.errors.InputError` naming ``source`` if it is invalid."""
+
+    def parse_with(self, data: bytes, source: str, options: ScanOptions) -> ParsedDocument:
+        """:meth:`parse` with scan options; a format with no options of its own ignores them."""
+        return self.parse(data, source)
 
 
 #: The format subpackages of :mod:`permify.formats`. Each ``__init__`` declares ``NAME``,

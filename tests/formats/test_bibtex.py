@@ -41,7 +41,7 @@ def links_for(doc: BibtexDocument) -> dict[int, str]:
     by_key: dict[str, str] = {}
     links = {}
     for c in doc.citations:
-        if c.existing_archive is None and classify(c.url).archive:
+        if c.existing_archive is None and c.skip_reason is None and classify(c.url).archive:
             key = dedupe_key(c.url)
             by_key.setdefault(key, perma_url(fake_guid(len(by_key) * 97 + 5)))
             links[c.index] = by_key[key]
@@ -208,7 +208,7 @@ def test_sample_remove_insertions_gives_input_back(mode: str) -> None:
 def test_sample_idempotent(mode: str) -> None:
     out = rewrite(SAMPLE.read_bytes(), mode)
     again = parse(out)
-    archived = [c for c in again.citations if classify(c.url).archive]
+    archived = [c for c in again.citations if c.skip_reason is None and classify(c.url).archive]
     assert archived and all(c.existing_archive for c in archived)
     first = parse(SAMPLE.read_bytes())
     links = links_for(first)
@@ -228,18 +228,22 @@ def test_sample_output_parses_with_bibtexparser() -> None:
     assert before.keys() == after.keys()
     link_of = {c.location.split(",")[0][6:]: links[c.index] for c in doc.citations if c.index in links}
     assert after["ftc2023policy"]["perma"] == link_of["ftc2023policy"]
-    assert after["ftc2023policy"]["note"] == f"\\url{{{link_of['ftc2023policy']}}}"
-    assert after["sec2023cyber"]["note"] == f"Release No. 33-11216 [\\url{{{link_of['sec2023cyber']}}}]"
+    assert after["ftc2023policy"]["note"] == f"[\\url{{{link_of['ftc2023policy']}}}]"
+    assert after["sec2023cyber"]["note"] == f"[\\url{{{link_of['sec2023cyber']}}}] Release No. 33-11216"
     assert after["guardian2024ofcom"] == before["guardian2024ofcom"]
     assert "perma" not in after["kosseff2022"] and "perma" not in after["localdraft"]
-    # two different archives in one entry: each link follows its URL
-    assert after["eff2020"]["perma"] == (
-        "https://www.eff.org/issues/cda230 " + links[21]
-        + "; https://www.eff.org/issues/cda230/legislative-history " + links[22]
+    # two different archives in one entry's note: perma holds the first (the primary URL's),
+    # and each printed link follows its own URL
+    eff = [c.index for c in doc.citations if c.location.startswith("entry eff2020")]
+    assert after["eff2020"]["perma"] == links[eff[0]]
+    assert after["eff2020"]["note"] == (
+        f"See https://www.eff.org/issues/cda230 [\\url{{{links[eff[0]]}}}] (last visited Mar. 3, 2024); "
+        f"see also \\url{{https://www.eff.org/issues/cda230/legislative-history}} [\\url{{{links[eff[1]]}}}]."
     )
     for key in after:
         changed = {k for k in after[key] if after[key][k] != before[key].get(k)}
-        assert changed <= {"perma", "note"}, key
+        added = {k for k in changed if k.endswith("-perma")}
+        assert changed - added <= {"perma", "note", "howpublished", "annote", "addendum"}, key
     lib = bibtexparser.parse_string(out, parse_stack=[])
     assert len(lib.failed_blocks) == 1 and len(lib.blocks) == len(
         bibtexparser.parse_string(original, parse_stack=[]).blocks
@@ -258,9 +262,9 @@ def test_untouched_blocks_stay_byte_identical() -> None:
     assert "@string{eurlex = {https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=}}" in out
 
 
-def test_macro_print_field_gets_a_concatenated_suffix() -> None:
+def test_macro_print_field_gets_a_concatenated_prefix() -> None:
     out = rewrite(SAMPLE.read_bytes()).decode()
-    m = re.search(r"  note = apwire # \{ \[\\url\{(https://perma\.cc/[^}]+)\}\]\},\n", out)
+    m = re.search(r"  note = \{\[\\url\{(https://perma\.cc/[^}]+)\}\] \} # apwire,\n", out)
     assert m
     again = parse(out)
     assert any(c.existing_archive == m.group(1) for c in again.citations)
@@ -283,22 +287,22 @@ LAYOUT_CASES = {
     "eq-aligned, urldate sticks out": (
         "@online{a,\n  title   = {T},\n  url     = {https://example.com/a},\n  urldate = {2024},\n}\n",
         "@online{a,\n  title   = {T},\n  url     = {https://example.com/a},\n  urldate = {2024},\n"
-        "  perma   = {https://perma.cc/2B3C-D4E5},\n  note    = {\\url{https://perma.cc/2B3C-D4E5}},\n}\n",
+        "  perma   = {https://perma.cc/2B3C-D4E5},\n  note    = {[\\url{https://perma.cc/2B3C-D4E5}]},\n}\n",
     ),
     "value-aligned, tabs, no trailing comma": (
         "@misc{a,\n\ttitle=  {T},\n\turl=    {https://example.com/a}\n}\n",
         "@misc{a,\n\ttitle=  {T},\n\turl=    {https://example.com/a},\n"
-        "\tperma=  {https://perma.cc/2B3C-D4E5},\n\tnote=   {\\url{https://perma.cc/2B3C-D4E5}}\n}\n",
+        "\tperma=  {https://perma.cc/2B3C-D4E5},\n\tnote=   {[\\url{https://perma.cc/2B3C-D4E5}]}\n}\n",
     ),
     "one line, parentheses": (
         '@misc(a, title="T", url="https://example.com/a")',
         '@misc(a, title="T", url="https://example.com/a", perma={https://perma.cc/2B3C-D4E5}, '
-        "note={\\url{https://perma.cc/2B3C-D4E5}})",
+        "note={[\\url{https://perma.cc/2B3C-D4E5}]})",
     ),
     "closing brace on the last line, existing quoted note": (
         '@misc{a,\n    url = {https://example.com/a},\n    note = "Visited 2024"}',
-        '@misc{a,\n    url = {https://example.com/a},\n    note = "Visited 2024 '
-        '[\\url{https://perma.cc/2B3C-D4E5}]",\n    perma = {https://perma.cc/2B3C-D4E5}}',
+        '@misc{a,\n    url = {https://example.com/a},\n    note = "[\\url{https://perma.cc/2B3C-D4E5}] '
+        'Visited 2024",\n    perma = {https://perma.cc/2B3C-D4E5}}',
     ),
 }
 
@@ -324,10 +328,10 @@ def test_existing_addendum_and_several_links() -> None:
     out = doc.rewrite(links, RewriteOptions(bib_print="addendum")).decode()
     assert out == (
         "@online{a,\n  url = {https://example.com/a},\n"
-        "  addendum = {Seen 2024 [\\url{https://perma.cc/2B3C-D4E5}, \\url{https://perma.cc/3C4D-E5F6}]},\n"
-        "  note = {Mirror: \\url{https://mirror.example.org/a}; again https://example.com/a},\n"
-        "  perma = {https://example.com/a https://perma.cc/2B3C-D4E5; "
-        "https://mirror.example.org/a https://perma.cc/3C4D-E5F6}\n}\n"
+        "  addendum = {[\\url{https://perma.cc/2B3C-D4E5}] Seen 2024},\n"
+        "  note = {Mirror: \\url{https://mirror.example.org/a} [\\url{https://perma.cc/3C4D-E5F6}]; "
+        "again https://example.com/a [\\url{https://perma.cc/2B3C-D4E5}]},\n"
+        "  perma = {https://perma.cc/2B3C-D4E5}\n}\n"
     )
     again = parse(out)
     assert [c.existing_archive for c in again.citations] == [links[0], links[1], links[2]]
@@ -400,7 +404,7 @@ def test_random_layouts_get_a_placed_parseable_perma(case: tuple[str, str, bool]
     assert fields["perma"] == link
     if mode != "none":
         printed = fields[mode]
-        assert printed == f"\\url{{{link}}}" or printed == f"Seen [\\url{{{link}}}]"
+        assert printed == f"[\\url{{{link}}}]" or printed == f"[\\url{{{link}}}] Seen"
     assert strip_perma_fields(out) == text
     assert parse(out).citations[0].existing_archive == link
     # the new line copies the layout of its neighbours

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from permify.formats.base import RewriteOptions
 from permify.formats.bibtex.adapter import BibtexAdapter
-from permify.formats.bibtex.layout import _value_end
+from permify.formats.bibtex.layout import value_end
 from permify.formats.bibtex.scan import ScanError, scan_entry
 from permify.formats.bibtex.values import unescape, urls_in_text
 
@@ -63,11 +63,11 @@ def test_scan_entry_rejects_what_bibtex_does_not_allow() -> None:
 
 def test_value_end_finds_the_field_not_a_lookalike() -> None:
     raw = "@misc{k,\n  title = {x},\n  footnote = {x},\n  NOTE  =  {x},\n  url = {https://a.org/}\n}"
-    end = _value_end(raw, "note", "{x}")
+    end = value_end(raw, "note", "{x}")
     assert raw[:end].endswith("NOTE  =  {x}")
     raw = "@misc(k, note={x}, addendum = {y})"
-    assert raw[: _value_end(raw, "note", "{x}")].endswith("note={x}")
-    assert raw[: _value_end(raw, "addendum", "{y}")].endswith("addendum = {y}")
+    assert raw[: value_end(raw, "note", "{x}")].endswith("note={x}")
+    assert raw[: value_end(raw, "addendum", "{y}")].endswith("addendum = {y}")
 
 
 def test_unescape_fast_and_full_paths() -> None:
@@ -114,7 +114,7 @@ def test_empty_print_field_leaves_only_that_entry_unchanged() -> None:
     out = doc.rewrite({0: LINK, 1: LINK}, RewriteOptions(bib_print="note")).decode()
     a, b = out.split("@misc{b,")
     assert a == text.split("@misc{b,")[0]
-    assert f"perma = {{{LINK}}}" in b and f"note = {{\\url{{{LINK}}}}}" in b
+    assert f"perma = {{{LINK}}}" in b and f"note = {{[\\url{{{LINK}}}]}}" in b
 
 
 def test_warnings_in_file_order_from_one_parse() -> None:

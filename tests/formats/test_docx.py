@@ -32,9 +32,11 @@ def parse(data: bytes, source: str = "test.docx"):
 
 
 def links_for(doc) -> dict[int, str]:
-    """A distinct fake Perma link for every citation that has no archive yet."""
+    """A distinct fake Perma link for every citation that has no archive yet and is not
+    skipped (a reviewer comment's URL); a reference-manager field's URL gets one too, and the
+    rewrite must leave the field alone."""
     return {c.index: perma_url(f"{c.index:04d}-QRST") for c in doc.citations
-            if not c.existing_archive}
+            if not c.existing_archive and not c.skip_reason}
 
 
 def part(data: bytes, name: str) -> bytes:
@@ -72,7 +74,8 @@ def test_sample_finds_every_form_and_story(sample: bytes) -> None:
     doc = parse(sample)
     by_url = {c.url: c for c in doc.citations}
     assert [c.index for c in doc.citations] == list(range(len(doc.citations)))
-    assert {c.kind for c in doc.citations} == {"hyperlink", "fldSimple", "field-code", "text"}
+    assert {c.kind for c in doc.citations} == {
+        "hyperlink", "fldSimple", "field-code", "text", "reference-manager"}
     assert by_url["https://www.copyright.gov/circs/circ01.pdf"].kind == "fldSimple"
     assert by_url["https://www.copyright.gov/circs/circ01.pdf"].title == "Circular 1"
     warhol = by_url["https://www.supremecourt.gov/opinions/22pdf/21-869_87ad.pdf"]
@@ -82,7 +85,8 @@ def test_sample_finds_every_form_and_story(sample: bytes) -> None:
     assert by_url["https://www.gao.gov/products/gao-23-105611"].kind == "text"  # split over 3 runs
     assert "https://www.ftc.gov/reports/protecting-consumers-era-rapid-change" in by_url  # w:ins
     assert by_url["https://github.com/harvard-lil/perma"].location == "endnote 1"
-    assert by_url["https://www.ncsc.org/topics/court-management"].location == "comment 1"
+    comment = by_url["https://www.ncsc.org/topics/court-management"]
+    assert (comment.location, comment.skip_reason) == ("comment 1", "reviewer comment")
     assert by_url["https://www.jil-review.org/drafts/scholar"].location == "header"
     assert by_url["https://ssrn.com/abstract=4000001"].location == "footer"
     box = [c for c in doc.citations if c.location.startswith("text box in body paragraph")]
@@ -96,8 +100,12 @@ def test_sample_skips_deleted_and_reference_manager_urls(sample: bytes) -> None:
     doc = parse(sample)
     urls = {c.url for c in doc.citations}
     assert not any("deleted.example.org" in u for u in urls)
-    assert not any("zotero-json" in u or "jtl-journal" in u for u in urls)
-    assert any("Zotero" in w and "jtl-journal.org" in w for w in doc.warnings)
+    assert not any("zotero-json" in u for u in urls)  # the field's instruction is not shown
+    shown = next(c for c in doc.citations if "jtl-journal.org" in c.url)
+    assert shown.kind == "reference-manager" and shown.skip_reason is None
+    assert shown.note and "add this Perma link to the item in your reference manager" in shown.note
+    assert any("Zotero" in w and "jtl-journal.org" in w and "reference manager" in w
+               for w in doc.warnings)
     assert any("text box" in w and "overflow" in w for w in doc.warnings)
 
 
@@ -144,8 +152,7 @@ def test_field_split_across_runs_and_internal_links() -> None:
 def test_rewrite_opens_in_python_docx(rewritten: bytes, tracked: bytes) -> None:
     document = docx.Document(io.BytesIO(rewritten))
     assert [c.text for c in document.comments] == [
-        "Please also cite https://www.ncsc.org/topics/court-management "
-        "[https://perma.cc/0049-QRST] for state courts."
+        "Please also cite https://www.ncsc.org/topics/court-management for state courts."
     ]
     assert len(document.sections[0].header.paragraphs) == 1
     # python-docx leaves text inside w:ins out of .text, so the tracked file is only reopened
@@ -203,7 +210,10 @@ def test_new_runs_take_the_url_formatting(rewritten: bytes) -> None:
     root = etree.fromstring(part(rewritten, "word/document.xml"))
     link = root.xpath("//w:hyperlink[w:r/w:t='https://perma.cc/0005-QRST']", namespaces=NS)[0]
     rpr = link.find(f"{{{W}}}r/{{{W}}}rPr")
-    assert [c.tag.split("}")[1] for c in rpr] == ["rStyle", "rFonts"]  # Georgia, not bold
+    # a URL in plain text: the link has the text's look (Georgia, automatic colour, no
+    # underline) over the Hyperlink style, so that every renderer keeps it a link
+    assert [(c.tag.split("}")[1], c.get(f"{{{W}}}val")) for c in rpr] == [
+        ("rStyle", "Hyperlink"), ("rFonts", None), ("color", "auto"), ("u", "none")]
     assert rpr[1].get(f"{{{W}}}ascii") == "Georgia"
     notes = etree.fromstring(part(rewritten, "word/endnotes.xml"))
     for t in notes.xpath("//w:t[.=' [']", namespaces=NS):
@@ -232,8 +242,10 @@ def test_idempotent(sample: bytes, rewritten: bytes) -> None:
     assert [c.url for c in again.citations] == [c.url for c in before.citations]
     expected = links_for(before)
     for c in again.citations:
-        assert c.existing_archive == expected.get(c.index, c.existing_archive)
-        assert c.existing_archive
+        if c.kind != "reference-manager":
+            assert c.existing_archive == expected.get(c.index, c.existing_archive)
+        # never edited: a reviewer comment's URL, a reference-manager field's URL
+        assert bool(c.existing_archive) != bool(c.skip_reason or c.kind == "reference-manager")
     assert again.rewrite(links_for(before), RewriteOptions()) == rewritten
 
 
@@ -266,7 +278,7 @@ def test_missing_rels_is_created_and_direct_formatting_without_style() -> None:
     data = fx.build_docx(fx.para(fx.run("See https://a.example.com/x.")), styles=fx.STYLES_NO_LINK,
                          with_document_rels=False)
     doc = parse(data)
-    out = doc.rewrite({0: "https://perma.cc/AAAA-BBBB"}, RewriteOptions())
+    out = doc.rewrite({0: "https://perma.cc/AAAA-BBBB"}, RewriteOptions(link_style="hyperlink"))
     rels = etree.fromstring(part(out, "word/_rels/document.xml.rels"))
     assert [r.get("Target") for r in rels] == ["https://perma.cc/AAAA-BBBB"]
     root = etree.fromstring(part(out, "word/document.xml"))
@@ -530,6 +542,6 @@ def test_libreoffice_shows_every_inserted_link(
     text = _pdf_text(rewritten if mode == "plain" else tracked, tmp_path)
     doc = parse(sample)
     for c in doc.citations:
-        if c.existing_archive or c.location.startswith("comment"):
-            continue  # comments are not printed in LibreOffice's PDF export
+        if c.existing_archive or c.skip_reason or c.kind == "reference-manager":
+            continue  # not edited: comments, quotations, reference-manager fields
         assert f"[https://perma.cc/{c.index:04d}QRST]" in text, (c.location, c.url)

@@ -3,7 +3,7 @@
 The inserted text copies the entry's own layout: the indentation of its field lines, the
 column its ``=`` signs (or its values) are aligned to, its trailing-comma habit and its line
 ending. One-line entries stay on one line. :func:`removal_edits` recognises exactly what
-:func:`insertion_edits` wrote, which gives the "remove the insertions, get the input back"
+:func:`permify.formats.bibtex.write.entry_edits` wrote, which gives the "remove the insertions, get the input back"
 guarantee (:func:`permify.formats.bibtex.adapter.strip_perma_fields`).
 """
 
@@ -14,11 +14,12 @@ from functools import lru_cache
 from typing import NamedTuple, TypeVar
 
 from ...urls import PERMA_URL_RE
+from .fields import PERMA_FIELD, PRINT_FIELDS, TEXT_FIELDS, archive_field_of
 from .scan import EntrySpans, FieldSpan, ScanError, scan_entry
 
 _T = TypeVar("_T")
 
-__all__ = ["Edit", "Layout", "field_text", "insertion_edits", "layout_of", "perma_value", "removal_edits"]
+__all__ = ["Edit", "Layout", "field_text", "layout_of", "removal_edits", "value_end"]
 
 
 class Edit(NamedTuple):
@@ -128,66 +129,11 @@ def field_text(layout: Layout, name: str, value: str) -> str:
     return f"{name}{gap_before}={gap_after}{value}"
 
 
-def perma_value(pairs: list[tuple[str, str]]) -> str:
-    """The ``perma`` field content for ``(url, perma link)`` pairs with distinct links.
-
-    One link: just the link. Several: ``url link; url link`` so each archive names its URL.
-    """
-    if len(pairs) == 1:
-        return pairs[0][1]
-    return "; ".join(f"{url} {link}" for url, link in pairs)
-
-
-def _printed(links: list[str]) -> str:
-    if len(links) == 1:
-        return "\\url{" + links[0] + "}"
-    return ", ".join(f"\\url{{{link}}}" for link in links)
-
-
-def insertion_edits(
-    raw: str, pairs: list[tuple[str, str]], print_field: str | None, print_value: str | None, offset: int = 0
-) -> list[Edit]:
-    """The edits that add ``perma`` (and the printed copy in ``print_field``) to one entry.
-
-    ``print_value`` is the raw value (as bibtexparser read it) of the entry's first
-    ``print_field`` field, or None when it has none; a missing print field is added after
-    ``perma``, an existing one gets `` [\\url{link}]`` appended inside its delimiters, or
-    `` # { [\\url{link}]}`` when its value is a macro or a ``#`` concatenation (the macro
-    itself is never rewritten). The edits' offsets are into ``raw`` plus ``offset``.
-    Raises :class:`ScanError` if the entry's text is not what bibtexparser reported.
-    """
-    layout = layout_of(raw)
-    perma = field_text(layout, "perma", "{" + perma_value(pairs) + "}")
-    added = ""  # a new print field, when the entry has none
-    edits: list[Edit] = []
-    if print_field is not None:
-        printed = _printed([link for _, link in pairs])
-        if print_value is None:
-            added = field_text(layout, print_field, "{" + printed + "}")
-        else:
-            if not print_value:  # "note = ," is not BibTeX; there is nowhere sane to append
-                raise ScanError(f"empty {print_field} value")
-            end = offset + _value_end(raw, print_field, print_value)
-            if "#" not in print_value and print_value[0] in "{\"":
-                edits.append(Edit(end - 1, end - 1, f" [{printed}]"))
-            else:
-                edits.append(Edit(end, end, f" # {{ [{printed}]}}"))
-    at = len(raw.rstrip()) - 1  # the closing delimiter
-    while raw[at - 1].isspace():  # raw[:at].rstrip(), without copying the entry
-        at -= 1
-    sep = layout.sep
-    if raw[at - 1] == ",":  # the entry ends its last field with a comma: so do we
-        new = sep + perma + "," + (sep + added + "," if added else "")
-    else:
-        new = "," + sep + perma + ("," + sep + added if added else "")
-    edits.append(Edit(offset + at, offset + at, new))
-    return edits
-
-
-def _value_end(raw: str, name: str, value: str) -> int:
+def value_end(raw: str, name: str, value: str) -> int:
     """Where field ``name`` (whose raw value is ``value``) ends in ``raw``.
 
-    The first place where ``value`` follows ``[,{(] name =`` (spaces allowed, any case):
+    ``name`` is lower-case. The first place where ``value`` follows ``[,{(] name =`` (spaces
+    allowed, any case):
     found by looking for ``value`` and checking what precedes it, which is much cheaper than
     a case-insensitive search for the name.
     """
@@ -223,7 +169,7 @@ def _name_before(raw: str, at: int, name: str) -> bool:
 
 
 def _value_end_by_pattern(raw: str, name: str, value: str) -> int:
-    """:func:`_value_end` by a search for the name (for a value that starts with a space)."""
+    """:func:`value_end` by a search for the name (for a value that starts with a space)."""
     for m in re.finditer(rf"[,{{(]\s*{re.escape(name)}\s*=\s*", raw, re.IGNORECASE):
         if raw.startswith(value, m.end()):
             return m.end() + len(value)
@@ -234,54 +180,106 @@ def _value_end_by_pattern(raw: str, name: str, value: str) -> int:
 
 
 _LINK = PERMA_URL_RE.pattern
-_INSERTED_PERMA_RE = re.compile(rf"\{{(?:{_LINK}|\S+ {_LINK}(?:; \S+ {_LINK})+)\}}")
-_INSERTED_PRINT_RE = re.compile(rf"\{{\\url\{{{_LINK}\}}(?:, \\url\{{{_LINK}\}})*\}}")
+_INSERTED_LINK_RE = re.compile(rf"\{{{_LINK}\}}")
+# what earlier versions wrote in ``perma`` for several links: ``url link; url link``
+_LEGACY_PERMA_RE = re.compile(rf"\{{\S+ {_LINK}(?:; \S+ {_LINK})+\}}")
+# a new print field: ``{[\url{link}]}`` (earlier versions: ``{\url{link}}``, ``{\url{A}, \url{B}}``)
+_INSERTED_PRINT_RE = re.compile(
+    rf"\{{(?:\[\\url\{{{_LINK}\}}\]|\\url\{{{_LINK}\}}(?:, \\url\{{{_LINK}\}})*)\}}"
+)
+# a printed link after a URL in a text field, or appended by earlier versions
+_INLINE_RE = re.compile(rf" \[\\url\{{{_LINK}\}}(?:, \\url\{{{_LINK}\}})*\]")
+# the printed copy at the start of a print field: inside its delimiter, or before a macro
+_PREFIX_RE = re.compile(rf"\[\\url\{{{_LINK}\}}\] ")
+_PREFIX_PIECE_RE = re.compile(rf"\{{\[\\url\{{{_LINK}\}}\] \}} # ")
+# appended by earlier versions after a macro or concatenation
+_LEGACY_SUFFIX_RE = re.compile(rf" # \{{ \[\\url\{{{_LINK}\}}(?:, \\url\{{{_LINK}\}})*\]\}}$")
 
 
 def removal_edits(raw: str, spans: EntrySpans) -> list[Edit]:
-    """The edits that undo :func:`insertion_edits` on one entry (none if it has no insertion).
+    """The edits that undo :func:`permify.formats.bibtex.write.entry_edits` on one entry.
 
-    Only a ``perma`` field in the inserted form, placed last (or just before an inserted
-    printed copy), is removed; a hand-written ``perma`` elsewhere in the entry stays.
+    Removed: the fields permify adds at the end of an entry (``perma`` in the form permify
+    writes it, a new print field holding only the printed copy, the archive fields of the
+    last field before them); ``F-perma``/``F-perma-N`` fields right after field ``F``; the
+    `` [\\url{PERMA}]`` after URLs in text fields; the printed copy at the start of a print
+    field. A hand-written ``perma`` that is not last in its entry stays.
     """
     fields = spans.fields
 
     def value(f: FieldSpan) -> str:
         return raw[f.value_start : f.value_end]
 
-    count = 0
-    if len(fields) >= 2 and fields[-1].name.lower() == "perma":
-        count = 1
-    elif (len(fields) >= 3 and fields[-1].name.lower() in ("note", "addendum")
-          and fields[-2].name.lower() == "perma"
-          and _INSERTED_PRINT_RE.fullmatch(value(fields[-1]))):
-        count = 2
-    if not count or not _INSERTED_PERMA_RE.fullmatch(value(fields[-count])):
-        return []
-    links = [m.group(0) for m in PERMA_URL_RE.finditer(value(fields[-count]))]
-    if count == 2 and [m.group(0) for m in PERMA_URL_RE.finditer(value(fields[-1]))] != links:
-        return []
-    prev, last = fields[-count - 1], fields[-1]
-    if last.comma >= 0:
-        if prev.comma < 0:
-            return []
-        edits = [Edit(prev.comma + 1, last.comma + 1, "")]
-    else:
-        if prev.comma != prev.value_end:
-            return []
-        edits = [Edit(prev.value_end, last.value_end, "")]
-    if count == 1:
-        suffix = f" [{_printed(links)}]"
-        for f in fields[:-1]:
-            if f.name.lower() not in ("note", "addendum"):
-                continue
-            text = value(f)
-            if len(f.pieces) == 1 and f.pieces[0].kind != "bare" and text[:-1].endswith(suffix):
-                end = f.value_end - 1
-                edits.append(Edit(end - len(suffix), end, ""))
-                break
-            appended = f" # {{{suffix}}}"
-            if text.endswith(appended):
-                edits.append(Edit(f.value_end - len(appended), f.value_end, ""))
-                break
+    edits: list[Edit] = []
+    first_added = _trailing_run(raw, fields)
+    if first_added < len(fields):
+        prev, last = fields[first_added - 1], fields[-1]
+        if last.comma >= 0 and prev.comma >= 0:
+            edits.append(Edit(prev.comma + 1, last.comma + 1, ""))
+        elif last.comma < 0 and prev.comma == prev.value_end:
+            edits.append(Edit(prev.value_end, last.value_end, ""))
+        else:
+            first_added = len(fields)
+    for j in range(1, first_added):
+        f, prev = fields[j], fields[j - 1]
+        if prev.comma >= 0 and f.comma >= 0 and _archive_of(raw, f, fields[: j]):
+            edits.append(Edit(prev.comma + 1, f.comma + 1, ""))
+    for f in fields[:first_added]:
+        name = f.name.lower()
+        if name not in TEXT_FIELDS:
+            continue
+        text = value(f)
+        if name in PRINT_FIELDS:
+            if len(f.pieces) == 1 and f.pieces[0].kind != "bare":
+                m = _PREFIX_RE.match(text, 1)
+            else:
+                m = _PREFIX_PIECE_RE.match(text)
+            if m:
+                edits.append(Edit(f.value_start + m.start(), f.value_start + m.end(), ""))
+        limit = len(text)
+        legacy = _LEGACY_SUFFIX_RE.search(text) if text.endswith("]}") else None
+        if legacy:
+            limit = legacy.start()
+            edits.append(Edit(f.value_start + legacy.start(), f.value_end, ""))
+        edits.extend(Edit(f.value_start + m.start(), f.value_start + m.end(), "")
+                     for m in _INLINE_RE.finditer(text, 0, limit))
     return edits
+
+
+def _trailing_run(raw: str, fields: tuple[FieldSpan, ...]) -> int:
+    """Index of the first of the fields permify added at the end of the entry (len: none)."""
+    i = len(fields)
+
+    def value(f: FieldSpan) -> str:
+        return raw[f.value_start : f.value_end]
+
+    has_print = (i >= 3 and fields[i - 1].name.lower() in PRINT_FIELDS
+                 and _INSERTED_PRINT_RE.fullmatch(value(fields[i - 1])) is not None)
+    at = i - 1 if has_print else i
+    if at >= 2 and fields[at - 1].name.lower() == PERMA_FIELD:
+        perma = value(fields[at - 1])
+        if _INSERTED_LINK_RE.fullmatch(perma) or _LEGACY_PERMA_RE.fullmatch(perma):
+            at -= 1
+        else:
+            return i
+    elif has_print:
+        return i  # a note that looks like a printed copy, with no perma before it: the user's
+    while at >= 2 and _archive_of(raw, fields[at - 1], fields[: at - 1]):
+        at -= 1
+    return at
+
+
+def _archive_of(raw: str, f: FieldSpan, before: tuple[FieldSpan, ...]) -> bool:
+    """Whether ``f`` is an archive field permify wrote for the field(s) just before it."""
+    if not before:
+        return False
+    of = archive_field_of(f.name)
+    if of is None or not _INSERTED_LINK_RE.fullmatch(raw[f.value_start : f.value_end]):
+        return False
+    for prev in reversed(before):  # skip the archive fields of the same field's other URLs
+        prev_of = archive_field_of(prev.name)
+        if prev_of is None:
+            return prev.name.lower() == of[0]
+        if prev_of[0] != of[0]:
+            return False
+    return False

@@ -214,10 +214,17 @@ _COMMAND_RE = re.compile(r"\\(url|href)\s*(?=\{)")
 
 
 class TextUrl(NamedTuple):
-    """A URL in a text field: as written, and decoded for archiving."""
+    """A URL in a text field: as written, decoded for archiving, and where it is.
+
+    ``start`` is where its command (``\\url``, ``\\href``) or the bare URL starts in the text,
+    ``end`` where it ends (after the closing brace, the ``\\href`` text included): a Perma
+    link printed for this URL goes at ``end``.
+    """
 
     written: str
     url: str
+    start: int = 0
+    end: int = 0
 
 
 def urls_in_text(text: str) -> list[TextUrl]:
@@ -242,9 +249,9 @@ def urls_in_text(text: str) -> list[TextUrl]:
                 written = text[start:end]
                 if written.endswith("\\"):  # "\_" cut after the backslash by trimming
                     written = written[:-1]
-                found.append((start, TextUrl(written, um.url)))
+                found.append((start, TextUrl(written, um.url, start, start + len(written))))
         else:  # nothing to decode: offsets are the text's own
-            found.extend((um.start, TextUrl(um.url, um.url)) for um in find_urls(blanked))
+            found.extend((um.start, TextUrl(um.url, um.url, um.start, um.end)) for um in find_urls(blanked))
     if len(found) > 1:
         found.sort(key=_FIRST)
     return [item[1] for item in found]
@@ -278,7 +285,7 @@ def _urls_of_commands(text: str, commands: list[re.Match[str]],
             if text[nxt : nxt + 1] == "{":
                 end = closes.get(nxt, end)
         if written:
-            found.append((m.start(), TextUrl(written, unescape(written).strip())))
+            found.append((m.start(), TextUrl(written, unescape(written).strip(), m.start(), end)))
         inside = arg_end
         if spans and m.start() < spans[-1][1]:  # within the text of an \href read before
             spans[-1] = (spans[-1][0], max(spans[-1][1], end))

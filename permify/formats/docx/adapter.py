@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions
 from . import NAME, SUFFIXES
 from .package import (
     Package,
@@ -37,14 +37,21 @@ from .package import (
     rels_name,
     write_package,
 )
-from .paragraphs import live_paragraphs
+from .paragraphs import live_paragraphs, managed_paragraphs
 from .scan import Hit, StoryScanner
 from .write import Inserter
 from .xml import NS, STORY_TYPE, W_ID, w
 
-__all__ = ["DocxAdapter", "DocxDocument"]
+__all__ = ["COMMENT_REASON", "DocxAdapter", "DocxDocument"]
+
+#: the reason listed for a URL in a reviewer comment (not archived unless comments are included)
+COMMENT_REASON = "reviewer comment"
 
 _W_CUSTOM_MARK, _W_BODY, _W_TYPE = w("customMarkFollows"), w("body"), w("type")
+# a paragraph styled as a block quotation somewhere in the part (scan.QUOTE_STYLES), any prefix
+_QUOTE_STYLE_RE = re.compile(
+    rb':pStyle\s[^>]*val="(?:Quote|IntenseQuote|BlockText|BlockQuote|BlockQuotation)"', re.IGNORECASE
+)
 _W_STYLE, _W_STYLE_ID = w("style"), w("styleId")
 # relationship type suffix -> (content type, kind), in the order citations are listed
 _STORIES = (
@@ -87,14 +94,17 @@ def _numbers(document: etree._Element) -> dict[str, dict[str, int]]:
 
 
 def _scanner(targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
-             root: etree._Element, data: bytes) -> StoryScanner:
+             root: etree._Element, data: bytes, options: ScanOptions) -> StoryScanner:
     """A scanner for one part that skips what the part cannot hold (see docx_scan)."""
     boxes = b"txbxContent" in data or b"Fallback" in data
-    return StoryScanner(targets, warn, live_paragraphs(root), boxes)
+    quote_styles = _QUOTE_STYLE_RE.search(data) is not None
+    return StoryScanner(targets, warn, live_paragraphs(root), boxes, options.include_quoted,
+                        managed_paragraphs(root, data), quote_styles)
 
 
-def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
-    """Parse and scan every story part of ``pkg``, body first."""
+def _scan(pkg: Package, warn: Callable[[str], None], options: ScanOptions) -> list[_Story]:
+    """Parse and scan every story part of ``pkg``, body first. URLs in comments get
+    :data:`COMMENT_REASON` unless ``options.include_comments``."""
     main_rels = pkg.rels(pkg.main_part)
     main_data = pkg.read(pkg.main_part)
     main_root = parse_xml(main_data, pkg.source, pkg.main_part)
@@ -103,7 +113,7 @@ def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
 
     targets = main_rels.targets()
     body = main_root.find(_W_BODY)
-    scanner = _scanner(targets, warn, main_root, main_data)
+    scanner = _scanner(targets, warn, main_root, main_data, options)
     hits = scanner.scan_story(body, lambda n: f"body paragraph {n}") if body is not None else []
     stories.append(_Story(pkg.main_part, main_root, main_data, main_rels, hits, targets))
 
@@ -120,7 +130,7 @@ def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
             root = parse_xml(data, pkg.source, name)
             rels = pkg.rels(name)
             part_targets = rels.targets()
-            scanner = _scanner(part_targets, warn, root, data)
+            scanner = _scanner(part_targets, warn, root, data, options)
             hits = []
             if kind in _NOTE_TAGS:
                 for note in root.iter(_NOTE_TAGS[kind]):
@@ -132,6 +142,9 @@ def _scan(pkg: Package, warn: Callable[[str], None]) -> list[_Story]:
                     hits.extend(scanner.scan_story(note, _fixed(label)))
             else:
                 hits = scanner.scan_story(root, _fixed(kind if len(names) == 1 else f"{kind} {i}"))
+            if kind == "comment" and not options.include_comments:
+                for hit in hits:
+                    hit.skip_reason = COMMENT_REASON
             stories.append(_Story(name, root, data, rels, hits, part_targets))
     return stories
 
@@ -176,21 +189,24 @@ def _max_id(stories: list[_Story]) -> int:
 class DocxDocument(ParsedDocument):
     """A parsed Word package: its citations, warnings, and a byte-preserving rewrite."""
 
-    def __init__(self, data: bytes, source: str) -> None:
+    def __init__(self, data: bytes, source: str, options: ScanOptions | None = None) -> None:
         self._pkg = open_package(data, source)
+        self._options = options or ScanOptions()
         self.warnings: list[str] = []
-        self._stories = _scan(self._pkg, self._warn)
+        self._stories = _scan(self._pkg, self._warn, self._options)
         self._fresh = True  # the trees above are unedited and can serve one rewrite
         self._link_style: bool | None = None  # has a Hyperlink style (found on first rewrite)
         self._hits = [(s, h) for s in self._stories for h in s.hits]
         self.citations = [
             CitedUrl(
                 index=i, url=h.url, location=h.location, existing_archive=h.existing,
-                title=h.title, kind=h.kind, written=h.url, context=h.context,
+                title=h.title, kind=h.kind, written=h.url, skip_reason=h.skip_reason,
+                note=h.note, context=h.context,
             )
             for i, (_s, h) in enumerate(self._hits)
         ]
-        boxes = sorted({h.location for _s, h in self._hits if h.in_textbox and not h.existing},
+        boxes = sorted({h.location for _s, h in self._hits
+                        if h.in_textbox and h.anchors and not (h.existing or h.skip_reason)},
                        key=lambda loc: loc)
         for loc in boxes:
             self._warn(
@@ -207,13 +223,14 @@ class DocxDocument(ParsedDocument):
         if self._fresh:
             stories, hits, self._fresh = self._stories, self._hits, False
         else:
-            stories = _scan(self._pkg, lambda _m: None)
+            stories = _scan(self._pkg, lambda _m: None, self._options)
             hits = [(s, h) for s in stories for h in s.hits]
         for index in perma_links:
             if not 0 <= index < len(hits):
                 raise KeyError(index)
+        # a skipped hit (comment, quotation) is never edited; a reference-manager one has no anchor
         chosen = [(hits[i][0], hits[i][1], url) for i, url in sorted(perma_links.items())
-                  if not hits[i][1].existing]
+                  if not hits[i][1].existing and not hits[i][1].skip_reason]
         if not chosen:
             return self._pkg.data
         date = options.date or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -221,10 +238,13 @@ class DocxDocument(ParsedDocument):
             self._link_style = _has_hyperlink_style(self._pkg, stories[0])
         inserter = Inserter(  # the largest w:id is looked up only if an id is needed (tracked)
             next_id=lambda: _max_id(stories) + 1, hyperlink_style=self._link_style,
+            match_look=options.link_style != "hyperlink",
             track=options.track_changes, author=options.author, date=date,
         )
         # Edit each paragraph from its end backwards so earlier offsets stay valid.
         jobs = [(story, anchor, url) for story, hit, url in chosen for anchor in hit.anchors]
+        if not jobs:
+            return self._pkg.data
         jobs.sort(key=lambda j: j[1].pos, reverse=True)
         edited: dict[str, _Story] = {}
         for story, anchor, url in jobs:
@@ -247,3 +267,7 @@ class DocxAdapter(Adapter):
     def parse(self, data: bytes, source: str = "<input>") -> DocxDocument:
         """Open and scan ``data``; :class:`~permify.errors.InputError` if it is not a usable .docx."""
         return DocxDocument(data, source)
+
+    def parse_with(self, data: bytes, source: str, options: ScanOptions) -> DocxDocument:
+        """:meth:`parse` with scan options (comments and quotations included or not)."""
+        return DocxDocument(data, source, options)

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .xml import MC_ALT, MC_FALLBACK, W_P, W_R, W_TXBX, W
+from .fields import control_manager
+from .xml import MC_ALT, MC_FALLBACK, W_P, W_R, W_TXBX, W, w
 
-__all__ = ["first_run", "first_txbx", "live_paragraphs", "owner", "text_boxes"]
+__all__ = [
+    "block_quotation", "first_run", "first_txbx", "live_paragraphs", "managed_paragraphs", "owner",
+    "text_boxes",
+]
 
-# A paragraph can hold a citation only if it has a link, a field, or a colon in its text.
+_TAGGED_CONTROLS = etree.XPath("//w:sdt[w:sdtPr/w:tag]", namespaces={"w": W})
+_W_SDTPR, _W_TAG, _W_VAL = w("sdtPr"), w("tag"), w("val")
+_W_PPR, _W_PSTYLE = w("pPr"), w("pStyle")
+_QUOTE_STYLES = frozenset({"quote", "intensequote", "blocktext", "blockquote", "blockquotation"})
+
+# A paragraph can hold a citation only if it has a link, a field, or a colon in its text; one
+# may also hold a Perma link without a scheme for the URL that ends the paragraph before.
 _LIVE = etree.XPath(
-    "//w:p[.//w:hyperlink or .//w:fldSimple or .//w:fldChar or .//w:t[contains(., ':')]]",
+    "//w:p[.//w:hyperlink or .//w:fldSimple or .//w:fldChar or .//w:t[contains(., ':')]"
+    " or .//w:t[contains(., 'perma.cc/')]]",
     namespaces={"w": W},
 )
 
@@ -23,10 +34,28 @@ _LIVE = etree.XPath(
 def live_paragraphs(root: etree._Element) -> set[etree._Element]:
     """The paragraphs of ``root``'s document that may hold a citation: those with a link, a
     field, or a colon in a ``w:t`` (a URL's ``://`` needs one, and one character is never
-    split across runs). Found in C by one XPath; every other paragraph, outside an open
-    complex field, gives no hit and no warning, so the scan only counts it.
+    split across runs), or ``perma.cc/`` in a ``w:t`` (a Perma link with no scheme). Found
+    in C by one XPath; every other paragraph, outside an open complex field, gives no hit and
+    no warning, so the scan only counts it.
     """
     return set(_LIVE(root))
+
+
+def managed_paragraphs(root: etree._Element, data: bytes) -> dict[etree._Element, str]:
+    """Paragraphs inside a block-level content control of a reference manager (a Mendeley
+    Cite bibliography, say), each with the manager's name; empty, without a look at the tree,
+    when the part's bytes have no content-control tag."""
+    if b"tag" not in data:
+        return {}
+    found: dict[etree._Element, str] = {}
+    for sdt in _TAGGED_CONTROLS(root):
+        pr = sdt.find(_W_SDTPR)
+        tag = pr.find(_W_TAG) if pr is not None else None
+        name = control_manager(tag.get(_W_VAL) if tag is not None else None)
+        if name:
+            for p in sdt.iter(W_P):
+                found.setdefault(p, name)
+    return found
 
 
 def owner(p: etree._Element, container: etree._Element) -> etree._Element | None:
@@ -79,3 +108,13 @@ def text_boxes(p: etree._Element) -> list[etree._Element]:
         if not any(f is target for f in found):
             found.append(target)
     return found
+
+
+def block_quotation(p: etree._Element) -> bool:
+    """True if paragraph ``p`` has a block-quotation style (Word's ``Quote`` and ``Intense
+    Quote``, pandoc's ``Block Text``, a ``Block Quote`` or ``Block Quotation`` of the author's)."""
+    # by position, not find(): w:pPr is a paragraph's first child and w:pStyle the first of
+    # w:pPr (schema order), and this runs for every paragraph that cites
+    if not len(p) or p[0].tag != _W_PPR or not len(p[0]) or p[0][0].tag != _W_PSTYLE:
+        return False
+    return (p[0][0].get(_W_VAL) or "").lower().replace(" ", "") in _QUOTE_STYLES

@@ -12,8 +12,16 @@ runs at every formatting, spell-check and revision boundary. Four forms are foun
 ``text``       a plain URL in the text, possibly split across runs.
 
 Deleted and moved-from text (``w:del``, ``w:moveFrom``) is never read. Inserted text (``w:ins``)
-is live. Field results are never scanned as text (editing them is undone by a field update);
-reference-manager fields (``ADDIN``: Zotero, Mendeley, EndNote) are reported as warnings.
+is live. Field results are never scanned as text (editing them is undone by a field update),
+except a reference-manager field's (``ADDIN``: Zotero, Mendeley, EndNote): the URLs its result
+shows are cited (``reference-manager``) but have no place to edit, and carry a note telling
+the user to add the Perma link in the reference manager.
+
+An existing Perma link is recognised by what the reader sees and by a hyperlink's target
+(:mod:`permify.formats.docx.existing`); the URL is then ``linked``. A URL between
+quotation marks of its paragraph (:func:`permify.quotes.inside_quotation`) gets a skip reason
+unless quotations are included.
+
 Text boxes exist twice (``mc:Choice`` and ``mc:Fallback``): the Choice copy is scanned and the
 Fallback copy's matching places are attached to the same hit, so one URL counts once and both
 copies get the same edit.
@@ -25,15 +33,25 @@ found in C) are only counted, and text-box bookkeeping is skipped in parts witho
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 
 from lxml import etree
 
+from ...quotes import QUOTED_REASON, inside_quotation
 from ...urls import find_urls, is_perma_link
 from ..base import context_around
-from .fields import HTTP_RE, MANAGER_ADVICE, hyperlink_field_target, manager, title
-from .paragraphs import first_run, first_txbx, owner, text_boxes
+from .existing import PERMA_TEXT_RE, linked_by_next_paragraph, mark_existing, tail_hit
+from .fields import (
+    HTTP_RE,
+    MANAGER_ADVICE,
+    control_manager,
+    hyperlink_field_target,
+    manager,
+    manager_note,
+    title,
+)
+from .paragraphs import block_quotation, first_run, first_txbx, owner, text_boxes
 from .xml import (
     MC_ALT,
     MC_CHOICE,
@@ -47,6 +65,7 @@ from .xml import (
     W_R,
     W_RPR,
     W_T,
+    W_VAL,
     w,
 )
 
@@ -66,7 +85,9 @@ _GAPS = frozenset(
         "drawing", "pict", "object", "ptab",
     )
 ) | {MC_ALT}
-_BETWEEN_URL_AND_ARCHIVE = re.compile(r"\s*[\[(]?\s*")
+_W_SDT, _W_SDTPR, _W_TAG = w("sdt"), w("sdtPr"), w("tag")
+# cheap tests before the slower work: a Perma link in the text, a quotation mark
+_QUOTE_MARK_RE = re.compile("[\"'\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a]")
 _W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = w("anchor"), w("instr"), w("fldCharType")
 @dataclass(slots=True)
 class Anchor:
@@ -95,6 +116,8 @@ class Hit:
     existing: str | None = None
     in_textbox: bool = False
     consumed: bool = False
+    skip_reason: str | None = None
+    note: str | None = None
     context: str = ""
 
 
@@ -109,6 +132,8 @@ class _Frame:
     result: list[str] = field(default_factory=list)
     fmt: etree._Element | None = None
     begin_run: etree._Element | None = None
+    links: list[str] = field(default_factory=list)  # URLs of hyperlinks in a manager's result
+    flushed: int = 0  # result pieces already cited (a manager's result spans paragraphs)
 
 
 class _Para:
@@ -137,17 +162,25 @@ class StoryScanner:
 
     ``live`` (from :func:`live_paragraphs`) lets the scan skip the other paragraphs;
     ``boxes=False`` says the part has no text box or ``mc:Fallback`` (no ``txbxContent`` or
-    ``Fallback`` in its bytes), so no paragraph needs its owner checked.
+    ``Fallback`` in its bytes), so no paragraph needs its owner checked. ``include_quoted``
+    makes URLs inside a quotation citations like any other. ``managed`` maps the paragraphs
+    of a reference manager's block-level content control to the manager's name;
+    ``quote_styles=False`` says no paragraph of the part has a block-quotation style.
     """
 
     def __init__(
         self, targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
         live: Container[etree._Element] | None = None, boxes: bool = True,
+        include_quoted: bool = False, managed: Mapping[etree._Element, str] | None = None,
+        quote_styles: bool = True,
     ) -> None:
         self.targets = targets
         self.warn = warn
         self.live = live
         self.boxes = boxes
+        self.include_quoted = include_quoted
+        self.managed = managed or {}
+        self.quote_styles = quote_styles
 
     # ------------------------------------------------------------------ stories
     def scan_story(
@@ -161,14 +194,19 @@ class StoryScanner:
         fields: list[_Frame] = []
         n = 0
         live, boxes = self.live, self.boxes
+        tail: Hit | None = None  # the previous paragraph's last URL, if nothing follows it
         for p in container.iter(W_P):
             if boxes and owner(p, container) is not container:
                 continue
             n += 1
             if live is not None and not fields and p not in live:
-                continue  # no link, field or colon: nothing to find
+                tail = None
+                continue  # no link, field, colon or Perma link: nothing to find
             where = location(n)
-            para = self._scan_paragraph(p, fields, where, textbox)
+            para, full = self._scan_paragraph(p, fields, where, textbox)
+            if tail is not None:
+                para = linked_by_next_paragraph(tail, para, full)
+            tail = tail_hit(para, full)
             if para:
                 hits.extend(para)
             if boxes:
@@ -189,7 +227,8 @@ class StoryScanner:
             return []
         hits = self.scan_story(main, lambda _n: where, textbox=True)
         if twin is not None:
-            twins = StoryScanner(self.targets, lambda _msg: None, self.live, self.boxes).scan_story(
+            twins = StoryScanner(self.targets, lambda _msg: None, self.live, self.boxes,
+                                 self.include_quoted, self.managed, self.quote_styles).scan_story(
                 twin, lambda _n: where, textbox=True
             )
             if [h.url for h in twins] == [h.url for h in hits]:
@@ -202,9 +241,12 @@ class StoryScanner:
     # ------------------------------------------------------------------ paragraphs
     def _scan_paragraph(
         self, p: etree._Element, fields: list[_Frame], where: str, textbox: bool
-    ) -> list[Hit]:
+    ) -> tuple[list[Hit], str]:
+        """The hits of paragraph ``p`` and its text as the reader sees it."""
         para = _Para(p)
         self._walk(p, para, fields, where, masked=False)
+        if fields:
+            self._flush_manager(fields, para, where)
         det = "".join(para.det)
         hits = para.hits
         if "://" in det:  # find_urls needs a scheme
@@ -218,31 +260,32 @@ class StoryScanner:
                     p, m.end, t=end_piece[2], offset=m.end - end_piece[0], fmt=start_piece[3]
                 )
                 hits.append(Hit(m.url, "text", where, m.start, m.end, [anchor]))
+        full = "".join(para.full)
         if not hits:
-            return hits
+            return hits, full
+        name = self.managed.get(p) if self.managed else None
+        if name:  # a reference manager's content control: cited, never edited
+            for h in hits:
+                h.kind, h.anchors, h.note = "reference-manager", [], manager_note(name)
+                self._warn_managed(name, h.url, where)
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
-        perma = [is_perma_link(h.url) for h in hits]
-        if any(perma):
-            full = "".join(para.full)
-            last = len(hits) - 1
-            for i, hit in enumerate(hits):
-                if perma[i] or hit.consumed or i == last or not perma[i + 1]:
-                    continue
-                nxt = hits[i + 1]
-                if nxt.start >= hit.end:
-                    gap = _BETWEEN_URL_AND_ARCHIVE.match(full, hit.end)
-                    if gap is not None and gap.end() >= nxt.start:
-                        hit.existing = nxt.url
-                        nxt.consumed = True
-            hits = [h for h in hits if not h.consumed]
+        if PERMA_TEXT_RE.search(full) or (len(hits) > 1 and any(is_perma_link(h.url) for h in hits)):
+            hits = mark_existing(hits, full)
+        if not self.include_quoted and self.quote_styles and block_quotation(p):
+            for h in hits:
+                h.skip_reason = h.skip_reason or QUOTED_REASON
+        elif not self.include_quoted and _QUOTE_MARK_RE.search(full):
+            for h in hits:
+                if h.skip_reason is None and inside_quotation(full, h.start, h.end,
+                                                              title=h.title is not None):
+                    h.skip_reason = QUOTED_REASON
         if textbox:
             for h in hits:
                 h.in_textbox = True
-        shown = "".join(para.full)  # the paragraph as the reader sees it, for reports
-        for h in hits:
-            h.context = context_around(shown, h.start, h.end)
-        return hits
+        for h in hits:  # the paragraph as the reader sees it, for reports
+            h.context = context_around(full, h.start, h.end)
+        return hits, full
 
     def _walk(
         self, el: etree._Element, para: _Para, fields: list[_Frame], where: str, masked: bool
@@ -282,6 +325,8 @@ class StoryScanner:
                 self._hyperlink(child, para, fields, where, masked)
             elif tag == W_FLDSIMPLE:
                 self._fld_simple(child, para, fields, where, masked)
+            elif tag == _W_SDT and _control_manager(child):
+                self._managed_control(child, para, fields, where, masked)
             elif tag in _CONTAINERS:
                 self._walk(child, para, fields, where, masked)
             elif tag == MC_ALT:
@@ -304,9 +349,9 @@ class StoryScanner:
             url = f"{url}#{anchor_name}"
         if not HTTP_RE.match(url):
             return
-        name = _open_manager(fields)
-        if name:
-            self.warn(f"{where}: a {name} field shows a link to {url}; {MANAGER_ADVICE}")
+        frame = _open_manager(fields)
+        if frame is not None:
+            frame.links.append(url)  # cited by the field's result (see _manager_hits)
             return
         if masked:
             return
@@ -329,10 +374,11 @@ class StoryScanner:
         instr = el.get(_W_INSTR) or ""
         name = manager(instr)
         if name:
-            self._warn_manager(name, "".join(para.full[first:]), where)
+            if not masked:
+                self._manager_hits(name, para, start, "".join(para.full[first:]), [], where)
             return
         url = hyperlink_field_target(instr)
-        if url is None or masked or _open_manager(fields):
+        if url is None or masked or _open_manager(fields) is not None:
             return
         self._link_hit(para, url, "fldSimple", where, start, first, el)
 
@@ -352,7 +398,10 @@ class StoryScanner:
             result = "".join(frame.result)
             name = manager(instr)
             if name:
-                self._warn_manager(name, result, where)
+                if not masked and not any(f.separated for f in fields):
+                    start = frame.result_start if frame.para is para.p else 0
+                    self._manager_hits(name, para, start, "".join(frame.result[frame.flushed:]),
+                                       frame.links, where)
                 return
             url = hyperlink_field_target(instr)
             if url is None or masked or any(f.separated for f in fields):
@@ -365,17 +414,76 @@ class StoryScanner:
                     title=title(result, url))
             )
 
-    def _warn_manager(self, name: str, text: str, where: str) -> None:
-        for m in find_urls(text):
-            self.warn(f"{where}: a {name} citation field shows {m.url}; {MANAGER_ADVICE}")
+    def _managed_control(self, el: etree._Element, para: _Para, fields: list[_Frame], where: str,
+                         masked: bool) -> None:
+        """A reference manager's inline content control (Mendeley Cite): read like the result
+        of an ADDIN field, so its URLs are cited but never edited."""
+        if next(el.iter(W_INSTRTEXT), None) is not None:
+            self._walk(el, para, fields, where, masked)  # a field inside (Citavi): read as a field
+            return
+        name = _control_manager(el) or "ADDIN"
+        frame = _Frame(instr=[f"ADDIN {name}"], separated=True, para=para.p, result_start=para.pos)
+        fields.append(frame)
+        try:
+            self._walk(el, para, fields, where, masked)
+        finally:
+            fields.remove(frame)
+        if not masked and not any(f.separated for f in fields):
+            self._manager_hits(name, para, frame.result_start, "".join(frame.result), frame.links, where)
+
+    def _flush_manager(self, fields: list[_Frame], para: _Para, where: str) -> None:
+        """At the end of a paragraph inside a reference-manager field's result (a bibliography
+        of many paragraphs), cite the URLs this paragraph shows, located here."""
+        top = fields[-1]
+        if not top.separated or (top.flushed == len(top.result) and not top.links):
+            return
+        name = manager("".join(top.instr))
+        if not name or any(f.separated for f in fields[:-1]):
+            return
+        start = top.result_start if top.para is para.p else 0
+        self._manager_hits(name, para, start, "".join(top.result[top.flushed:]), top.links, where)
+        top.flushed, top.links = len(top.result), []
+
+    def _warn_managed(self, name: str, url: str, where: str) -> None:
+        self.warn(f"{where}: a reference-manager field ({name}) shows {url}; it is archived, "
+                  f"but the field is not edited: {MANAGER_ADVICE} (the report gives the link)")
+
+    def _manager_hits(self, name: str, para: _Para, start: int, result: str, links: list[str],
+                      where: str) -> None:
+        """Cite the URLs a reference-manager field's ``result`` shows (it began at ``start`` of
+        the paragraph's text), and those of hyperlinks inside it. They have nowhere to edit:
+        each carries the note to add the Perma link in the reference manager."""
+        note = manager_note(name)
+        # located by search in the paragraph's text: a tab or break inside the result reads as
+        # a space there and is missing from ``result``
+        text, cursor = "".join(para.full), start
+        found = []
+        for m in find_urls(result):
+            begin = text.find(m.url, cursor)
+            if begin < 0:
+                found.append((para.pos, para.pos, m.url))
+                continue
+            cursor = begin + len(m.url)
+            found.append((begin, cursor, m.url))
+        shown = {url for _s, _e, url in found}
+        found += [(para.pos, para.pos, url) for url in links if url not in shown]
+        for begin, end, url in found:
+            para.hits.append(Hit(url, "reference-manager", where, begin, end, [], note=note))
+            self._warn_managed(name, url, where)
 
 
-def _open_manager(fields: list[_Frame]) -> str | None:
-    for f in fields:
-        if f.separated:
-            name = manager("".join(f.instr))
-            if name:
-                return name
+def _control_manager(sdt: etree._Element) -> str | None:
+    """The reference manager of content control ``sdt`` (by its tag), or None."""
+    pr = sdt.find(_W_SDTPR)
+    tag = pr.find(_W_TAG) if pr is not None else None
+    return control_manager(tag.get(W_VAL)) if tag is not None else None
+
+
+def _open_manager(fields: list[_Frame]) -> _Frame | None:
+    """The innermost reference-manager field whose result is being read, if any."""
+    for f in reversed(fields):
+        if f.separated and manager("".join(f.instr)):
+            return f
     return None
 
 

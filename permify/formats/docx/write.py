@@ -16,7 +16,12 @@ serialised there, and kept as a text template; each link puts only a placeholder
 instruction with a random target) in the tree, and :meth:`Inserter.serialize` replaces the
 placeholders in the serialised part. The bytes are those element insertion gives.
 
-When the document has no ``Hyperlink`` character style, the link gets direct formatting
+The link itself looks like the cited URL (``match_look``, the default): a URL shown as a
+hyperlink lends the link its run properties (its ``Hyperlink`` style, colour, underline), a URL
+in plain text gives a link in the text's own look, clickable but neither blue nor underlined.
+With ``match_look=False`` the link always uses the ``Hyperlink`` style.
+
+When the document has no ``Hyperlink`` character style, the Hyperlink look is direct formatting
 (blue ``0563C1``, single underline) rather than a new style: that keeps ``styles.xml``
 untouched and leaves no dangling style reference.
 """
@@ -49,6 +54,7 @@ _SLOT_RE = re.compile("\ue000([a-z]+)\ue000")
 # Character styles and properties that belong to the URL's role, not to the author's text.
 _DROP_STYLES = {"Hyperlink", "FollowedHyperlink", "FootnoteReference", "EndnoteReference",
                 "CommentReference"}
+_LINK_STYLES = {"Hyperlink", "FollowedHyperlink"}
 _DROP_PROPS = {w(n) for n in ("vertAlign", "rPrChange", "ins", "del", "moveFrom", "moveTo")}
 _LINK_LOOK = {_W_COLOR, _W_U}
 # Schema order of w:rPr children (CT_RPr); Word rejects properties out of order.
@@ -73,6 +79,7 @@ class Inserter:
 
     next_id: int | Callable[[], int]
     hyperlink_style: bool
+    match_look: bool = True
     track: bool = False
     author: str = "permify"
     date: str = ""
@@ -164,7 +171,8 @@ class Inserter:
         link = etree.Element(W_HYPERLINK)
         link.set(_W_HISTORY, "1")
         link.set(R_ID, _SLOT_RID)
-        link.append(self._run(_SLOT_URL, self._link_rpr(base)))
+        look = self._matched_rpr(anchor.fmt) if self.match_look else self._link_rpr(base)
+        link.append(self._run(_SLOT_URL, look))
         opening, closing = self._run(" [", base), self._run("]", base)
         if self.track:
             link.append(self._tracked(link[0], _SLOT_LINK_ID))
@@ -210,6 +218,31 @@ class Inserter:
         else:
             _put(rpr, _W_COLOR, {W_VAL: "0563C1"})
             _put(rpr, _W_U, {W_VAL: "single"})
+        return rpr
+
+    def _matched_rpr(self, run: etree._Element | None) -> etree._Element | None:
+        """The cited URL's own look for the link: ``run``'s properties without note-reference,
+        superscript and revision marks (a followed-link style becomes the link style).
+
+        A link in a look with no character style still gets the ``Hyperlink`` style when the
+        document has one, its colour and underline then set to the run's own (automatic colour,
+        no underline, when the run sets none): the reader sees the same text, and every
+        renderer treats it as a link (LibreOffice's PDF export drops the link of an unstyled
+        hyperlink)."""
+        rpr = _clean_rpr(run, drop_link_look=False, keep_link_style=True)
+        if not self.hyperlink_style:
+            return rpr
+        if rpr is None:
+            rpr = etree.Element(W_RPR)
+        style = rpr.find(_W_RSTYLE)
+        if style is not None and style.get(W_VAL) == "FollowedHyperlink":
+            style.set(W_VAL, "Hyperlink")
+        elif style is None:
+            _put(rpr, _W_RSTYLE, {W_VAL: "Hyperlink"})
+            if rpr.find(_W_COLOR) is None:
+                _put(rpr, _W_COLOR, {W_VAL: "auto"})
+            if rpr.find(_W_U) is None:
+                _put(rpr, _W_U, {W_VAL: "none"})
         return rpr
 
     @staticmethod
@@ -268,8 +301,11 @@ def _look(rpr: etree._Element | None) -> object:
     return tuple(key)
 
 
-def _clean_rpr(run: etree._Element | None, drop_link_look: bool) -> etree._Element | None:
-    """A copy of ``run``'s ``w:rPr`` without link, note-reference and revision properties."""
+def _clean_rpr(run: etree._Element | None, drop_link_look: bool,
+               keep_link_style: bool = False) -> etree._Element | None:
+    """A copy of ``run``'s ``w:rPr`` without note-reference and revision properties, and
+    without the link styles unless ``keep_link_style`` (the colour and underline go too with
+    ``drop_link_look``)."""
     if run is None:
         return None
     rpr = run.find(W_RPR)
@@ -280,7 +316,7 @@ def _clean_rpr(run: etree._Element | None, drop_link_look: bool) -> etree._Eleme
         tag = child.tag
         drop = tag in _DROP_PROPS or (drop_link_look and tag in _LINK_LOOK)
         if tag == _W_RSTYLE and child.get(W_VAL) in _DROP_STYLES:
-            drop = True
+            drop = not (keep_link_style and child.get(W_VAL) in _LINK_STYLES)
         if drop:
             rpr.remove(child)
     return rpr
