@@ -286,7 +286,7 @@ def cmd_review(args: argparse.Namespace) -> ExitStatus:
     if args.report and Path(args.report).suffix.lower() not in (".csv", ".json"):
         raise UsageError(f"--report {args.report}: the report must end in .json or .csv")
     counter = ReviewCounter(sys.stderr, live=sys.stderr.isatty() and not args.quiet)
-    with ArchiveSite(api_url=args.api_url, ledger=args.ledger) as site:
+    with ArchiveSite(api_url=args.api_url, ledger=args.ledger, timeout=args.timeout) as site:
         try:
             result = review_documents(args.files, site=site, offline=args.offline, concurrency=args.concurrency,
                                       fmt=args.fmt, on_verdict=counter)

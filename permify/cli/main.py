@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=8, metavar="N", help="links checked at once (default 8)")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
     p.add_argument("--api-url", metavar="URL", help="Perma API base (default $PERMA_API_URL or https://api.perma.cc/v1)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help=f"give up on one request to Perma after SECONDS, all included "
+                   f"(default $PERMIFY_TIMEOUT, then the config file, then {DEFAULT_TIMEOUT:g})")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the links that are not ok, and the summary")
     p.set_defaults(func=commands.cmd_review)
 
