@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -83,7 +84,8 @@ def scan_documents(
 ) -> list[DocumentScan]:
     """Parse every document and classify what it cites (no network). Raises on the first bad input.
 
-    ``scan_options`` says which URLs are read (reviewer comments, quotations, BibTeX fields, ...).
+    ``scan_options`` says which URLs are read (BibTeX URL fields added or skipped, reviewer
+    comments, quotations, hosts to skip or include...).
     """
     return [scan_document(p, fmt=fmt, archive_doi=archive_doi, options=scan_options) for p in paths]
 
@@ -122,6 +124,7 @@ def ensure_archives(
     api_key: str | None = None,
     options: ArchiveOptions | None = None,
     progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
 ) -> dict[str, Outcome]:
     """Archive each unique URL exactly once in the site's folder; the building block of every front end.
 
@@ -130,6 +133,8 @@ def ensure_archives(
     in). When the ledger already knows every URL (and the folder), no HTTP request is made.
     A dry run with ``create_folder`` whose folder does not exist yet creates nothing: every
     URL would be archived (``site.planned_folder()`` says what would be created).
+    Setting ``cancel`` from another thread stops the run before its next create request or
+    during its next wait, with :class:`~permify.errors.Interrupted` (as Ctrl-C does).
     """
     if not requests:
         return {}
@@ -142,7 +147,7 @@ def ensure_archives(
                 return {r.key: Outcome(r.key, r.url, "would-archive", None, note, r.locations) for r in requests}
         folder_id = where.folder_id(create=where.create_folder and not dry_run)
         opts = replace(options, folder_id=folder_id) if options else ArchiveOptions(folder_id=folder_id)
-        return where.archiver(opts, progress=progress).ensure(requests)
+        return where.archiver(opts, progress=progress, cancel=cancel).ensure(requests)
 
 
 def known_archives(

@@ -5,17 +5,20 @@ The same precedence serves the command line (:func:`load_settings`) and the pand
 with :meth:`SettingSources.pick`.
 
 Environment: ``PERMA_API_KEY``, ``PERMA_API_URL``, ``PERMIFY_FOLDER``, ``PERMIFY_LEDGER``,
-``PERMIFY_TIMEOUT`` (seconds one request may take), ``PERMIFY_BIB_URL_FIELDS``,
-``PERMIFY_BIB_SKIP_FIELDS``, and ``PERMIFY_CONFIG`` (the config file's path). The config file
-is INI, in the user config directory (see docs/architecture.md#configuration)::
+``PERMIFY_BIB_URL_FIELDS``, ``PERMIFY_BIB_SKIP_FIELDS``, ``PERMIFY_SKIP_HOSTS``,
+``PERMIFY_INCLUDE_HOSTS``, ``PERMIFY_TIMEOUT`` (seconds one request may take), and
+``PERMIFY_CONFIG`` (the config file's path). The config file is INI, in the user config
+directory (see docs/architecture.md#configuration)::
 
     [permify]
     api_key = 0123456789abcdef0123456789abcdef01234567
     folder = Law Review/Vol 12
     ledger = ~/permify-ledger.sqlite3
-    timeout = 120
     bib_url_fields = projecturl, slides
     bib_skip_fields = pdfurl
+    skip_hosts = intranet.example.edu, *.ezproxy.*
+    include_hosts = heinonline.org
+    timeout = 120
 
 A config file that holds the API key and that other users can read gets a warning on stderr
 (once per file and process) saying to ``chmod 600`` it.
@@ -35,6 +38,7 @@ from pathlib import Path
 
 from .errors import ConfigError, UsageError
 from .formats.base import ScanOptions
+from .hosts import normalise_host_pattern
 from .perma.defaults import DEFAULT_BASE_URL
 
 __all__ = [
@@ -204,6 +208,8 @@ def load_scan_options(
     *,
     bib_url_fields: Sequence[str] = (),
     bib_skip_fields: Sequence[str] = (),
+    skip_hosts: Sequence[str] = (),
+    include_hosts: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     config_path: Path | None = None,
 ) -> ScanOptions:
@@ -212,7 +218,13 @@ def load_scan_options(
     (``bib_url_fields``, ``bib_skip_fields``), comma-separated, plus the names given here
     (``--bib-url-field``, ``--bib-skip-field``; each may also be a comma-separated list).
 
-    Raises :class:`~permify.errors.UsageError` for a name that cannot be a BibTeX field name.
+    Hosts to skip or include work the same way: ``PERMIFY_SKIP_HOSTS`` /
+    ``PERMIFY_INCLUDE_HOSTS`` or the config keys ``skip_hosts`` / ``include_hosts``, plus
+    ``--skip-host`` / ``--include-host``; a host given on the command line is taken out of the
+    other configured list, so a flag always wins over the configuration.
+
+    Raises :class:`~permify.errors.UsageError` for a name that cannot be a BibTeX field name
+    or a host pattern.
     """
     sources = SettingSources(env, config_path)
 
@@ -230,7 +242,27 @@ def load_scan_options(
                 found.append(name.lower())
         return tuple(dict.fromkeys(found))
 
+    def hosts(given: Sequence[str], env_name: str, key: str, flag: str) -> tuple[list[str], list[str]]:
+        """(configured patterns, flag patterns), each normalised."""
+        configured = str(sources.pick(None, env_name, key) or "")
+        lists: tuple[list[str], list[str]] = ([], [])
+        for index, (where, text) in enumerate([(f"{key} (config file or ${env_name})", configured)]
+                                              + [(flag, g) for g in given]):
+            # The config file may list one pattern a line; a flag's value is one pattern or a,b.
+            for pattern in re.split(r"[,\s]+" if index == 0 else r"\s*,\s*", text.strip()):
+                if not pattern:
+                    continue
+                try:
+                    lists[min(index, 1)].append(normalise_host_pattern(pattern))
+                except ValueError as error:
+                    raise UsageError(f"{where}: {error}") from None
+        return lists
+
+    skip_cfg, skip_flag = hosts(skip_hosts, "PERMIFY_SKIP_HOSTS", "skip_hosts", "--skip-host")
+    include_cfg, include_flag = hosts(include_hosts, "PERMIFY_INCLUDE_HOSTS", "include_hosts", "--include-host")
     return ScanOptions(
         bib_url_fields=names(bib_url_fields, "PERMIFY_BIB_URL_FIELDS", "bib_url_fields", "--bib-url-field"),
         bib_skip_fields=names(bib_skip_fields, "PERMIFY_BIB_SKIP_FIELDS", "bib_skip_fields", "--bib-skip-field"),
+        skip_hosts=tuple(dict.fromkeys(p for p in skip_cfg + skip_flag if p not in include_flag)),
+        include_hosts=tuple(dict.fromkeys(p for p in include_cfg + include_flag if p not in skip_flag)),
     )

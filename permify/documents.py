@@ -103,7 +103,7 @@ def scan_document(
     """Read and parse one document and classify every URL it cites. No network.
 
     A citation the format itself skips (``CitedUrl.skip_reason``) is classified as skipped
-    with that reason.
+    with that reason; ``options`` also carries the hosts to skip or include.
     """
     name = str(path)
     format_name = format_for_path(name, fmt)
@@ -112,11 +112,13 @@ def scan_document(
         raise InputError(name, f"{format_name} cannot be read from stdin; pass the file path")
     raw = read_input(name) if data is None else data
     parsed = adapter.parse(raw, name) if options is None else adapter.parse_with(raw, name, options)
+    hosts = options or ScanOptions()
     citations = tuple(
         Citation(
             cited,
             Classification(False, cited.skip_reason) if cited.skip_reason
-            else classify(cited.url, archive_doi=archive_doi),
+            else classify(cited.url, archive_doi=archive_doi, skip_hosts=hosts.skip_hosts,
+                          include_hosts=hosts.include_hosts),
             dedupe_key(cited.url),
         )
         for cited in parsed.citations

@@ -28,10 +28,11 @@ Quotation marks understood: straight ``"`` and ``'``, curly ``“ ”`` and ``�
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
-__all__ = ["QUOTED_REASON", "inside_quotation", "quotation_spans"]
+__all__ = ["QUOTED_REASON", "QuotationIndex", "inside_quotation", "quotation_spans"]
 
 #: the reason listed for a URL inside a quotation
 QUOTED_REASON = "inside a quotation"
@@ -78,6 +79,7 @@ def quotation_spans(text: str) -> tuple[tuple[int, int], ...]:
     """The quotations of ``text`` (one paragraph): ``(open, close)`` offsets of each pair of
     matching marks, innermost first as they close."""
     stack: list[tuple[str, int]] = []
+    opened: dict[str, int] = {}  # family -> how many of its marks are on the stack
     spans: list[tuple[int, int]] = []
     for found in _MARK_RE.finditer(text):  # the marks only: a paragraph is mostly other text
         i, ch = found.start(), found.group()
@@ -91,11 +93,17 @@ def quotation_spans(text: str) -> tuple[tuple[int, int], ...]:
             family = "low"  # „…”
         if direction == "open":
             stack.append((family, i))
+            opened[family] = opened.get(family, 0) + 1
             continue
+        if not opened.get(family):
+            continue  # nothing of its family is open: without this, a paragraph of such
+            # closing marks would search the whole stack for each one (quadratic)
         for depth in range(len(stack) - 1, -1, -1):
             if stack[depth][0] == family:
                 spans.append((stack[depth][1], i))
-                del stack[depth:]  # marks opened inside and never closed are dropped
+                for dropped, _ in stack[depth:]:  # marks opened inside and never closed
+                    opened[dropped] -= 1
+                del stack[depth:]
                 break
     return tuple(spans)
 
@@ -121,3 +129,49 @@ _PUNCTUATION = " \t\n\u00a0.,;:!?"
 
 def _has_mark(s: str) -> bool:
     return any(ch in _MARKS for ch in s)
+
+
+class QuotationIndex:
+    """:func:`inside_quotation` for many citations of one paragraph, in O(log n) each.
+
+    ``masks`` are the citations' own ranges: quotation marks inside any of them are ignored
+    (as :func:`inside_quotation` ignores those inside the one it is asked about). The
+    quotations are found once; a long paragraph citing thousands of URLs costs one pass,
+    not one pass per URL.
+    """
+
+    def __init__(self, text: str, masks: list[tuple[int, int]]) -> None:
+        if any(_has_mark(text[a:b]) for a, b in masks):
+            parts, at = [], 0
+            for a, b in sorted(masks):
+                a = max(a, at)
+                if a < b:
+                    parts += [text[at:a], "x" * (b - a)]
+                    at = b
+            parts.append(text[at:])
+            text = "".join(parts)
+        self._text = text
+        # Quotations nest or are disjoint; by opening offset, with the furthest close so far.
+        spans = sorted(quotation_spans(text)) if _MARK_RE.search(text) else []
+        self._opens = [o for o, _ in spans]
+        self._spans = spans
+        self._reach: list[int] = []
+        for _, c in spans:
+            self._reach.append(max(c, self._reach[-1]) if self._reach else c)
+
+    def contains(self, start: int, end: int, *, title: bool = False) -> bool:
+        """True if ``text[start:end]`` lies inside a quotation (``title`` as for
+        :func:`inside_quotation`)."""
+        before = bisect.bisect_left(self._opens, start)  # the quotations opened before start
+        if before == 0 or self._reach[before - 1] < end:
+            return False
+        # The outermost quotation around it: the first whose close reaches past ``end``.
+        o, c = self._spans[bisect.bisect_left(self._reach, end, 0, before)]
+        if not title:
+            return True
+        # A linked title's own marks: nothing but punctuation between them and the link.
+        text = self._text
+        return _WORD_RE.search(text, o + 1, start) is not None or _WORD_RE.search(text, end, c) is not None
+
+
+_WORD_RE = re.compile("[^" + re.escape(_PUNCTUATION) + "]")

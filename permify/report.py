@@ -19,8 +19,8 @@ __all__ = ["REPORT_FIELDS", "ReportRow", "build_report", "file_error_row", "summ
 
 #: The report's columns, in order (the contract in docs/architecture.md#the-report).
 REPORT_FIELDS = (
-    "url", "status", "guid", "perma_url", "locations", "message", "context", "title", "captured_on", "verdict",
-    "review",
+    "url", "status", "guid", "perma_url", "locations", "message", "context", "title", "captured_on", "note",
+    "verdict", "review",
 )
 
 
@@ -49,6 +49,8 @@ class ReportRow:
     context: str = ""
     title: str | None = None
     captured_on: str | None = None
+    #: something to know about the URL as cited (``has tracking parameters (utm_source)``)
+    note: str | None = None
     verdict: str | None = None
     review: str | None = None
 
@@ -64,6 +66,7 @@ class ReportRow:
             "context": self.context,
             "title": self.title,
             "captured_on": self.captured_on,
+            "note": self.note,
             "verdict": self.verdict,
             "review": self.review,
         }
@@ -104,7 +107,8 @@ def build_report(
     already stands beside it in the document; else ``skipped`` with the reason.
     ``captured_on`` and ``titles`` give the capture day and the archive's title by URL key
     when known. A citation's note (a reference-manager field permify does not edit) leads
-    the message, followed by the Perma link when there is one.
+    the message, followed by the Perma link when there is one; the classification's note
+    (tracking parameters) is the row's ``note``.
     """
     dates = captured_on or {}
     names = titles or {}
@@ -126,23 +130,24 @@ def build_report(
     for key, citation in first.items():
         url, locations = citation.cited.url, tuple(places[key])
         context = safe_text(citation.cited.context, 240) if citation.cited.context else ""
+        note = citation.classification.note
         if key in outcomes:
             out = outcomes[key]
             link = out.perma_url if out.insertable else None
             failed_capture = out.status == "failed" and out.verdict is None  # a verdict brings its own advice
             message = _failed_message(out.message, out.guid) if failed_capture else _tidy(out.message)
             if key in notes:
-                note = f"{notes[key]}: {link}" if link else notes[key]
-                message = f"{note}; {message}" if message else note
+                todo = f"{notes[key]}: {link}" if link else notes[key]
+                message = f"{todo}; {message}" if message else todo
             title = names.get(key) or getattr(out, "title", None)
             day = out.captured_on or dates.get(key)
             verdict = out.verdict
-            rows.append(ReportRow(url, out.status, out.guid, link, locations, message, context, title, day,
+            rows.append(ReportRow(url, out.status, out.guid, link, locations, message, context, title, day, note,
                                   verdict.status if verdict else None, verdict.reason if verdict else None))
         elif key in linked:
             link = linked[key]
             rows.append(ReportRow(url, "reused", perma_guid(link), link, locations,
-                                  "a Perma link is already beside it in the document", context))
+                                  "a Perma link is already beside it in the document", context, note=note))
         else:
             reason = citation.classification.reason or "not archived"
             rows.append(ReportRow(url, "skipped", None, None, locations, reason, context))

@@ -17,6 +17,7 @@ HTTP request at all (see docs/architecture.md).
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -205,10 +206,15 @@ class ArchiveSite:
         """The ledger seen from this API host and the target folder (or ``folder_id``)."""
         return self.ledger.scoped(self.api_host, self.folder_id() if folder_id is None else folder_id)
 
-    def archiver(self, options: ArchiveOptions, *, progress: ProgressCallback | None = None) -> Archiver:
-        """An :class:`Archiver` for this site; ``options.folder_id`` names the folder."""
+    def archiver(
+        self, options: ArchiveOptions, *, progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Archiver:
+        """An :class:`Archiver` for this site; ``options.folder_id`` names the folder; setting
+        ``cancel`` stops a run at its next safe point (see :class:`Archiver`)."""
         # The client is built when the run first needs it: a warm run never loads the HTTP stack.
-        return Archiver(lambda: self.client, self.ledger, options, progress=progress, api_host=self.api_host)
+        return Archiver(lambda: self.client, self.ledger, options, progress=progress, api_host=self.api_host,
+                        cancel=cancel)
 
     # ------------------------------------------------------------------ lifecycle
 

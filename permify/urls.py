@@ -10,8 +10,11 @@ from __future__ import annotations
 import functools
 import ipaddress
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+from .hosts import builtin_skip_reason, host_pattern_matches, is_doi_link
 
 __all__ = [
     "PERMA_URL_RE",
@@ -23,6 +26,7 @@ __all__ = [
     "is_perma_link",
     "perma_guid",
     "perma_url",
+    "tracking_parameters",
     "trim_url",
 ]
 
@@ -61,7 +65,17 @@ _ARCHIVE_HOSTS = (
     "archive.vn",
     "webcitation.org",
 )
-_DOI_HOSTS = ("doi.org", "dx.doi.org")
+# Query parameters that only say where a reader came from (campaign and click trackers).
+_TRACKING_EXACT = frozenset({
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "ttclid",
+    "li_fat_id", "mc_cid", "mc_eid", "igshid", "_hsenc", "_hsmi", "mkt_tok", "oly_enc_id",
+    "oly_anon_id", "vero_id", "rb_clickid", "s_cid", "ncid", "cmpid", "_ga", "_gl", "ref_src",
+})
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
+_TRACKING_HINT_RE = re.compile(
+    "(?:^|[&;])(?:" + "|".join(re.escape(p) for p in (*_TRACKING_PREFIXES, *sorted(_TRACKING_EXACT))) + ")",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -96,9 +110,10 @@ def trim_url(candidate: str) -> str:
             break
         if counts is None:
             counts = {ch: candidate.count(ch, 0, end) for ch in _BRACKETS}
-        # an unbalanced closer ends the sentence's parenthesis; an unbalanced opener starts a
-        # footnote mark ("https://x/a[^1]" stops at "^")
-        if counts[last] <= counts[_BRACKETS[last]]:
+        # An opener never ends a URL ("https://x/a[^1]" stops at "^": the "[" opens a footnote
+        # mark), even after a closer: "https://x/a][^1]" loses "[" and then "]". An unbalanced
+        # closer ends the sentence's parenthesis.
+        if last in _CLOSERS and counts[last] <= counts[_BRACKETS[last]]:
             break
         counts[last] -= 1
         end -= 1
@@ -153,10 +168,15 @@ def perma_guid(url: str) -> str | None:
 
 @dataclass(frozen=True)
 class Classification:
-    """Whether to archive a URL; ``reason`` says why not when ``archive`` is False."""
+    """Whether to archive a URL; ``reason`` says why not when ``archive`` is False.
+
+    ``note`` is something the user should know about a URL that is archived as written
+    (``has tracking parameters (utm_source)``); ``permify urls`` and the report show it.
+    """
 
     archive: bool
     reason: str | None = None
+    note: str | None = None
 
     @property
     def status(self) -> str:
@@ -180,13 +200,44 @@ def _host_matches(host: str, domains: tuple[str, ...]) -> bool:
         host = host[dot + 1 :]
 
 
-def classify(url: str, *, archive_doi: bool = False) -> Classification:
+def tracking_parameters(url: str) -> list[str]:
+    """The names of the tracking parameters in ``url``'s query (``utm_source``, ``fbclid``...),
+    in order, each once. They are archived as written: the page is the same, but the
+    cite-checker may want to cite the URL without them."""
+    query = url.split("#", 1)[0].partition("?")[2]
+    if not query or not _TRACKING_HINT_RE.search(query):
+        return []  # most URLs: no query, or none of the names
+    names: list[str] = []
+    for name, _ in parse_qsl(query, keep_blank_values=True):
+        low = name.lower()
+        if (low in _TRACKING_EXACT or low.startswith(_TRACKING_PREFIXES)) and name not in names:
+            names.append(name)
+    return names
+
+
+def _listed(host: str, patterns: Iterable[str]) -> str | None:
+    """The first of the user's host ``patterns`` that ``host`` matches, or None."""
+    if not patterns:
+        return None
+    return next((p for p in patterns if host_pattern_matches(host, p)), None)
+
+
+def classify(
+    url: str,
+    *,
+    archive_doi: bool = False,
+    skip_hosts: Iterable[str] = (),
+    include_hosts: Iterable[str] = (),
+) -> Classification:
     """Decide whether ``url`` should be archived, or why it is skipped.
 
     Skipped: already an archive (perma.cc, the Wayback Machine, archive.today...), not
     http(s), localhost and ``.local``/``.localhost``/``.internal`` names, private, loopback,
-    link-local, reserved or multicast IP addresses, single-label hosts, and DOI links unless
-    ``archive_doi`` (they are persistent already).
+    link-local, reserved or multicast IP addresses, single-label hosts, DOI links unless
+    ``archive_doi`` (they are persistent already), subscription databases, library proxy
+    links and search result pages (:mod:`permify.hosts`), and hosts matching ``skip_hosts``.
+    A host matching ``include_hosts`` lifts the built-in host rules (not the others). An
+    archived URL with tracking parameters carries a ``note`` saying so.
     """
     try:
         parts = urlsplit(url)
@@ -200,8 +251,16 @@ def classify(url: str, *, archive_doi: bool = False) -> Classification:
         return Classification(False, "no host")
     if _host_matches(host, _ARCHIVE_HOSTS):
         return Classification(False, "already an archive link")
-    if _host_matches(host, _DOI_HOSTS) and not archive_doi:
+    skipped_by = _listed(host, skip_hosts)
+    if skipped_by is not None:
+        return Classification(False, f"host on your skip list ({skipped_by})")
+    path_and_query = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if is_doi_link(host, path_and_query) and not archive_doi:
         return Classification(False, "DOI link (persistent already; use --archive-doi)")
+    if _listed(host, include_hosts) is None:
+        reason = builtin_skip_reason(host, path_and_query)
+        if reason is not None:
+            return Classification(False, reason)
     bare = host.strip("[]")
     ip = None
     if ":" in bare or bare[:1].isdigit():  # an address starts so; skip the exception otherwise
@@ -216,13 +275,21 @@ def classify(url: str, *, archive_doi: bool = False) -> Classification:
             return Classification(False, "private or reserved address")
         if ip.is_unspecified:
             return Classification(False, "unspecified address")
-        return _ARCHIVE
+        return _archived(url)
     if host == "localhost" or _host_matches(host, ("localhost", "local", "internal", "test",
                                                     "example", "invalid", "lan", "home.arpa")):
         # example.com is real and archivable; only the bare TLD "example" is reserved.
         return Classification(False, "local or reserved host name")
     if "." not in host:
         return Classification(False, "single-label host (not a public web address)")
+    return _archived(url)
+
+
+def _archived(url: str) -> Classification:
+    """Archive, with a note when the URL carries tracking parameters."""
+    trackers = tracking_parameters(url)
+    if trackers:
+        return Classification(True, note=f"has tracking parameters ({', '.join(trackers)})")
     return _ARCHIVE
 
 
@@ -234,12 +301,50 @@ def _idna(host: str) -> str:
         return host
 
 
+# RFC 3986 unreserved characters: percent-encoding one of them changes nothing.
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+# Characters that are never left raw in a URL a browser or pandoc sends (pandoc writes a
+# link target's "|" as "%7C"): percent-encoded in the key, so both spellings agree.
+_MUST_ENCODE = frozenset(' "<>\\^`{|}[]')
+_PERCENT_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+
+
+def _canonical_percent(part: str) -> str:
+    """``part`` (a path, query or fragment) with percent-encoding made canonical.
+
+    ``%xx`` of an unreserved character is decoded (``%7E`` -> ``~``), any other ``%xx`` is
+    upper-cased (``%2f`` -> ``%2F``, which stays encoded: it can change the meaning), and a
+    raw character that a URL must not carry (space, ``|``, ``[``, ``{``, ``^``..., control
+    characters and non-ASCII text) is encoded as UTF-8, as browsers and pandoc send it.
+    """
+    if "%" not in part and part.isascii() and not any(ch in _MUST_ENCODE for ch in part):
+        return part
+    out: list[str] = []
+    i = 0
+    while i < len(part):
+        ch = part[i]
+        m = _PERCENT_RE.match(part, i) if ch == "%" else None
+        if m is not None:
+            decoded = chr(int(m.group(1), 16))
+            out.append(decoded if decoded in _UNRESERVED else "%" + m.group(1).upper())
+            i += 3
+            continue
+        if ch in _MUST_ENCODE or not ch.isascii() or ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")))
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
 def dedupe_key(url: str) -> str:
     """A key under which the same cited URL, written differently, is archived once.
 
     Scheme and host are lower-cased, the host IDNA-encoded, the default port and a bare
-    trailing ``?`` dropped, an empty path made ``/``. The path, query and fragment are kept
-    as written (they can change what the page shows). The document keeps the URL verbatim.
+    trailing ``?`` dropped, an empty path made ``/``. In the path, query and fragment,
+    percent-encoding is made canonical (:func:`_canonical_percent`: ``%7C`` and ``|`` agree,
+    ``%7e`` and ``~`` agree); otherwise they are kept as written (they can change what the
+    page shows). The document keeps the URL verbatim.
     """
     try:
         parts = urlsplit(url.strip())
@@ -257,5 +362,5 @@ def dedupe_key(url: str) -> str:
         if parts.password:
             userinfo += ":" + parts.password
         netloc = f"{userinfo}@{netloc}"
-    path = parts.path or "/"
-    return urlunsplit((scheme, netloc, path, parts.query, parts.fragment))
+    path = _canonical_percent(parts.path or "/")
+    return urlunsplit((scheme, netloc, path, _canonical_percent(parts.query), _canonical_percent(parts.fragment)))

@@ -86,7 +86,8 @@ def test_a_broken_config_file_is_reported_by_the_cli_even_when_flags_set_everyth
         load_settings(api_key="k", api_url="https://a.example/v1", folder="1", ledger="l.db", env=env)
     # The filter reads the file only when metadata and environment leave a value open.
     full = {"folder": "1", "style": "bluebook", "private": False, "dry-run": False, "strict": False,
-            "archive-doi": False, "timeout": 60}
+            "archive-doi": False, "include-quoted": False, "skip-hosts": [], "include-hosts": [],
+            "timeout": 60}
     assert load_filter_config(full, env=env).folder == "1"
     with pytest.raises(ConfigError, match=r"broken\.ini"):
         load_filter_config({"folder": "1"}, env=env)

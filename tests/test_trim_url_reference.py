@@ -25,7 +25,7 @@ def reference_trim(candidate: str) -> str:
             url = url[:-1]
         elif last in _CLOSERS and url.count(last) > url.count(_CLOSERS[last]):
             url = url[:-1]
-        elif last in _OPENERS and url.count(last) > url.count(_OPENERS[last]):
+        elif last in _OPENERS:  # an opener never ends a URL ("[https://x][^1]")
             url = url[:-1]
         else:
             break

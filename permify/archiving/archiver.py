@@ -22,6 +22,7 @@ permify, on however many machines, and wherever a run is killed:
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -34,7 +35,7 @@ from .ledger import Claims, Ledger
 from .outcomes import ArchiveOptions, Outcome, ProgressCallback, ProgressEvent, UrlRequest
 from .poll import poll
 from .reconcile import archive_state, best_archive, folder_index
-from .run import Run
+from .run import Cancelled, Run
 from .settle import settle_orphans
 
 if TYPE_CHECKING:
@@ -54,9 +55,11 @@ class Archiver:
     needed, so a run the ledger answers alone never loads the HTTP stack; then ``api_host``
     must be given) and ``ledger``; ``options`` (:class:`ArchiveOptions`, whose
     ``folder_id`` is the target folder); ``progress(event)`` for a live display (see
-    :class:`ProgressEvent`); ``clock`` (epoch seconds) and ``sleep``, injected in tests.
-    The archiver holds no state between runs: each :meth:`ensure` works on a fresh
-    :class:`~permify.archiving.run.Run`.
+    :class:`ProgressEvent`); ``clock`` (epoch seconds) and ``sleep``, injected in tests;
+    ``cancel``, an event another thread may set to stop a run at its next safe point (before a
+    create request, or while waiting on Perma), which then raises
+    :class:`~permify.errors.Interrupted` as Ctrl-C does. The archiver holds no state between
+    runs: each :meth:`ensure` works on a fresh :class:`~permify.archiving.run.Run`.
     """
 
     def __init__(
@@ -69,6 +72,7 @@ class Archiver:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         api_host: str | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
         self._client: PermaClient | None = None
         self._connect: Callable[[], PermaClient] | None = None
@@ -83,6 +87,7 @@ class Archiver:
         self.progress = progress or _ignore
         self.clock = clock
         self.sleep = sleep
+        self.cancel = cancel
         #: the ``host[:port]`` of the API, which the ledger keys every entry by
         self.api_host = api_host if api_host is not None else urlsplit(self.client.session.base_url).netloc
 
@@ -97,8 +102,8 @@ class Archiver:
     def ensure(self, requests: Iterable[UrlRequest]) -> dict[str, Outcome]:
         """Make sure every requested URL has an archive; return an :class:`Outcome` per key.
 
-        Raises :class:`~permify.errors.Interrupted` on Ctrl-C (what was archived so far is in
-        the ledger), and the client's errors when Perma cannot be used at all.
+        Raises :class:`~permify.errors.Interrupted` on Ctrl-C or when ``cancel`` is set (what was
+        archived so far is in the ledger), and the client's errors when Perma cannot be used at all.
         """
         run = self.new_run(requests)
         run.tell("found", f"{len(run.requests)} unique URLs to archive", len(run.requests))
@@ -111,10 +116,11 @@ class Archiver:
             poll(run)
             run.collect_reviews(block=True)
             run.flush()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as stop:
             # Claims never sent are released; a request in flight stays an intent, settled next run.
             _keep(run)
-            raise Interrupted("interrupted; everything archived so far is in the ledger") from None
+            how = "cancelled" if isinstance(stop, Cancelled) else "interrupted"
+            raise Interrupted(f"{how}; everything archived so far is in the ledger") from None
         except BaseException:
             _keep(run)  # a run-level error (network, timeout): what was done is kept
             raise
@@ -126,7 +132,7 @@ class Archiver:
         """A fresh :class:`Run` for ``requests``, the places of a URL cited twice merged into one."""
         run = Run(
             lambda: self.client, self.ledger.scoped(self.api_host, self.options.folder_id), self.options,
-            self.progress, self.clock, self.sleep,
+            self.progress, self.clock, self.sleep, cancel=self.cancel,
         )
         places: dict[str, list[str]] = {}
         for req in requests:
@@ -259,7 +265,7 @@ def _wait_for_others(run: Run, busy: list[str]) -> None:
     interval = run.options.poll_initial
     while busy:
         run.tell("waiting", f"another permify process is archiving {len(busy)} of these URLs", len(busy))
-        run.sleep(interval)
+        run.pause(interval)
         interval = min(interval * 1.5, run.options.poll_max)
         entries = run.ledger.get_many(busy)
         for key in busy:

@@ -150,6 +150,7 @@ def create(run: Run, keys: Sequence[str]) -> None:
                 room = min(size, len(todo), quota.left)
                 if room < 1:
                     break  # wait for an answer to say how many links are left
+                run.check_cancel()  # before the intent is marked as sending
                 chunk = [todo.popleft() for _ in range(int(room))]
                 _send(run, workers, quota, chunk, single)
             if not workers.busy:

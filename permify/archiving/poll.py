@@ -24,7 +24,7 @@ def poll(run: Run) -> None:
         waiting = len(run.watches)
         where = f" (queue position {queue})" if queue else ""
         run.tell("waiting", f"waiting for {waiting} capture{'s' * (waiting != 1)} to finish{where}", waiting)
-        run.sleep(interval)
+        run.pause(interval)
         interval = min(interval * 1.5, run.options.poll_max)
         queue = poll_round(run)
 

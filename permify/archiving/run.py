@@ -9,6 +9,7 @@ next when an :class:`~permify.archiving.archiver.Archiver` is reused.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -26,7 +27,12 @@ from .reviews import PendingReview, Reviews
 if TYPE_CHECKING:
     from ..perma.client import PermaClient
 
-__all__ = ["Run", "Watch"]
+__all__ = ["Cancelled", "Run", "Watch"]
+
+
+class Cancelled(KeyboardInterrupt):
+    """Raised inside a run when its ``cancel`` event is set; the archiver treats it like Ctrl-C
+    (claims never sent are released) and raises :class:`~permify.errors.Interrupted`."""
 
 # The progress event that reports an outcome.
 _KIND: dict[OutcomeStatus, ProgressKind] = {
@@ -53,6 +59,8 @@ class Run:
     ``requests`` maps each unique key to its request, in the order given; ``results`` holds
     the outcomes so far; ``watches`` the captures still pending; ``claimed`` the keys this run
     holds a claim on and has neither sent nor recorded (released if the run is interrupted).
+    ``cancel``, when set by another thread, stops the run at its next safe point: before a
+    create request is sent, or while it waits (see :meth:`check_cancel`, :meth:`pause`).
     """
 
     connect: Callable[[], PermaClient]
@@ -67,6 +75,7 @@ class Run:
     claimed: set[str] = field(default_factory=set)
     quota_exhausted: bool = False
     reviews: Reviews | None = None
+    cancel: threading.Event | None = None
     _folder: Folder | None = None
     _client: PermaClient | None = None
     # Ledger writes noted and not yet committed (see flush).
@@ -80,6 +89,23 @@ class Run:
         if self._client is None:
             self._client = self.connect()
         return self._client
+
+    # ------------------------------------------------------------------ cancellation
+
+    def check_cancel(self) -> None:
+        """Raise :class:`Cancelled` when the run was cancelled. Called only where no request
+        is in flight, so nothing sent is left without its answer."""
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled()
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` (with the injected ``sleep``), or until the run is cancelled."""
+        if self.cancel is None:
+            self.sleep(seconds)
+            return
+        self.check_cancel()
+        if self.cancel.wait(seconds):
+            raise Cancelled()
 
     # ------------------------------------------------------------------ progress and outcomes
 
@@ -97,7 +123,7 @@ class Run:
         if verdict is not None and not verdict.ok:
             # The reason is what the live display shows; the advice goes in the report and summary.
             kind, note = ("failed" if status == "failed" else "suspect"), verdict.reason
-        line = f"{req.url} -> {perma_url(guid)}" if guid else req.url
+        line = f"{req.url} -> {perma_url(guid)}" if guid and status != "failed" else req.url
         self.progress(ProgressEvent(kind, line + (f" ({note})" if note else ""), url=req.url, guid=guid,
                                     verdict=verdict))
 

@@ -59,7 +59,7 @@ def settle_unknown(run: Run, keys: Sequence[str], sent_at: float) -> list[str]:
             break
         run.flush()
         run.ledger.heartbeat()
-        run.sleep(interval)
+        run.pause(interval)
         interval = min(interval * 1.5, options.poll_max)
     run.flush()
     unresolved = list(pending.values())

@@ -166,23 +166,6 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     return ExitStatus.OK
 
 
-def _suggest_bib_print(result: RunResult) -> None:
-    """A hint for a .bib file written for biblatex, which prints ``note`` before the URL."""
-    for scan in result.scans:
-        hint = getattr(scan.parsed, "biblatex_hint", None)
-        if hint and any(c.state == "archive" for c in scan.citations):
-            print(f"permify: {scan.path} looks written for biblatex ({hint}); biblatex prints note "
-                  "before the URL: pass --bib-print addendum to print each Perma link right after it",
-                  file=sys.stderr)
-
-
-def _scan_options(args: argparse.Namespace) -> ScanOptions:
-    """The scan options of ``--include-comments``, ``--include-quoted``, and of
-    ``--bib-url-field``/``--bib-skip-field`` added to the configured field names."""
-    fields = load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field)
-    return replace(fields, include_comments=args.include_comments, include_quoted=args.include_quoted)
-
-
 def _print_notes(result: RunResult) -> None:
     """One warning per citation the user must finish by hand (a reference-manager field), with
     its Perma link."""
@@ -193,6 +176,18 @@ def _print_notes(result: RunResult) -> None:
                     and outcome.perma_url:
                 print(f"permify: {scan.path}: warning: {c.cited.location}: {c.cited.note}: "
                       f"{outcome.perma_url}", file=sys.stderr)
+
+
+def _suggest_bib_print(result: RunResult) -> None:
+    """A hint for a .bib file written for biblatex, which prints ``note`` before the URL."""
+    for scan in result.scans:
+        hint = getattr(scan.parsed, "biblatex_hint", None)
+        if hint and any(c.state == "archive" for c in scan.citations):
+            print(f"permify: {scan.path} looks written for biblatex ({hint}); biblatex prints note "
+                  "before the URL: pass --bib-print addendum to print each Perma link right after it",
+                  file=sys.stderr)
+
+
 def _once(message: str, seen: set[str]) -> str:
     """``message`` the first time, then a pointer to it: a reason shared by many URLs (the
     quota is used up) is printed once."""
@@ -237,6 +232,14 @@ def _print_diffs(result: RunResult) -> None:
 # ------------------------------------------------------------------ urls, check
 
 
+def _scan_options(args: argparse.Namespace) -> ScanOptions:
+    """``--bib-url-field``/``--bib-skip-field`` and ``--skip-host``/``--include-host`` added
+    to the configured ones, with ``--include-comments`` and ``--include-quoted``."""
+    configured = load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field,
+                                   skip_hosts=args.skip_host, include_hosts=args.include_host)
+    return replace(configured, include_comments=args.include_comments, include_quoted=args.include_quoted)
+
+
 def cmd_urls(args: argparse.Namespace) -> ExitStatus:
     """``permify urls``: every cited URL with location, classification and archive link."""
     rows = []
@@ -251,6 +254,7 @@ def cmd_urls(args: argparse.Namespace) -> ExitStatus:
                 "action": "archived" if c.state == "linked" else c.classification.status,
                 "reason": c.classification.reason or "",
                 "perma_url": c.cited.existing_archive or "",
+                "note": c.classification.note or "",
             })
         for warning in scan.parsed.warnings:
             print(f"permify: {safe_text(scan.path)}: warning: {safe_text(warning, 600)}", file=sys.stderr)
@@ -263,6 +267,8 @@ def cmd_urls(args: argparse.Namespace) -> ExitStatus:
     else:
         for r in rows:
             tail = r["perma_url"] or (f"skip: {r['reason']}" if r["action"] == "skip" else "")
+            if r["note"]:
+                tail = f"{tail}\tnote: {r['note']}" if tail else f"note: {r['note']}"
             where = safe_text(f"{r['file']}:{r['location']}", 400)
             tail = f"\t{safe_text(tail, 400)}" if tail else ""
             print(f"{where}\t{r['action']}\t{safe_text(r['url'], 2000)}{tail}")
@@ -303,7 +309,7 @@ def cmd_review(args: argparse.Namespace) -> ExitStatus:
     if args.report and Path(args.report).suffix.lower() not in (".csv", ".json"):
         raise UsageError(f"--report {args.report}: the report must end in .json or .csv")
     counter = ReviewCounter(sys.stderr, live=sys.stderr.isatty() and not args.quiet)
-    with ArchiveSite(api_url=args.api_url, ledger=args.ledger) as site:
+    with ArchiveSite(api_url=args.api_url, ledger=args.ledger, timeout=args.timeout) as site:
         try:
             result = review_documents(args.files, site=site, offline=args.offline, concurrency=args.concurrency,
                                       fmt=args.fmt, on_verdict=counter)

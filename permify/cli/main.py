@@ -19,6 +19,7 @@ from ..errors import Interrupted, PermifyError
 from ..exit_status import ExitStatus
 from ..perma.defaults import DEFAULT_TIMEOUT
 from ..text import safe_text
+from ..web.command import add_serve_parser
 
 __all__ = ["build_parser", "main"]
 
@@ -53,15 +54,20 @@ def _add_common_api(p: argparse.ArgumentParser) -> None:
 def _add_input(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="manuscripts: .md, .bib, .docx (- reads stdin)")
     p.add_argument("--from", dest="fmt", choices=("markdown", "bibtex", "docx"), help="format, if not by suffix")
-    p.add_argument("--archive-doi", action="store_true", help="also archive doi.org links (skipped by default)")
-    p.add_argument("--include-comments", action="store_true",
-                   help="Word: also archive and edit URLs in reviewer comments (listed as skipped by default)")
-    p.add_argument("--include-quoted", action="store_true",
-                   help="also archive and edit URLs inside a quotation (listed as skipped by default)")
+    p.add_argument("--archive-doi", action="store_true",
+                   help="also archive DOI links (doi.org, dx.doi.org, doi.acm.org/10...; skipped by default)")
     p.add_argument("--bib-url-field", action="append", default=[], metavar="NAME",
                    help="BibTeX: also read field NAME as a link to the cited work (repeatable; a,b works)")
     p.add_argument("--bib-skip-field", action="append", default=[], metavar="NAME",
                    help="BibTeX: never read field NAME; its URLs are listed as skipped (repeatable)")
+    p.add_argument("--skip-host", action="append", default=[], metavar="HOST",
+                   help="never archive URLs on HOST or its subdomains (* wildcards; repeatable)")
+    p.add_argument("--include-host", action="append", default=[], metavar="HOST",
+                   help="archive URLs on HOST although it is a subscription database or proxy (repeatable)")
+    p.add_argument("--include-comments", action="store_true",
+                   help="Word: also archive and edit URLs in reviewer comments (listed as skipped by default)")
+    p.add_argument("--include-quoted", action="store_true",
+                   help="also archive and edit URLs inside a quotation (listed as skipped by default)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -151,6 +157,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=8, metavar="N", help="links checked at once (default 8)")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
     p.add_argument("--api-url", metavar="URL", help="Perma API base (default $PERMA_API_URL or https://api.perma.cc/v1)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help=f"give up on one request to Perma after SECONDS, all included "
+                   f"(default $PERMIFY_TIMEOUT, then the config file, then {DEFAULT_TIMEOUT:g})")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the links that are not ok, and the summary")
     p.set_defaults(func=_command("cmd_review"))
 
@@ -185,6 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", nargs="?", help="export: the CSV path; forget: a URL or a GUID")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
     p.set_defaults(func=_command("cmd_ledger"))
+
+    add_serve_parser(sub, _formatter, _add_common_api)  # the editor's page (Flask loads only when it runs)
     return parser
 
 

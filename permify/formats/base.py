@@ -83,12 +83,17 @@ class ScanOptions:
             (``--bib-url-field``; see docs/bibtex.md).
         bib_skip_fields: BibTeX only: field names never read (``--bib-skip-field``); their
             URLs are listed as skipped.
+        skip_hosts: host patterns never archived (``--skip-host``; see docs/urls.md).
+        include_hosts: host patterns archived although a built-in rule (a subscription
+            database, a library proxy) would skip them (``--include-host``).
     """
 
     include_comments: bool = False
     include_quoted: bool = False
     bib_url_fields: tuple[str, ...] = ()
     bib_skip_fields: tuple[str, ...] = ()
+    skip_hosts: tuple[str, ...] = ()
+    include_hosts: tuple[str, ...] = ()
 
 
 #: Characters of context kept on each side of a cited URL.

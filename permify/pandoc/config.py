@@ -23,6 +23,7 @@ from typing import Any
 
 from ..config import SettingSources, parse_timeout
 from ..errors import ConfigError
+from ..hosts import normalise_host_pattern
 
 __all__ = [
     "HTML_FORMATS",
@@ -58,6 +59,9 @@ _KEYS: dict[str, tuple[str, str]] = {
     "dry-run": ("PERMIFY_DRY_RUN", "dry_run"),
     "strict": ("PERMIFY_STRICT", "strict"),
     "archive-doi": ("PERMIFY_ARCHIVE_DOI", "archive_doi"),
+    "include-quoted": ("PERMIFY_INCLUDE_QUOTED", "include_quoted"),
+    "skip-hosts": ("PERMIFY_SKIP_HOSTS", "skip_hosts"),
+    "include-hosts": ("PERMIFY_INCLUDE_HOSTS", "include_hosts"),
     "timeout": ("PERMIFY_TIMEOUT", "timeout"),
 }
 
@@ -76,6 +80,9 @@ class FilterConfig:
     dry_run: bool = False
     strict: bool = False
     archive_doi: bool = False
+    include_quoted: bool = False
+    skip_hosts: tuple[str, ...] = ()
+    include_hosts: tuple[str, ...] = ()
     poll_initial: float = 1.0
     #: seconds one request to Perma may take, all included (None: the session's default)
     timeout: float | None = None
@@ -90,6 +97,17 @@ def _as_bool(name: str, value: Any) -> bool:
     if text in _FALSE:
         return False
     raise ConfigError(f"permify option {name}: {value!r} is not true or false")
+
+
+def _hosts(name: str, value: Any) -> tuple[str, ...]:
+    """A list of host patterns: a metadata list, or a comma- or space-separated string."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else re.split(r"[,\s]+", str(value))
+    try:
+        return tuple(dict.fromkeys(normalise_host_pattern(str(v)) for v in items if str(v).strip()))
+    except ValueError as error:
+        raise ConfigError(f"permify option {name}: {error}") from None
 
 
 def strict_from_env(env: Mapping[str, str] | None = None) -> bool:
@@ -141,6 +159,9 @@ def load_filter_config(
         dry_run=_as_bool("dry-run", values.get("dry-run", False)),
         strict=_as_bool("strict", values.get("strict", False)),
         archive_doi=_as_bool("archive-doi", values.get("archive-doi", False)),
+        include_quoted=_as_bool("include-quoted", values.get("include-quoted", False)),
+        skip_hosts=_hosts("skip-hosts", values.get("skip-hosts")),
+        include_hosts=_hosts("include-hosts", values.get("include-hosts")),
         poll_initial=max(poll_initial, 0.01),
         timeout=parse_timeout(values.get("timeout"), "permify option timeout"),
     )

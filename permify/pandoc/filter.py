@@ -11,9 +11,12 @@ all in the ledger and makes no HTTP request at all. A build never fails because 
 unavailable (no key, no network, an API error): the filter inserts what the ledger already
 knows, leaves the other links as they are and warns once on stderr, unless ``strict`` is set.
 
-One read-only walk over ``doc.content`` (never the metadata, never inside images) notes which
-inline lists hold links; the archiving happens once for all of them; then the Perma links are
-inserted into those lists in place. Nothing else in the tree is rebuilt, which keeps a warm
+One read-only walk over ``doc.content`` (never the metadata, never inside images or a link's
+own text) notes which inline lists hold links or bare URLs in ``Str`` text
+(:mod:`permify.pandoc.cited`); the archiving happens once for all of them; then the Perma
+links are inserted into those lists in place: after a link, or right after a bare URL, the
+``Str`` split there (``https://x.gov/a.`` becomes ``https://x.gov/a [https://perma.cc/G].``).
+Nothing else in the tree is rebuilt, which keeps a warm
 build close to the cost of a filter that does nothing.
 """
 
@@ -35,7 +38,8 @@ from ..errors import ConfigError, Interrupted, PermifyError, StrictModeError
 from ..exit_status import ExitStatus
 from ..perma.retry import RetryPolicy
 from ..site import ArchiveSite
-from ..urls import PERMA_URL_RE, classify, dedupe_key, is_perma_link
+from ..urls import classify, dedupe_key
+from .cited import find_lists, spots_in
 from .config import (
     HTML_FORMATS,
     SUPPORTED_API,
@@ -49,9 +53,6 @@ __all__ = ["PROG", "PermifyFilter", "StrictModeError", "main"]
 
 PROG = "permify-filter"
 _LOCATION = ("pandoc",)
-# Inlines between a link and a Perma link that already follows it: "[", "(archived at", ...
-_LOOKAHEAD = 4
-_SPACES = (pf.Space, pf.SoftBreak, pf.LineBreak)
 
 
 def _warn(line: str, stream: TextIO | None = None) -> None:
@@ -74,47 +75,6 @@ def _filter_site(folder: str, timeout: float | None = None) -> ArchiveSite:
     )
 
 
-def _find_link_lists(container: pf.ListContainer, found: list[pf.ListContainer]) -> None:
-    """Append to ``found`` every list under ``container`` that directly holds a :class:`pf.Link`.
-
-    Read-only and depth-first in document order. It reads panflute's raw ``.list`` and
-    ``_children`` (what ``Element.walk`` itself uses) instead of walking with an action,
-    because ``walk`` rebuilds every list of the document even when nothing changes: work
-    a warm build would pay for nothing. Images are not entered: a link in alt text is not
-    a cited source.
-    """
-    if any(isinstance(item, pf.Link) for item in container.list):
-        found.append(container)
-    for item in container.list:
-        if not isinstance(item, pf.Image):
-            _scan_children(item, found)
-
-
-def _scan_children(elem: pf.Element, found: list[pf.ListContainer]) -> None:
-    for name in getattr(elem, "_children", ()):
-        child = getattr(elem, name)
-        if isinstance(child, pf.ListContainer):
-            _find_link_lists(child, found)
-        elif isinstance(child, pf.Element):  # a table's head and foot, a caption
-            _scan_children(child, found)
-
-
-def _followed_by_perma(items: Sequence[pf.Element], index: int) -> bool:
-    """True when a Perma link comes right after ``items[index]`` (a document permified by hand)."""
-    seen = 0
-    for item in items[index + 1 : index + 1 + 2 * _LOOKAHEAD]:
-        if isinstance(item, _SPACES):
-            continue
-        if isinstance(item, pf.Link):
-            return is_perma_link(item.url)
-        if isinstance(item, pf.Str) and PERMA_URL_RE.search(item.text):
-            return True
-        seen += 1
-        if seen >= _LOOKAHEAD:
-            break
-    return False
-
-
 class PermifyFilter:
     """One run of the filter over one document.
 
@@ -125,7 +85,7 @@ class PermifyFilter:
     def __init__(self, *, stderr: TextIO | None = None) -> None:
         self.stderr = stderr
         self.outcomes: dict[str, Outcome] = {}
-        self._lists: list[pf.ListContainer] = []
+        self._lists: list[tuple[pf.ListContainer, bool]] = []
         self._warned: set[str] = set()
         self._site: ArchiveSite | None = None
 
@@ -147,7 +107,7 @@ class PermifyFilter:
             return doc
         # The body only: metadata values (a `source: https://...`) are not citations.
         self._lists = []
-        _find_link_lists(doc.content, self._lists)
+        find_lists(doc.content, self._lists)
         plan, requests = self._plan(config)
         try:
             self.outcomes = self._archive(config, requests)
@@ -173,25 +133,27 @@ class PermifyFilter:
             return str(value).strip().lower() in ("true", "1", "yes", "on")
         return strict_from_env()
 
-    def _plan(self, config: FilterConfig) -> tuple[list[tuple[Any, list[tuple[int, str]]]], dict[str, UrlRequest]]:
-        plan: list[tuple[Any, list[tuple[int, str]]]] = []
+    def _plan(self, config: FilterConfig) -> tuple[list[tuple[Any, list[tuple[int, str, int | None]]]],
+                                                   dict[str, UrlRequest]]:
+        plan: list[tuple[Any, list[tuple[int, str, int | None]]]] = []
         requests: dict[str, UrlRequest] = {}
         verdicts: dict[str, bool] = {}
-        for container in self._lists:
-            items = container.list
-            spots: list[tuple[int, str]] = []
-            for i, item in enumerate(items):
-                if not isinstance(item, pf.Link):
+        for container, quoted in self._lists:
+            spots: list[tuple[int, str, int | None]] = []
+            for spot in spots_in(container.list, quoted):
+                if spot.quoted and not config.include_quoted:
                     continue
-                url = item.url.strip()
-                ok = verdicts.get(url)
+                ok = verdicts.get(spot.url)
                 if ok is None:
-                    ok = verdicts[url] = classify(url, archive_doi=config.archive_doi).archive
-                if not ok or _followed_by_perma(items, i):
+                    ok = verdicts[spot.url] = classify(
+                        spot.url, archive_doi=config.archive_doi,
+                        skip_hosts=config.skip_hosts, include_hosts=config.include_hosts,
+                    ).archive
+                if not ok:
                     continue
-                key = dedupe_key(url)
-                requests.setdefault(key, UrlRequest(key, url, locations=_LOCATION))
-                spots.append((i, key))
+                key = dedupe_key(spot.url)
+                requests.setdefault(key, UrlRequest(key, spot.url, locations=_LOCATION))
+                spots.append((spot.index, key, spot.cut))
             if spots:
                 plan.append((container, spots))
         return plan, requests
@@ -264,28 +226,39 @@ class PermifyFilter:
         if archived:
             self.warn(f"archived {archived} new URLs in folder {config.folder!r}")
 
-    def _insert(self, doc: pf.Doc, config: FilterConfig, plan: list[tuple[Any, list[tuple[int, str]]]]) -> None:
+    def _insert(self, doc: pf.Doc, config: FilterConfig,
+                plan: list[tuple[Any, list[tuple[int, str, int | None]]]]) -> None:
         fmt = re.split(r"[+-]", doc.format or "", maxsplit=1)[0].lower()
         html = fmt in HTML_FORMATS
         dates = self._capture_dates(config) if html and self.outcomes else {}
         today = date.today().isoformat()
         for container, spots in plan:
-            # Right to left, so that each index still points at its link.
-            for i, key in reversed(spots):
+            # Right to left (a Str with two URLs: the later one first), so that each index
+            # and each cut still points where it did.
+            for i, key, cut in sorted(spots, key=lambda s: (s[0], -1 if s[2] is None else s[2]), reverse=True):
                 outcome = self.outcomes.get(key)
                 if outcome is None or not outcome.insertable or outcome.perma_url is None:
                     continue
                 item = container.list[i]
                 perma = outcome.perma_url
                 link = pf.Link(pf.Str(perma), url=perma)
+                original = item.url if cut is None else item.text[:cut]
                 if html:
                     when = dates.get(key, today)
-                    item.attributes.update(
-                        {"data-versionurl": perma, "data-versiondate": when, "data-originalurl": item.url}
-                    )
-                    link.attributes.update({"data-originalurl": item.url, "data-versiondate": when})
-                for offset, new in enumerate((pf.Space(), pf.Str("["), link, pf.Str("]")), start=1):
-                    container.insert(i + offset, new)
+                    if cut is None:
+                        item.attributes.update(
+                            {"data-versionurl": perma, "data-versiondate": when, "data-originalurl": item.url}
+                        )
+                    link.attributes.update({"data-originalurl": original, "data-versiondate": when})
+                new: list[pf.Element] = [pf.Space(), pf.Str("["), link, pf.Str("]")]
+                if cut is not None:
+                    # The Str is split after the URL; its text is kept as written.
+                    rest = item.text[cut:]
+                    item.text = item.text[:cut]
+                    if rest:
+                        new.append(pf.Str(rest))
+                for offset, element in enumerate(new, start=1):
+                    container.insert(i + offset, element)
 
     def _capture_dates(self, config: FilterConfig) -> dict[str, str]:
         """Dates the ledger recorded each archive (the capture date for archives permify made)."""

@@ -58,7 +58,7 @@ def test_version_and_help_for_every_command(capsys: pytest.CaptureFixture[str]) 
     assert exit_info.value.code == 0
     assert capsys.readouterr().out.startswith("permify ")
     subcommands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
-    assert set(subcommands) == {"archive", "urls", "check", "review", "folders", "sandbox", "ledger"}
+    assert set(subcommands) == {"archive", "urls", "check", "review", "folders", "sandbox", "ledger", "serve"}
     for name in subcommands:
         with pytest.raises(SystemExit):
             main([name, "--help"])
@@ -156,7 +156,8 @@ def test_urls_in_every_format(capsys: pytest.CaptureFixture[str], article: Path)
     assert by_url["http://localhost:8000/draft"]["action"] == "skip"
     assert "https://code.example.com/x" not in by_url
     code, out, _ = run(capsys, "urls", str(article), "--format", "csv")
-    assert next(csv.reader(out.splitlines())) == ["file", "location", "url", "kind", "action", "reason", "perma_url"]
+    assert next(csv.reader(out.splitlines())) == [
+        "file", "location", "url", "kind", "action", "reason", "perma_url", "note"]
     code, out, _ = run(capsys, "urls", str(article))
     assert "line 3" in out
     assert "skip: loopback" in out or "skip: local" in out

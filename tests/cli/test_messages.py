@@ -239,7 +239,12 @@ def test_a_warm_run_with_a_report_makes_no_request(capsys, api_env: Sandbox, doc
     assert run(capsys, "archive", str(doc), "--folder", folder)[0] == 1
     api_env.reset_log()
     report = tmp_path / "warm.json"
+    # The capture review reads the failed capture again (a copy of the page may have been
+    # uploaded since): GETs only. Without the review, a warm run makes no request at all.
     assert run(capsys, "archive", str(doc), "--folder", folder, "--report", str(report))[0] == 1
+    assert {r.method for r in api_env.requests} == {"GET"}
+    api_env.reset_log()
+    assert run(capsys, "archive", str(doc), "--folder", folder, "--report", str(report), "--no-review")[0] == 1
     assert api_env.count() == 0, [(r.method, r.path) for r in api_env.requests]
     rows = {r["url"]: r for r in json.loads(report.read_text(encoding="utf-8"))}
     assert rows["https://example.com/one"]["status"] == "reused" and rows["https://example.com/one"]["captured_on"]

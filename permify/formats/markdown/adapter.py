@@ -20,8 +20,9 @@ import re
 from collections.abc import Mapping
 
 from ...errors import InputError
+from ...quotes import QUOTED_REASON, QuotationIndex
 from ...urls import PERMA_URL_RE
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, context_around
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions, context_around
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .scan import Hit, TooCostlyError, scan
@@ -77,6 +78,32 @@ class MarkdownDocument(ParsedDocument):
         return encode_text(splice(self._text, edits), self._bom)
 
 
+def _quoted_hits(text: str, hits: list[Hit]) -> set[int]:
+    """The indexes of the hits inside a quotation of their block (docs/markdown.md#quotations).
+
+    A link or reference is judged as a whole, ``[text](url)``; quotation marks around nothing
+    but it (and punctuation) are its title's (``“[Link Rot](https://x),”``), not a quotation.
+    Each block's quotations are found once (:class:`~permify.quotes.QuotationIndex`).
+    """
+    by_block: dict[tuple[int, int], list[int]] = {}
+    for n, hit in enumerate(hits):
+        by_block.setdefault(hit.block, []).append(n)
+    quoted: set[int] = set()
+    for (lo, hi), members in by_block.items():
+        block = text[lo:hi]
+        if not _QUOTE_MARK_RE.search(block):
+            continue
+        index = QuotationIndex(block, [(hits[n].start - lo, hits[n].end - lo) for n in members])
+        for n in members:
+            hit = hits[n]
+            if index.contains(hit.start - lo, hit.end - lo, title=hit.kind in ("link", "reference")):
+                quoted.add(n)
+    return quoted
+
+
+_QUOTE_MARK_RE = re.compile("[\"'\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb\u2039\u203a]")
+
+
 #: what a Markdown file that is not UTF-8 text is told (see :class:`~permify.formats.text.TextErrors`)
 _NOT_TEXT = TextErrors(
     utf16="is UTF-16 text; save it as UTF-8 and try again",
@@ -97,6 +124,14 @@ class MarkdownAdapter(Adapter):
 
     def parse(self, data: bytes, source: str = "<input>") -> MarkdownDocument:
         """Parse UTF-8 Markdown bytes; :class:`InputError` for binary or non-UTF-8 input."""
+        return self.parse_with(data, source, ScanOptions())
+
+    def parse_with(self, data: bytes, source: str, options: ScanOptions) -> MarkdownDocument:
+        """:meth:`parse`; a URL inside a quotation is skipped unless ``options.include_quoted``.
+
+        A quotation is a pair of quotation marks around the citation in the same block
+        (:func:`permify.quotes.inside_quotation`); a ``>`` blockquote alone is not one.
+        """
         text, bom = decode_text(data, source, _NOT_TEXT)
         try:
             result = scan(text)
@@ -105,8 +140,10 @@ class MarkdownAdapter(Adapter):
         except TooCostlyError as exc:
             raise InputError(source, str(exc)) from None
         citations = []
+        quoted_hits = set() if options.include_quoted else _quoted_hits(text, result.hits)
         for index, hit in enumerate(result.hits):
             line, col = result.line_col(hit.pos)
+            quoted = hit.existing is None and index in quoted_hits
             citations.append(CitedUrl(
                 index=index,
                 url=hit.url,
@@ -116,5 +153,6 @@ class MarkdownAdapter(Adapter):
                 kind=hit.kind,
                 written=hit.written,
                 context=context_around(text, hit.pos, max(hit.insert_at, hit.pos)),
+                skip_reason=QUOTED_REASON if quoted else None,
             ))
         return MarkdownDocument(text, bom, result.hits, citations, result.warnings)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from markdown_it.common.utils import normalizeReference, unescapeAll
 
-from ...urls import PERMA_URL_RE, find_urls, url_at
+from ...urls import find_urls, perma_url, url_at
 
 __all__ = ["SCHEME_URL_RE", "Hit", "InlineScanner", "Ref"]
 
@@ -37,13 +37,24 @@ _HTML_RE = re.compile(
 )
 SCHEME_URL_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _WS_RE = re.compile(r"\s")
-_PERMA = PERMA_URL_RE.pattern
-# A Perma link already written right after a citation: ours (` [<P>]`, ` \[<P>]`), a bare
-# `[P]`, or `[[P](P)]`; a single space or one line break before it.
+# A Perma link however an author writes it: with or without a scheme, upper or lower case.
+_PERMA = (r"(?:https?://)?(?:www\.)?perma\.cc/(?:[A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})"
+          r"(?![A-Za-z0-9-])/?")
+# A Perma link already written right after a citation (docs/markdown.md#how-links-are-inserted):
+# after spaces or one line break, an optional separator (`·`, `|`, `,`, `;`, `:`, `.`, a dash), an
+# optional opening bracket, an optional word ("archived at", "Perma link:"), then the link as
+# an autolink `<P>`, a Markdown link `[text](P)` or bare `P`, and the closing bracket.
 _EXISTING_RE = re.compile(
-    rf"(?:[ \t]|\r?\n[ \t]*)?\\?\[(?:<{_PERMA}/?>|{_PERMA}/?|\[{_PERMA}/?\]\({_PERMA}/?\))\\?\]"
+    rf"""[ \t]*(?:\r?\n[ \t]*)?
+    (?:[\u00b7|,;:.\u2013\u2014-][ \t]*(?:\r?\n[ \t]*)?)?
+    (?P<open>\\?[(\[])?[ \t]*
+    (?:(?:archived|archive|perma[ ]link|perma|saved)(?:[ ](?:at|on|copy|version|as|here))?:?[ \t]+)?
+    (?:<(?P<auto>{_PERMA})>
+      |\[[^\[\]]{{0,200}}\]\((?P<link>{_PERMA})(?:[ \t]+"[^"\r\n]*")?\)
+      |(?P<bare>{_PERMA}))
+    (?(open)[ \t]*\\?[)\]])""",
+    re.IGNORECASE | re.VERBOSE,
 )
-_EXISTING_LINKED_RE = re.compile(rf"<(?P<auto>{_PERMA}/?)>|\]\((?P<link>{_PERMA}/?)\)")
 _ATTRS_RE = re.compile(r"\{[^{}\r\n]*\}")
 
 
@@ -64,6 +75,16 @@ class Hit:
     title: str | None = None
     existing: str | None = None
     escape: bool = False
+    #: the character range of the block (paragraph, heading, table row) the hit is in
+    block: tuple[int, int] = (0, 0)
+    #: where the citation starts as a whole: an inline link's ``[`` (its ``pos`` is the
+    #: destination), else ``pos``
+    start: int = 0
+
+    @property
+    def end(self) -> int:
+        """Where the citation ends for people: the end of a bare URL, else the insertion point."""
+        return self.pos + len(self.written) if self.kind == "bare" else self.insert_at
 
 
 @dataclass
@@ -97,6 +118,11 @@ def _decode_entities(s: str) -> str:
     reads it so), and that is the page to archive.
     """
     return _ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), s)
+
+
+def _normalised_perma(written: str) -> str:
+    """``https://perma.cc/GUID`` for a Perma link as written (no scheme, ``www.``, upper case)."""
+    return perma_url(written.rstrip("/").rsplit("/", 1)[1].upper())
 
 
 _CLOSING_RUNS: dict[int, re.Pattern[str]] = {}
@@ -205,7 +231,7 @@ class InlineScanner:
         dest = link.dest or ""
         url = unescapeAll(dest)
         if SCHEME_URL_RE.match(url):
-            return self._add("link", link.dest_pos, link.end, dest, url, title, end)
+            return self._add("link", link.dest_pos, link.end, dest, url, title, end, start=j)
         return link.end
 
     def _contains_link(self, start: int, stop: int) -> bool:
@@ -361,8 +387,10 @@ class InlineScanner:
     # ------------------------------------------------------------------ recording
 
     def _add(self, kind: str, pos: int, stop: int, written: str, url: str,
-             title: str | None, end: int, shortcut: bool = False) -> int:
-        """Record a hit; return where scanning resumes (after an existing Perma link)."""
+             title: str | None, end: int, shortcut: bool = False, start: int | None = None) -> int:
+        """Record a hit; return where scanning resumes (after an existing Perma link).
+
+        ``start`` is where an inline link's ``[`` is (``pos`` is its destination)."""
         if self.probe:
             return stop
         text = self.text
@@ -372,13 +400,13 @@ class InlineScanner:
             if attrs:
                 insert_at = attrs.end()
         existing = _EXISTING_RE.match(text, insert_at, end)
-        hit = Hit(kind, pos, insert_at, written, url, title)
+        hit = Hit(kind, pos, insert_at, written, url, title, start=pos if start is None else start)
         if existing:
-            found = PERMA_URL_RE.search(existing.group(0))
-            hit.existing = found.group(0) if found else None
-            linked = _EXISTING_LINKED_RE.search(existing.group(0))
-            if linked:
-                self.existing_linked.append(linked.group("auto") or linked.group("link"))
+            target = existing.group("auto") or existing.group("link") or existing.group("bare")
+            hit.existing = _normalised_perma(target)
+            dest = existing.group("auto") or existing.group("link")
+            if dest and SCHEME_URL_RE.match(dest):  # markdown-it sees it as a link too
+                self.existing_linked.append(dest)
             self.hits.append(hit)
             return existing.end()  # the Perma link in it is not a citation of its own
         # `[<P>]` directly before `(`, `[` or `{` would become a link, reference or span;

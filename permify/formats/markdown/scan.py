@@ -195,6 +195,8 @@ def scan(text: str) -> ScanResult:
                 "left it unchanged (please report this with the text of the block)"
             )
             continue
+        for hit in scanner.hits:
+            hit.block = (start, stop)
         result.hits.extend(scanner.hits)
     result.hits.sort(key=lambda h: h.pos)
     # Every warning starts "line N"; HTML blocks were seen before the paragraphs around them.
