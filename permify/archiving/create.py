@@ -36,7 +36,7 @@ from ..errors import (
 )
 from ..perma.models import Archive, Batch, CaptureJob
 from .poll import poll_round
-from .run import Run
+from .run import Cancelled, Run
 from .settle import settle_unknown
 
 __all__ = ["create"]
@@ -165,6 +165,13 @@ def create(run: Run, keys: Sequence[str]) -> None:
             # next request's intents (one transaction), or now when none follows at once.
             if not todo or run.quota_exhausted or quota.left < 1:
                 run.flush()
+    except Cancelled:
+        # Cancelled (not Ctrl-C): what is already sent is answered and recorded before the run
+        # stops, so no intent is left for the next run to settle.
+        while workers.busy:
+            request = workers.next()
+            _apply(run, request, set(keys))  # nothing is sent again
+        raise
     finally:
         workers.stop()
         run.flush()
