@@ -22,6 +22,7 @@ from .documents import (
     Citation,
     DocumentScan,
     atomic_write,
+    linked_in_documents,
     perma_links_for,
     scan_document,
     url_requests,
@@ -31,7 +32,6 @@ from .formats.base import RewriteOptions, ScanOptions
 from .outputs import plan_outputs, write_in_place
 from .report import ReportRow, build_report, file_error_row, summary_counts
 from .text import safe_text
-from .urls import perma_guid
 
 if TYPE_CHECKING:  # the archiving stack loads when a site is built: scanning needs none of it
     from .perma.folders import FolderPlan
@@ -227,7 +227,7 @@ def archive_documents(
     scans = scan_documents(names, fmt=fmt, archive_doi=archive_doi, scan_options=scan_options)
     plan = plan_outputs(names, output, in_place=in_place, probe=not dry_run)  # so do bad outputs
     # A URL that already has a Perma link somewhere in the documents reuses it elsewhere.
-    outcomes: dict[str, Outcome] = _already_linked(scans)
+    outcomes: dict[str, Outcome] = linked_in_documents(scans)
     requests = [r for r in url_requests(scans) if r.key not in outcomes]
     with _site_for(site, folder, api_key) as where:
         archived = ensure_archives(requests, site=where, options=options, progress=progress)
@@ -319,16 +319,6 @@ def _archive_details(site: ArchiveSite, outcomes: dict[str, Outcome], dates: dic
         pass  # the report is still written, without these columns
     return titles
 
-
-def _already_linked(scans: list[DocumentScan]) -> dict[str, Outcome]:
-    linked: dict[str, Outcome] = {}
-    for scan in scans:
-        for c in scan.citations:
-            guid = perma_guid(c.cited.existing_archive or "")
-            if c.state == "linked" and guid and c.key not in linked:
-                linked[c.key] = Outcome(c.key, c.cited.url, "reused", guid, "Perma link found in the document")
-    needed = {c.key for scan in scans for c in scan.to_archive}
-    return {key: outcome for key, outcome in linked.items() if key in needed}
 
 
 def archive_document(path: str | Path, **kw: object) -> RunResult:
