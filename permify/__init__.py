@@ -23,29 +23,10 @@ use only what is exported here::
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .api import (
-    RunResult,
-    archive_document,
-    archive_documents,
-    check_documents,
-    ensure_archives,
-    known_archives,
-    scan_documents,
-)
-from .archiving.archiver import Archiver
-from .archiving.folder_ledger import FolderLedger
-from .archiving.ledger import Ledger, LedgerEntry, LedgerStatus, default_ledger_path
-from .archiving.outcomes import (
-    ArchiveOptions,
-    Outcome,
-    OutcomeStatus,
-    ProgressCallback,
-    ProgressEvent,
-    ProgressKind,
-    UrlRequest,
-)
-from .documents import Citation, DocumentScan, scan_document, url_requests
 from .errors import (
     AuthenticationError,
     ConfigError,
@@ -70,14 +51,96 @@ from .errors import (
     ValidationError,
 )
 from .exit_status import ExitStatus
-from .formats.base import CitedUrl, RewriteOptions, ScanOptions
-from .link_review import ReviewResult, ReviewRow, review_documents, write_review_report
-from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
-from .perma.folders import folder_tree, resolve_folder
-from .report import ReportRow, build_report, write_report
-from .review import ReviewError, Verdict, review_archive, review_archives, review_capture
-from .site import ArchiveSite
-from .urls import classify, dedupe_key, find_urls
+
+if TYPE_CHECKING:  # the names below load on first use (PEP 562): importing the package stays cheap
+    from .api import (
+        RunResult,
+        archive_document,
+        archive_documents,
+        check_documents,
+        ensure_archives,
+        known_archives,
+        scan_documents,
+    )
+    from .archiving.archiver import Archiver
+    from .archiving.folder_ledger import FolderLedger
+    from .archiving.ledger import Ledger, LedgerEntry, LedgerStatus, default_ledger_path
+    from .archiving.outcomes import (
+        ArchiveOptions,
+        Outcome,
+        OutcomeStatus,
+        ProgressCallback,
+        ProgressEvent,
+        ProgressKind,
+        UrlRequest,
+    )
+    from .documents import Citation, DocumentScan, scan_document, url_requests
+    from .formats.base import CitedUrl, RewriteOptions, ScanOptions
+    from .link_review import ReviewResult, ReviewRow, review_documents, write_review_report
+    from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
+    from .perma.folders import folder_tree, resolve_folder
+    from .report import ReportRow, build_report, write_report
+    from .review import ReviewError, Verdict, review_archive, review_archives, review_capture
+    from .site import ArchiveSite
+    from .urls import classify, dedupe_key, find_urls
+
+# Where each public name lives; it is imported on first access (see __getattr__).
+_LAZY = {
+    'RunResult': '.api',
+    'archive_document': '.api',
+    'archive_documents': '.api',
+    'check_documents': '.api',
+    'ensure_archives': '.api',
+    'known_archives': '.api',
+    'scan_documents': '.api',
+    'Archiver': '.archiving.archiver',
+    'FolderLedger': '.archiving.folder_ledger',
+    'Ledger': '.archiving.ledger',
+    'LedgerEntry': '.archiving.ledger',
+    'LedgerStatus': '.archiving.ledger',
+    'default_ledger_path': '.archiving.ledger',
+    'ArchiveOptions': '.archiving.outcomes',
+    'Outcome': '.archiving.outcomes',
+    'OutcomeStatus': '.archiving.outcomes',
+    'ProgressCallback': '.archiving.outcomes',
+    'ProgressEvent': '.archiving.outcomes',
+    'ProgressKind': '.archiving.outcomes',
+    'UrlRequest': '.archiving.outcomes',
+    'Citation': '.documents',
+    'DocumentScan': '.documents',
+    'scan_document': '.documents',
+    'url_requests': '.documents',
+    'CitedUrl': '.formats.base',
+    'RewriteOptions': '.formats.base',
+    'ScanOptions': '.formats.base',
+    'ReviewResult': '.link_review',
+    'ReviewRow': '.link_review',
+    'review_documents': '.link_review',
+    'write_review_report': '.link_review',
+    'Archive': '.perma',
+    'Batch': '.perma',
+    'CaptureJob': '.perma',
+    'Folder': '.perma',
+    'Organization': '.perma',
+    'PermaClient': '.perma',
+    'PermaSession': '.perma',
+    'RetryPolicy': '.perma',
+    'User': '.perma',
+    'folder_tree': '.perma.folders',
+    'resolve_folder': '.perma.folders',
+    'ReportRow': '.report',
+    'build_report': '.report',
+    'write_report': '.report',
+    'ReviewError': '.review',
+    'Verdict': '.review',
+    'review_archive': '.review',
+    'review_archives': '.review',
+    'review_capture': '.review',
+    'ArchiveSite': '.site',
+    'classify': '.urls',
+    'dedupe_key': '.urls',
+    'find_urls': '.urls',
+}
 
 __all__ = [
     "Archive",
@@ -158,3 +221,17 @@ __all__ = [
     "write_report",
     "write_review_report",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use, so that ``import`` of this package loads little."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

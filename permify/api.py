@@ -15,12 +15,14 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .archiving.outcomes import ArchiveOptions, Outcome, ProgressCallback, UrlRequest
 from .documents import (
     Citation,
     DocumentScan,
     atomic_write,
+    linked_in_documents,
     perma_links_for,
     scan_document,
     url_requests,
@@ -28,11 +30,12 @@ from .documents import (
 from .errors import PermifyError, UsageError
 from .formats.base import RewriteOptions, ScanOptions
 from .outputs import plan_outputs, write_in_place
-from .perma.folders import FolderPlan
 from .report import ReportRow, build_report, file_error_row, summary_counts
-from .site import ArchiveSite
 from .text import safe_text
-from .urls import perma_guid
+
+if TYPE_CHECKING:  # the archiving stack loads when a site is built: scanning needs none of it
+    from .perma.folders import FolderPlan
+    from .site import ArchiveSite
 
 __all__ = [
     "RunResult",
@@ -107,6 +110,8 @@ def _site_for(site: ArchiveSite | None, folder: str | int | None, api_key: str |
             raise UsageError("pass the folder and the API key to the ArchiveSite, not beside it")
         yield site
         return
+    from .site import ArchiveSite
+
     with ArchiveSite(folder=folder, api_key=api_key) as built:
         yield built
 
@@ -222,7 +227,7 @@ def archive_documents(
     scans = scan_documents(names, fmt=fmt, archive_doi=archive_doi, scan_options=scan_options)
     plan = plan_outputs(names, output, in_place=in_place, probe=not dry_run)  # so do bad outputs
     # A URL that already has a Perma link somewhere in the documents reuses it elsewhere.
-    outcomes: dict[str, Outcome] = _already_linked(scans)
+    outcomes: dict[str, Outcome] = linked_in_documents(scans)
     requests = [r for r in url_requests(scans) if r.key not in outcomes]
     with _site_for(site, folder, api_key) as where:
         archived = ensure_archives(requests, site=where, options=options, progress=progress)
@@ -276,9 +281,11 @@ def _capture_dates(site: ArchiveSite, outcomes: dict[str, Outcome]) -> dict[str,
     if ledger is None or folder_id is None:
         return dates
     book = ledger.scoped(site.api_host, folder_id)
+    here = book.get_many(wanted)  # set-wise reads: no query per URL
+    elsewhere = book.get_many_any_folder([k for k in wanted if k not in here or here[k].guid != outcomes[k].guid])
     for key in wanted:
         guid = outcomes[key].guid
-        for entry in (book.get(key), book.get_any_folder(key)):  # --reuse-any-folder takes others' archives
+        for entry in (here.get(key), elsewhere.get(key)):  # --reuse-any-folder takes others' archives
             if entry is not None and entry.guid == guid:
                 dates[key] = entry.created_at[:10]
                 break
@@ -320,16 +327,6 @@ def _archive_details(site: ArchiveSite, outcomes: dict[str, Outcome], dates: dic
         pass  # the report is still written, without these columns
     return titles
 
-
-def _already_linked(scans: list[DocumentScan]) -> dict[str, Outcome]:
-    linked: dict[str, Outcome] = {}
-    for scan in scans:
-        for c in scan.citations:
-            guid = perma_guid(c.cited.existing_archive or "")
-            if c.state == "linked" and guid and c.key not in linked:
-                linked[c.key] = Outcome(c.key, c.cited.url, "reused", guid, "Perma link found in the document")
-    needed = {c.key for scan in scans for c in scan.to_archive}
-    return {key: outcome for key, outcome in linked.items() if key in needed}
 
 
 def archive_document(path: str | Path, **kw: object) -> RunResult:

@@ -39,7 +39,7 @@ from pathlib import Path
 from .errors import ConfigError, UsageError
 from .formats.base import ScanOptions
 from .hosts import normalise_host_pattern
-from .perma.session import DEFAULT_BASE_URL
+from .perma.defaults import DEFAULT_BASE_URL
 
 __all__ = [
     "SettingSources",

@@ -19,13 +19,14 @@ from pathlib import Path
 from .archiving.outcomes import Outcome, UrlRequest
 from .errors import InputError, OutputError
 from .formats.base import CitedUrl, ParsedDocument, ScanOptions, adapter_for, format_for_path
-from .urls import Classification, classify, dedupe_key
+from .urls import Classification, classify, dedupe_key, perma_guid
 
 __all__ = [
     "Citation",
     "DocumentScan",
     "atomic_write",
     "default_output_path",
+    "linked_in_documents",
     "perma_links_for",
     "scan_document",
     "url_requests",
@@ -140,6 +141,21 @@ def url_requests(scans: Iterable[DocumentScan]) -> list[UrlRequest]:
                     prior.key, prior.url, prior.title or citation.cited.title, (*prior.locations, where)
                 )
     return list(found.values())
+
+
+
+def linked_in_documents(scans: Iterable[DocumentScan]) -> dict[str, Outcome]:
+    """URLs to archive that already have a Perma link beside them somewhere in the documents:
+    that link is reused for their other citations, with no request (status ``reused``)."""
+    scans = list(scans)
+    linked: dict[str, Outcome] = {}
+    for scan in scans:
+        for c in scan.citations:
+            guid = perma_guid(c.cited.existing_archive or "")
+            if c.state == "linked" and guid and c.key not in linked:
+                linked[c.key] = Outcome(c.key, c.cited.url, "reused", guid, "Perma link found in the document")
+    needed = {c.key for scan in scans for c in scan.to_archive}
+    return {key: outcome for key, outcome in linked.items() if key in needed}
 
 
 def perma_links_for(scan: DocumentScan, outcomes: Mapping[str, Outcome]) -> dict[int, str]:

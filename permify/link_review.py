@@ -20,7 +20,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 from .documents import DocumentScan, atomic_write, scan_document
 from .errors import UsageError
-from .review.fetch import review_archives
 from .review.verdict import Verdict
 from .site import ArchiveSite
 from .urls import dedupe_key, perma_guid
@@ -170,6 +169,8 @@ def review_documents(
             titles = {guid: c.cited.title for _, c in links
                       if (guid := guids[c.cited.existing_archive]) and c.cited.title}
             asked = [g or link for link, g in guids.items() if link]
+            from .review.fetch import review_archives  # the HTTP stack: only for an online review
+
             found = review_archives(where.client, asked, concurrency=concurrency, expected_titles=titles,
                                     on_verdict=on_verdict)
             verdicts = {g or link: found.get(g or link) for link, g in guids.items() if link}

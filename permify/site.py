@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from .archiving.archiver import Archiver
@@ -27,9 +28,12 @@ from .archiving.ledger import Ledger, default_ledger_path
 from .archiving.outcomes import ArchiveOptions, ProgressCallback
 from .config import Settings, load_settings, parse_timeout
 from .errors import ConfigError
-from .perma.client import PermaClient
-from .perma.folders import FolderPlan, plan_folder, resolve_folder
-from .perma.session import PermaSession, RetryPolicy
+from .perma.defaults import check_base_url
+
+if TYPE_CHECKING:  # the HTTP stack loads only when a client is built: warm runs never need it
+    from .perma.client import PermaClient
+    from .perma.folders import FolderPlan
+    from .perma.retry import RetryPolicy
 
 __all__ = ["ArchiveSite"]
 
@@ -91,6 +95,9 @@ class ArchiveSite:
     def client(self) -> PermaClient:
         """The Perma client (built on first use; building it sends no request)."""
         if self._client is None:
+            from .perma.client import PermaClient
+            from .perma.session import PermaSession
+
             settings = self.settings
             connect_timeout, retry = self._transport
             timeout = parse_timeout(self._timeout) if self._timeout is not None else settings.timeout
@@ -169,8 +176,8 @@ class ArchiveSite:
             return None
         if offline:
             ledger = self.existing_ledger()
-        else:  # the client, then the ledger: a bad API URL, then a bad ledger, is the first error
-            self.client  # noqa: B018
+        else:  # the API URL, then the ledger: a bad API URL, then a bad ledger, is the first error
+            check_base_url(self.settings.api_url)
             ledger = self.ledger
         spec = self.settings.folder or ""
         if not spec:
@@ -181,11 +188,15 @@ class ArchiveSite:
         if found is None and offline:
             return int(spec) if spec.isdigit() else None
         if found is None and plan_only and not spec.isdigit():
+            from .perma.folders import plan_folder
+
             plan = plan_folder(self.client, spec)
             if not plan.complete:  # a dry run of --create-folder: say what it would make
                 self._folder_plan = plan
                 return None
         if found is None:
+            from .perma.folders import resolve_folder
+
             found = resolve_folder(self.client, spec, create=create).id
             self.ledger.remember_folder(self.api_host, spec, found)
         self._folder_id = found
@@ -201,7 +212,9 @@ class ArchiveSite:
     ) -> Archiver:
         """An :class:`Archiver` for this site; ``options.folder_id`` names the folder; setting
         ``cancel`` stops a run at its next safe point (see :class:`Archiver`)."""
-        return Archiver(self.client, self.ledger, options, progress=progress, cancel=cancel)
+        # The client is built when the run first needs it: a warm run never loads the HTTP stack.
+        return Archiver(lambda: self.client, self.ledger, options, progress=progress, api_host=self.api_host,
+                        cancel=cancel)
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -46,13 +46,18 @@ def safe_text(value: object, limit: int = DEFAULT_LIMIT) -> str:
     # Escape sequences removed below are short; a window of a few times the limit is enough
     # to fill the limit with visible text, and keeps the work small for huge inputs.
     window = text[: limit * 4 + 256]
-    out: list[str] = []
-    for ch in _ESCAPES.sub("", window):
-        if ch in _LINE_BREAKS or ch.isspace():
-            out.append(" ")
-        elif ch.isprintable() or unicodedata.category(ch) not in _DROPPED_CATEGORIES:
-            out.append(ch)  # unassigned code points and the like are harmless: kept
-    cleaned = _SPACES.sub(" ", "".join(out)).strip()
+    if window.isprintable():
+        # The common case (no escape, control, line break or space but " "): nothing to drop,
+        # so no look at each character; the result is what the loop below would give.
+        cleaned = _SPACES.sub(" ", window).strip()
+    else:
+        out: list[str] = []
+        for ch in _ESCAPES.sub("", window):
+            if ch in _LINE_BREAKS or ch.isspace():
+                out.append(" ")
+            elif ch.isprintable() or unicodedata.category(ch) not in _DROPPED_CATEGORIES:
+                out.append(ch)  # unassigned code points and the like are harmless: kept
+        cleaned = _SPACES.sub(" ", "".join(out)).strip()
     if len(cleaned) > limit or len(text) > len(window):
         cleaned = cleaned[: max(limit - 1, 0)].rstrip() + ELLIPSIS
     return cleaned

@@ -21,20 +21,25 @@ permify, on however many machines, and wherever a run is killed:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..errors import Interrupted, NotFoundError, QuotaExceededError, UnknownOutcomeError, ValidationError
-from ..perma.client import PermaClient
-from ..perma.models import CaptureJob
+from ..errors import Interrupted, LedgerError, NotFoundError
+from ..perma.validate import check_url_for_perma
+from .create import create
 from .ledger import Claims, Ledger
 from .outcomes import ArchiveOptions, Outcome, ProgressCallback, ProgressEvent, UrlRequest
-from .poll import poll, poll_round
+from .poll import poll
 from .reconcile import archive_state, best_archive, folder_index
 from .run import Cancelled, Run
-from .settle import settle_orphans, settle_unknown
+from .settle import settle_orphans
+
+if TYPE_CHECKING:
+    from ..perma.client import PermaClient
 
 __all__ = ["Archiver"]
 
@@ -46,7 +51,9 @@ def _ignore(event: ProgressEvent) -> None:
 class Archiver:
     """Archive URLs into one folder exactly once. See the module docstring for the rules.
 
-    Parameters: ``client`` and ``ledger``; ``options`` (:class:`ArchiveOptions`, whose
+    Parameters: ``client`` (or a function that builds it, called only when a request is
+    needed, so a run the ledger answers alone never loads the HTTP stack; then ``api_host``
+    must be given) and ``ledger``; ``options`` (:class:`ArchiveOptions`, whose
     ``folder_id`` is the target folder); ``progress(event)`` for a live display (see
     :class:`ProgressEvent`); ``clock`` (epoch seconds) and ``sleep``, injected in tests;
     ``cancel``, an event another thread may set to stop a run at its next safe point (before a
@@ -57,16 +64,24 @@ class Archiver:
 
     def __init__(
         self,
-        client: PermaClient,
+        client: PermaClient | Callable[[], PermaClient],
         ledger: Ledger,
         options: ArchiveOptions,
         *,
         progress: ProgressCallback | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        api_host: str | None = None,
         cancel: threading.Event | None = None,
     ) -> None:
-        self.client = client
+        self._client: PermaClient | None = None
+        self._connect: Callable[[], PermaClient] | None = None
+        if callable(client) and not hasattr(client, "session"):
+            if api_host is None:
+                raise TypeError("Archiver: api_host is needed when client is a function")
+            self._connect = client
+        else:
+            self._client = client  # type: ignore[assignment]
         self.ledger = ledger
         self.options = options
         self.progress = progress or _ignore
@@ -74,7 +89,15 @@ class Archiver:
         self.sleep = sleep
         self.cancel = cancel
         #: the ``host[:port]`` of the API, which the ledger keys every entry by
-        self.api_host = urlsplit(client.session.base_url).netloc
+        self.api_host = api_host if api_host is not None else urlsplit(self.client.session.base_url).netloc
+
+    @property
+    def client(self) -> PermaClient:
+        """The Perma client (built on first use when a function was given)."""
+        if self._client is None:
+            assert self._connect is not None
+            self._client = self._connect()
+        return self._client
 
     def ensure(self, requests: Iterable[UrlRequest]) -> dict[str, Outcome]:
         """Make sure every requested URL has an archive; return an :class:`Outcome` per key.
@@ -92,11 +115,15 @@ class Archiver:
                 _claim_and_create(run, todo)
             poll(run)
             run.collect_reviews(block=True)
+            run.flush()
         except KeyboardInterrupt as stop:
             # Claims never sent are released; a request in flight stays an intent, settled next run.
-            run.ledger.release(run.claimed)
+            _keep(run)
             how = "cancelled" if isinstance(stop, Cancelled) else "interrupted"
             raise Interrupted(f"{how}; everything archived so far is in the ledger") from None
+        except BaseException:
+            _keep(run)  # a run-level error (network, timeout): what was done is kept
+            raise
         finally:
             run.close_reviews()
         return {key: run.results[key] for key in run.requests}
@@ -104,18 +131,29 @@ class Archiver:
     def new_run(self, requests: Iterable[UrlRequest]) -> Run:
         """A fresh :class:`Run` for ``requests``, the places of a URL cited twice merged into one."""
         run = Run(
-            self.client, self.ledger.scoped(self.api_host, self.options.folder_id), self.options,
+            lambda: self.client, self.ledger.scoped(self.api_host, self.options.folder_id), self.options,
             self.progress, self.clock, self.sleep, cancel=self.cancel,
         )
+        places: dict[str, list[str]] = {}
         for req in requests:
             prior = run.requests.get(req.key)
             if prior is None:
                 run.requests[req.key] = req
-            else:  # the same URL cited again: one archive, all its places
-                run.requests[req.key] = UrlRequest(
-                    prior.key, prior.url, prior.title or req.title, prior.locations + req.locations
-                )
+            else:  # the same URL cited again: one archive, all its places (joined once, below)
+                places.setdefault(req.key, list(prior.locations)).extend(req.locations)
+                if req.title and not prior.title:
+                    run.requests[req.key] = UrlRequest(prior.key, prior.url, req.title, prior.locations)
+        for key, locations in places.items():
+            prior = run.requests[key]
+            run.requests[key] = UrlRequest(prior.key, prior.url, prior.title, tuple(locations))
         return run
+
+
+def _keep(run: Run) -> None:
+    """Commit what the run learned and release the claims it never sent (it is ending early)."""
+    with contextlib.suppress(LedgerError):
+        run.flush()
+        run.ledger.release(run.claimed)
 
 
 # ---------------------------------------------------------------------- 1. ledger
@@ -124,10 +162,13 @@ class Archiver:
 def _from_ledger(run: Run, keys: list[str]) -> list[str]:
     todo = []
     options = run.options
+    known = run.ledger.get_many(keys)  # set-wise reads: no query per URL
+    if options.reuse_any_folder:
+        elsewhere = run.ledger.get_many_any_folder([k for k in keys if k not in known])
     for key in keys:
-        entry = run.ledger.get(key)
+        entry = known.get(key)
         if entry is None and options.reuse_any_folder:
-            entry = run.ledger.get_any_folder(key)
+            entry = elsewhere.get(key)
         if entry is None:
             todo.append(key)
         elif entry.status in ("failed", "invalid") and options.retry_failed and not options.dry_run:
@@ -153,19 +194,34 @@ def _dry_run(run: Run, keys: list[str]) -> None:
 
 def _claim_and_create(run: Run, keys: list[str]) -> None:
     """Claim ``keys``, settle orphans, create what is missing, then wait for other processes."""
-    claimed, orphaned, busy = _claim(run, keys)
+    claimed, orphaned, busy = _claim(run, _sendable(run, keys))
     claimed += settle_orphans(run, orphaned)
-    _create(run, _reconcile_folder(run, claimed))
+    run.flush()
+    create(run, _reconcile_folder(run, claimed))
     _wait_for_others(run, busy)
+
+
+def _sendable(run: Run, keys: list[str]) -> list[str]:
+    """The keys whose URL Perma would accept; the others fail with the reason, never sent."""
+    ok = []
+    for key in keys:
+        reason = check_url_for_perma(run.requests[key].url)
+        if reason is None:
+            ok.append(key)
+        else:
+            run.outcome(key, "failed", message=f"not sent to Perma: {reason}")
+    return ok
 
 
 def _claim(run: Run, keys: list[str]) -> Claims:
     claims = run.ledger.claim({k: run.requests[k].url for k in keys})
     run.claimed.update(claims.claimed)
     open_keys = {*claims.claimed, *claims.busy, *(i.url_key for i in claims.orphaned)}
-    for key in keys:
-        if key not in open_keys:
-            run.take_ledger_entry(key)  # another process finished it meanwhile
+    done = [k for k in keys if k not in open_keys]  # another process finished them meanwhile
+    entries = run.ledger.get_many(done)
+    for key in done:
+        if key in entries:
+            run.take_entry(key, entries[key])
     return claims
 
 
@@ -190,6 +246,7 @@ def _reconcile_folder(run: Run, keys: list[str]) -> list[str]:
             run.watch(key, best.guid, "reused")
         else:
             run.outcome(key, "failed", best.guid, message)
+    run.flush()
     return missing
 
 
@@ -198,98 +255,6 @@ def _failure_message(run: Run, guid: str) -> str:
         return run.client.get_capture_job(guid).error_text or "capture failed"
     except NotFoundError:
         return "capture failed"
-
-
-# ---------------------------------------------------------------------- 3. create
-
-
-def _create(run: Run, keys: Sequence[str]) -> None:
-    if not keys:
-        return
-    options = run.options
-    allowed = list(keys)
-    if run.folder().is_personal:
-        remaining = run.client.links_remaining(options.folder_id)
-        if remaining < len(keys):
-            allowed = allowed[: max(int(remaining), 0)]
-            run.tell("info", f"only {int(remaining)} links left in the Perma quota; "
-                             f"{len(keys) - len(allowed)} URLs will not be archived", len(keys) - len(allowed))
-            for key in keys[len(allowed):]:
-                run.quota_failure(key)
-    # Batches carry neither titles nor privacy: those need one create per URL.
-    single = options.private or options.titles
-    size = 1 if single else max(1, options.batch_size)
-    for start in range(0, len(allowed), size):
-        chunk = allowed[start : start + size]
-        run.check_cancel()  # before the intent is marked as sending: nothing is in flight
-        if run.quota_exhausted:
-            for key in chunk:
-                run.quota_failure(key)
-            continue
-        if single:
-            _create_one(run, chunk[0])
-        else:
-            _create_batch(run, chunk)
-            if options.review and run.watches and not options.dry_run:
-                poll_round(run)  # start reviewing the captures of earlier batches meanwhile
-
-
-def _create_batch(run: Run, chunk: list[str]) -> None:
-    urls = [run.requests[k].url for k in chunk]
-    run.ledger.mark_sending(chunk)
-    sent_at = run.clock()
-    run.tell("waiting", f"sending a batch of {len(chunk)} URLs to Perma", len(chunk))
-    try:
-        batch = run.client.create_batch(urls, run.options.folder_id)
-    except UnknownOutcomeError:
-        run.tell("waiting", "the answer to a batch was lost; checking what Perma made", len(chunk))
-        _create(run, settle_unknown(run, chunk, sent_at))
-        return
-    except QuotaExceededError:
-        run.quota_exhausted = True
-        for key in chunk:
-            run.quota_failure(key)
-        return
-    jobs: dict[str, CaptureJob] = {}
-    for job in batch.capture_jobs:
-        jobs.setdefault(job.submitted_url, job)
-    lost: list[str] = []
-    for key in chunk:
-        found = jobs.get(run.requests[key].url)
-        if found is None:
-            lost.append(key)
-        else:
-            run.take_job(key, found, batch.id)
-    if batch.links_remaining is not None and batch.links_remaining <= 0 and run.folder().is_personal:
-        run.quota_exhausted = True
-    if lost:
-        _create(run, settle_unknown(run, lost, sent_at))
-
-
-def _create_one(run: Run, key: str) -> None:
-    req = run.requests[key]
-    run.ledger.mark_sending([key])
-    sent_at = run.clock()
-    try:
-        archive = run.client.create_archive(
-            req.url, folder=run.options.folder_id, title=req.title,
-            is_private=True if run.options.private else None,
-        )
-    except UnknownOutcomeError:
-        _create(run, settle_unknown(run, [key], sent_at))
-        return
-    except QuotaExceededError:
-        run.quota_exhausted = True
-        run.quota_failure(key)
-        return
-    except ValidationError as error:
-        message = "; ".join(error.messages) or str(error)
-        run.record(key, None, "invalid", message)
-        run.outcome(key, "failed", message=message)
-        return
-    run.record(key, archive.guid, "pending")
-    run.created(key, archive.guid)
-    run.watch(key, archive.guid, "archived")
 
 
 # ---------------------------------------------------------------------- other processes
@@ -302,12 +267,17 @@ def _wait_for_others(run: Run, busy: list[str]) -> None:
         run.tell("waiting", f"another permify process is archiving {len(busy)} of these URLs", len(busy))
         run.pause(interval)
         interval = min(interval * 1.5, run.options.poll_max)
-        busy = [k for k in busy if not run.take_ledger_entry(k)]
+        entries = run.ledger.get_many(busy)
+        for key in busy:
+            if key in entries:
+                run.take_entry(key, entries[key])
+        busy = [k for k in busy if k not in entries]
         if not busy:
             return
         claimed, orphaned, busy = _claim(run, busy)
         claimed += settle_orphans(run, orphaned)
-        _create(run, _reconcile_folder(run, claimed))
+        run.flush()
+        create(run, _reconcile_folder(run, claimed))
         if busy and run.clock() >= deadline:
             for key in busy:
                 run.outcome(

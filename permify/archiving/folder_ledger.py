@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..review.verdict import Verdict
-from .ledger import Claims, Ledger, LedgerEntry, LedgerStatus
+from .ledger import Claims, Ledger, LedgerEntry, LedgerStatus, Record
 
 __all__ = ["FolderLedger"]
 
@@ -25,6 +25,26 @@ class FolderLedger:
     def get(self, url_key: str) -> LedgerEntry | None:
         """The entry for a URL in this folder."""
         return self.ledger.get(self.api_host, self.folder_id, url_key)
+
+    def get_many(self, url_keys: Iterable[str]) -> dict[str, LedgerEntry]:
+        """The entries of many URLs in this folder (``{url_key: entry}``), read set-wise."""
+        return self.ledger.get_many(self.api_host, self.folder_id, url_keys)
+
+    def get_many_any_folder(self, url_keys: Iterable[str]) -> dict[str, LedgerEntry]:
+        """For many URLs, the best entry with a GUID in any folder of this API host."""
+        return self.ledger.get_many(self.api_host, None, url_keys)
+
+    def write(
+        self,
+        *,
+        records: Iterable[Record] = (),
+        released: Iterable[str] = (),
+        dropped: Iterable[str] = (),
+        sending: Iterable[str] = (),
+    ) -> None:
+        """One transaction for everything a step of a run learned: see :meth:`Ledger.write`."""
+        self.ledger.write(self.api_host, self.folder_id, records=records, released=released,
+                          dropped=dropped, sending=sending)
 
     def get_any_folder(self, url_key: str) -> LedgerEntry | None:
         """The best entry with a GUID for a URL in any folder of this API host."""

@@ -2,14 +2,36 @@
 
 SQLite in WAL mode with a busy timeout, so that parallel processes (a ``make -j`` of pandoc
 builds, two terminals) share one file safely. Each row is keyed by the API host, the folder
-and the URL's dedupe key. A GUID is written the moment the API returns it, in its own
-transaction, so a process killed at any instant loses nothing that Perma has made.
+and the URL's dedupe key.
 
 Before a create request is sent, its *intent* (the URLs, the folder, the time, the owning
 process) is committed. An intent that is still there when its owner is gone means the POST's
 outcome is unknown; the archiver resolves it by reconciling with Perma before it creates
 anything for those URLs again. Intents are also the cross-process claim that keeps two
 concurrent builds from archiving the same URL twice.
+
+Writes are grouped: one transaction per batch, never one per URL (:meth:`Ledger.write`). The
+intents of a batch are committed together before its POST; the GUIDs of its answer are
+committed together, in the same transaction as the next batch's intents or on their own,
+before any later request is sent. Polling results are written once per round.
+
+Durability, chosen deliberately: ``journal_mode=WAL`` with ``synchronous=NORMAL``. A commit
+appends to the WAL file and returns; the WAL is flushed to disk (fdatasync) only at a
+checkpoint (every 1,000 pages or so, and on close). So:
+
+- a killed process (SIGKILL, Ctrl-C, a crash, an out-of-memory kill) loses nothing that was
+  committed: the WAL is in the operating system's cache and the next open replays it. This is
+  the failure that happens every day, and every intent is committed before its POST is sent.
+- a power cut or kernel panic can lose the last commits since the previous checkpoint (a few
+  seconds of work): intents and GUIDs the disk never received. Nothing is corrupted (SQLite
+  rolls the WAL back to its last valid frame). What Perma made in that window is still in the
+  target folder, and every run lists the folder and matches it by dedupe key before it
+  creates anything (:mod:`permify.archiving.reconcile`), so a lost GUID is found and reused,
+  not made again. The one gap is a batch Perma was still validating at the moment the next
+  run listed the folder, which a reboot's delay makes implausible.
+
+``synchronous=FULL`` would flush every commit (two fdatasync calls per URL before writes were
+grouped, 5 to 14 times slower on a busy disk) to close a gap the folder reconcile already heals.
 """
 
 from __future__ import annotations
@@ -40,6 +62,7 @@ __all__ = [
     "Ledger",
     "LedgerEntry",
     "LedgerStatus",
+    "Record",
     "default_ledger_path",
 ]
 
@@ -55,6 +78,8 @@ SCHEMA_VERSION = 1
 # old ledger changes nothing for an older permify that reads the same file (it names the
 # columns it uses), and the schema version stays 1.
 _ADDED_COLUMNS = {"archives": (("review", "TEXT"), ("reviewed_at", "TEXT"))}
+# Keys per ``IN (...)`` query: well under SQLite's limit on bound parameters (999 before 3.32).
+_CHUNK = 500
 _APP_ID = 0x7065726D  # "perm": marks the file as a permify ledger (PRAGMA application_id)
 
 _SCHEMA = """
@@ -234,8 +259,9 @@ class Ledger:
                     f"written by a newer permify (schema {row[0]}, this one reads {SCHEMA_VERSION}); upgrade permify",
                 )
         self._use_wal()
-        # FULL: a committed GUID survives power loss, not only a killed process.
-        db.execute("PRAGMA synchronous=FULL")
+        # NORMAL in WAL mode: a commit survives a killed process; a power cut may lose the last
+        # commits, which the folder reconcile heals (see the module docstring).
+        db.execute("PRAGMA synchronous=NORMAL")
 
     def _use_wal(self) -> None:
         """Switch to WAL, which lets readers and one writer work at once.
@@ -322,6 +348,30 @@ class Ledger:
             ).fetchone()
         return self._entry(row) if row else None
 
+    def get_many(self, api_host: str, folder_id: int | None, url_keys: Iterable[str]) -> dict[str, LedgerEntry]:
+        """The entries of many URLs at once (``{url_key: entry}``, only those the ledger holds):
+        a few ``IN (...)`` queries instead of one per URL. With ``folder_id=None``, the best
+        entry with a GUID in any folder, as :meth:`get` picks it."""
+        found: dict[str, LedgerEntry] = {}
+        keys = list(dict.fromkeys(url_keys))
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            if folder_id is not None:
+                rows = self._db.execute(
+                    f"SELECT * FROM archives WHERE api_host=? AND folder_id=? AND url_key IN ({marks})",
+                    (api_host, folder_id, *chunk),
+                )
+                found.update((row["url_key"], self._entry(row)) for row in rows)
+                continue
+            rows = self._db.execute(
+                f"SELECT * FROM archives WHERE api_host=? AND url_key IN ({marks}) AND guid IS NOT NULL "
+                "ORDER BY status='completed', updated_at",  # best last: it overwrites the others
+                (api_host, *chunk),
+            )
+            found.update((row["url_key"], self._entry(row)) for row in rows)
+        return found
+
     def record(
         self,
         api_host: str,
@@ -335,10 +385,32 @@ class Ledger:
         locations: Iterable[str] = (),
     ) -> None:
         """Write (or update) what is known of a URL, and drop its intent, in one transaction."""
-        now = _now_iso(self.clock)
-        locs = json.dumps(sorted(set(locations)))
+        self.write(api_host, folder_id, records=[Record(url_key, url, guid, status, message, tuple(locations))])
+
+    def write(
+        self,
+        api_host: str,
+        folder_id: int,
+        *,
+        records: Iterable[Record] = (),
+        released: Iterable[str] = (),
+        dropped: Iterable[str] = (),
+        sending: Iterable[str] = (),
+    ) -> None:
+        """Everything one step of a run learned, in one transaction (one disk flush at most).
+
+        ``records``: what is known of each URL (written or updated; its intent is dropped);
+        ``released``: claims never sent, dropped; ``dropped``: intents dropped whatever their
+        state (a create that certainly made nothing and will not be sent again); ``sending``:
+        intents marked as being sent, with the time (before the request goes out).
+        """
+        records, released, dropped, sending = list(records), list(released), list(dropped), list(sending)
+        if not (records or released or dropped or sending):
+            return
+        now_iso = _now_iso(self.clock)
+        now = self.clock()
         with self._write() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO archives (api_host, folder_id, url_key, url, guid, status, message,"
                 " created_at, updated_at, locations) VALUES (?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT (api_host, folder_id, url_key) DO UPDATE SET"
@@ -346,11 +418,24 @@ class Ledger:
                 " message=excluded.message, updated_at=excluded.updated_at,"
                 " locations=CASE WHEN excluded.locations='[]' THEN archives.locations"
                 " ELSE excluded.locations END",
-                (api_host, folder_id, url_key, url, guid, status, message, now, now, locs),
+                [
+                    (api_host, folder_id, r.url_key, r.url, r.guid, r.status, r.message, now_iso, now_iso,
+                     json.dumps(sorted(set(r.locations))))
+                    for r in records
+                ],
             )
-            db.execute(
+            db.executemany(
                 "DELETE FROM intents WHERE api_host=? AND folder_id=? AND url_key=?",
-                (api_host, folder_id, url_key),
+                [(api_host, folder_id, k) for k in [*(r.url_key for r in records), *dropped]],
+            )
+            db.executemany(
+                "DELETE FROM intents WHERE api_host=? AND folder_id=? AND url_key=? AND state='claimed'",
+                [(api_host, folder_id, k) for k in released],
+            )
+            db.executemany(
+                "UPDATE intents SET state='sending', sent_at=?, heartbeat_at=? "
+                "WHERE api_host=? AND folder_id=? AND url_key=?",
+                [(now, now, api_host, folder_id, k) for k in sending],
             )
 
     def record_review(
@@ -486,47 +571,49 @@ class Ledger:
         claimed: list[str] = []
         orphaned: list[Intent] = []
         busy: list[str] = []
+        keys = list(urls)
         with self._write() as db:
+            # Two set-wise reads (chunked IN queries), then the decisions in memory.
+            known: set[str] = set()
+            intents: dict[str, Intent] = {}
+            for start in range(0, len(keys), _CHUNK):
+                chunk = keys[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                args = (api_host, folder_id, *chunk)
+                known.update(r[0] for r in db.execute(
+                    f"SELECT url_key FROM archives WHERE api_host=? AND folder_id=? AND url_key IN ({marks})", args
+                ))
+                for row in db.execute(
+                    f"SELECT * FROM intents WHERE api_host=? AND folder_id=? AND url_key IN ({marks})", args
+                ):
+                    intents[row["url_key"]] = Intent(**{k: row[k] for k in row.keys()})
+            new: list[tuple[object, ...]] = []
+            taken: list[tuple[object, ...]] = []
             for key, url in urls.items():
-                if db.execute(
-                    "SELECT 1 FROM archives WHERE api_host=? AND folder_id=? AND url_key=?",
-                    (api_host, folder_id, key),
-                ).fetchone():
+                if key in known:
                     continue
-                row = db.execute(
-                    "SELECT * FROM intents WHERE api_host=? AND folder_id=? AND url_key=?",
-                    (api_host, folder_id, key),
-                ).fetchone()
-                if row is None:
-                    db.execute(
-                        "INSERT INTO intents VALUES (?,?,?,?,?,?,?,?,?)",
-                        (api_host, folder_id, key, url, self.owner, "claimed", now, None, now),
-                    )
+                intent = intents.get(key)
+                if intent is None:
+                    new.append((api_host, folder_id, key, url, self.owner, "claimed", now, None, now))
                     claimed.append(key)
                     continue
-                intent = Intent(**{k: row[k] for k in row.keys()})
                 if intent.owner != self.owner and self._owner_alive(intent, stale_after):
                     busy.append(key)
                     continue
-                db.execute(
-                    "UPDATE intents SET owner=?, heartbeat_at=? WHERE api_host=? AND folder_id=? AND url_key=?",
-                    (self.owner, now, api_host, folder_id, key),
-                )
+                taken.append((self.owner, now, api_host, folder_id, key))
                 if intent.state == "sending":
                     orphaned.append(intent)
                 else:
                     claimed.append(key)  # claimed but never sent: nothing can exist
+            db.executemany("INSERT INTO intents VALUES (?,?,?,?,?,?,?,?,?)", new)
+            db.executemany(
+                "UPDATE intents SET owner=?, heartbeat_at=? WHERE api_host=? AND folder_id=? AND url_key=?", taken
+            )
         return Claims(claimed, orphaned, busy)
 
     def mark_sending(self, api_host: str, folder_id: int, url_keys: Iterable[str]) -> None:
         """Record, before the request goes out, that a create for these URLs is being sent."""
-        now = self.clock()
-        with self._write() as db:
-            db.executemany(
-                "UPDATE intents SET state='sending', sent_at=?, heartbeat_at=? "
-                "WHERE api_host=? AND folder_id=? AND url_key=?",
-                [(now, now, api_host, folder_id, k) for k in url_keys],
-            )
+        self.write(api_host, folder_id, sending=url_keys)
 
     def heartbeat(self) -> None:
         """Show other processes that this one is still working on its claims."""
@@ -535,11 +622,7 @@ class Ledger:
 
     def release(self, api_host: str, folder_id: int, url_keys: Iterable[str]) -> None:
         """Drop claims that were never sent (quota reached, interrupted before sending)."""
-        with self._write() as db:
-            db.executemany(
-                "DELETE FROM intents WHERE api_host=? AND folder_id=? AND url_key=? AND state='claimed'",
-                [(api_host, folder_id, k) for k in url_keys],
-            )
+        self.write(api_host, folder_id, released=url_keys)
 
     def intents(self) -> list[Intent]:
         """Every open intent (for ``permify ledger`` and tests)."""
@@ -550,6 +633,18 @@ class Ledger:
         from .folder_ledger import FolderLedger  # a view of this class, in its own module
 
         return FolderLedger(self, api_host, folder_id)
+
+
+class Record(NamedTuple):
+    """What is known of one URL, for :meth:`Ledger.write`: its key, the URL as sent, the GUID
+    (None when Perma made none), the status, Perma's message and the places it is cited."""
+
+    url_key: str
+    url: str
+    guid: str | None
+    status: LedgerStatus
+    message: str | None = None
+    locations: tuple[str, ...] = ()
 
 
 class Claims(NamedTuple):

@@ -111,6 +111,8 @@ class ArchiveOptions:
         retry_failed: archive again URLs whose earlier capture failed.
         dry_run: make no API writes; report what would be archived and reused.
         batch_size: URLs per batch request (each is validated synchronously by Perma).
+        concurrency: create requests in flight at once (each batch is validated in its own
+            Perma web worker); 1 sends one at a time.
         capture_timeout: give up waiting on one capture after this long (Perma fails a
             capture after about 7 minutes).
         poll_initial, poll_max: first and longest interval between status polls.
@@ -131,8 +133,9 @@ class ArchiveOptions:
     retry_failed: bool = False
     dry_run: bool = False
     batch_size: int = 20
+    concurrency: int = 3
     capture_timeout: float = 600.0
-    poll_initial: float = 0.5
+    poll_initial: float = 0.25
     poll_max: float = 5.0
     unknown_outcome_wait: float = 90.0
     wait_for_others: float = 900.0

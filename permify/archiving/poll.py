@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..errors import NotFoundError
-from ..perma.client import PermaClient
 from ..perma.models import CaptureJob
 from .reconcile import archive_state, job_state
 from .run import Run, Watch
+
+if TYPE_CHECKING:
+    from ..perma.client import PermaClient
 
 __all__ = ["poll", "poll_round"]
 
@@ -51,6 +55,7 @@ def poll_round(run: Run) -> int:
             run.outcome(key, "failed", watch.guid,
                         f"capture still {job.status} after {run.options.capture_timeout:.0f} s; "
                         "run again later to pick it up (no new archive will be made)")
+    run.flush()  # one transaction for the round's results
     run.collect_reviews()  # verdicts of captures completed earlier
     if run.watches:
         run.ledger.heartbeat()

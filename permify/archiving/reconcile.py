@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ..perma.client import PermaClient
 from ..perma.models import Archive, Batch, CaptureJob
 from ..urls import dedupe_key
 from .ledger import LedgerStatus
+
+if TYPE_CHECKING:
+    from ..perma.client import PermaClient
 
 __all__ = ["ArchiveState", "BatchScan", "archive_state", "best_archive", "folder_index", "scan_recent_batches"]
 

@@ -1,7 +1,8 @@
 """The capture review inside an archiving run: reviews run on a small pool while polling goes on.
 
-When a capture completes, :meth:`Reviews.submit` hands its archive to a bounded thread pool
-(one archive GET and at most one WARC download, see :mod:`permify.review`). The run's own
+When a capture completes, :meth:`Reviews.submit` queues its archive; each collection hands
+the queued archives to a bounded thread pool (one listing for the group's records, then at
+most one WARC download each, see :mod:`permify.review`). The run's own
 thread collects the verdicts, between polling rounds and once more before
 :meth:`~permify.archiving.archiver.Archiver.ensure` returns, and turns each into an outcome
 and a ledger write: worker threads only make HTTP requests, the ledger is touched by the
@@ -13,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..perma.client import PermaClient
-from ..perma.models import Archive
-from ..review.fetch import prefetch_archives, review_or_unchecked
 from ..review.verdict import Verdict
 from .outcomes import OutcomeStatus
+
+if TYPE_CHECKING:
+    from ..perma.client import PermaClient
+    from ..perma.models import Archive
 
 __all__ = ["PendingReview", "Reviews"]
 
@@ -74,6 +77,8 @@ class Reviews:
     def _dispatch(self, group: list[tuple[str, str | None, Future[Verdict]]]) -> None:
         """(A worker thread.) Read the group's records in one listing, then start their reviews.
         Every future of the group ends up with a verdict or cancelled, whatever happens here."""
+        from ..review.fetch import prefetch_archives  # loads the HTTP stack: only when reviewing
+
         try:
             records = prefetch_archives(self.client, [guid for guid, _, _ in group], minimum=2,
                                         page_size=min(300, 2 * len(group)))
@@ -88,6 +93,8 @@ class Reviews:
                 future.cancel()
 
     def _review(self, guid: str, title: str | None, record: Archive | None, future: Future[Verdict]) -> None:
+        from ..review.fetch import review_or_unchecked
+
         if future.set_running_or_notify_cancel():
             # review_or_unchecked never raises: a review that cannot run is an unchecked verdict.
             future.set_result(review_or_unchecked(self.client, guid, expected_title=title, record=record))

@@ -12,17 +12,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..perma.client import PermaClient
+from ..perma.answers import is_quota_message
 from ..perma.models import CaptureJob, Folder
-from ..perma.session import is_quota_message
 from ..review.verdict import Verdict
 from ..urls import perma_url
 from .folder_ledger import FolderLedger
-from .ledger import LedgerEntry, LedgerStatus
+from .ledger import LedgerEntry, LedgerStatus, Record
 from .outcomes import ArchiveOptions, Outcome, OutcomeStatus, ProgressCallback, ProgressEvent, ProgressKind, UrlRequest
 from .reconcile import job_state
 from .reviews import PendingReview, Reviews
+
+if TYPE_CHECKING:
+    from ..perma.client import PermaClient
 
 __all__ = ["Cancelled", "Run", "Watch"]
 
@@ -60,7 +63,7 @@ class Run:
     create request is sent, or while it waits (see :meth:`check_cancel`, :meth:`pause`).
     """
 
-    client: PermaClient
+    connect: Callable[[], PermaClient]
     ledger: FolderLedger
     options: ArchiveOptions
     progress: ProgressCallback
@@ -74,6 +77,18 @@ class Run:
     reviews: Reviews | None = None
     cancel: threading.Event | None = None
     _folder: Folder | None = None
+    _client: PermaClient | None = None
+    # Ledger writes noted and not yet committed (see flush).
+    _records: list[Record] = field(default_factory=list)
+    _released: list[str] = field(default_factory=list)
+    _dropped: list[str] = field(default_factory=list)
+
+    @property
+    def client(self) -> PermaClient:
+        """The Perma client, built on first use (a run the ledger answers alone needs none)."""
+        if self._client is None:
+            self._client = self.connect()
+        return self._client
 
     # ------------------------------------------------------------------ cancellation
 
@@ -127,6 +142,7 @@ class Run:
     def collect_reviews(self, *, block: bool = False) -> None:
         """Settle the reviews that have finished (all of them, waiting, when ``block``)."""
         if self.reviews is not None:
+            self.flush()  # a verdict updates the entry its capture's record wrote
             self.reviews.collect(self._reviewed, block=block)
 
     def close_reviews(self) -> None:
@@ -164,11 +180,10 @@ class Run:
         and sends nothing; its stored verdict stands."""
         if not (self.options.review and entry.guid) or self.options.dry_run:
             return False
-        if not self.client.session.has_key:
-            return False
-        if entry.status == "failed":
-            return True
-        return entry.status == "completed" and entry.review is not None and not entry.review.ok
+        flagged = entry.status == "failed" or (
+            entry.status == "completed" and entry.review is not None and not entry.review.ok)
+        # Asked last: the client is built only for an entry that would be read again.
+        return flagged and self.client.session.has_key
 
     def created(self, key: str, guid: str) -> None:
         """Report that Perma answered a create for ``key`` with ``guid``."""
@@ -176,10 +191,25 @@ class Run:
         self.progress(ProgressEvent("created", f"{url} -> {perma_url(guid)}", url=url, guid=guid))
 
     def record(self, key: str, guid: str | None, status: LedgerStatus, message: str | None = None) -> None:
-        """Write what is known of ``key`` to the ledger (which drops its claim)."""
+        """Note what is known of ``key`` for the ledger (which drops its claim); written by the
+        next :meth:`flush`, with everything else this step learned, in one transaction."""
         req = self.requests[key]
-        self.ledger.record(key, req.url, guid=guid, status=status, message=message, locations=req.locations)
+        self._records.append(Record(key, req.url, guid, status, message, req.locations))
         self.claimed.discard(key)
+
+    def drop(self, key: str) -> None:
+        """Drop ``key``'s intent at the next :meth:`flush`, whatever its state: a create for it
+        certainly made nothing and will not be sent again by this run."""
+        self._dropped.append(key)
+        self.claimed.discard(key)
+
+    def flush(self, *, sending: list[str] | None = None) -> None:
+        """Commit what was noted since the last flush, in one transaction; with ``sending``,
+        mark those intents as being sent in the same transaction (before their request goes out)."""
+        if self._records or self._released or self._dropped or sending:
+            self.ledger.write(records=self._records, released=self._released, dropped=self._dropped,
+                              sending=sending or ())
+            self._records, self._released, self._dropped = [], [], []
 
     def watch(self, key: str, guid: str, status: OutcomeStatus, batch_id: int | None = None) -> None:
         """Wait on ``guid``'s capture; ``status`` is the outcome once it completes."""
@@ -193,7 +223,7 @@ class Run:
 
     def quota_failure(self, key: str) -> None:
         """``key`` is not archived because the account's link quota is used up."""
-        self.ledger.release([key])
+        self._released.append(key)
         self.claimed.discard(key)
         self.outcome(
             key, "failed", message="not archived: the Perma account's link quota is used up "

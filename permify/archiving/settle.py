@@ -57,9 +57,11 @@ def settle_unknown(run: Run, keys: Sequence[str], sent_at: float) -> list[str]:
             break
         if not scan.found_batch and now >= wait_until:
             break
+        run.flush()
         run.ledger.heartbeat()
         run.pause(interval)
         interval = min(interval * 1.5, options.poll_max)
+    run.flush()
     unresolved = list(pending.values())
     # Truly missing: the claim stays ours, back to "claimed" so it may be sent again.
     run.claimed.update(unresolved)

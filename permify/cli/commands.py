@@ -12,24 +12,23 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..api import RunResult, archive_documents, scan_documents
-from ..archiving.ledger import Ledger
+from ..api import scan_documents
 from ..archiving.outcomes import ArchiveOptions
 from ..config import load_scan_options
 from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
 from ..exit_status import ExitStatus
 from ..formats.base import RewriteOptions, ScanOptions
-from ..link_review import review_documents, write_review_report
 from ..outputs import editor_lock_file
-from ..perma.folders import folder_tree
 from ..report import write_report
-from ..site import ArchiveSite
 from ..text import safe_text
 from ..urls import dedupe_key, perma_guid, perma_url
 from .progress import Progress
-from .review_table import ReviewCounter, print_advice, print_table
+
+if TYPE_CHECKING:
+    from ..api import RunResult
 
 __all__ = ["cmd_archive", "cmd_check", "cmd_folders", "cmd_ledger", "cmd_review", "cmd_sandbox", "cmd_urls"]
 
@@ -60,8 +59,27 @@ def _api(args: argparse.Namespace) -> Iterator[_Api]:
 # ------------------------------------------------------------------ archive
 
 
+def _concurrency(flag: int | None) -> int:
+    """``--concurrency``, else ``PERMIFY_CONCURRENCY``, else the config file's ``concurrency``, else 3."""
+    from ..config import SettingSources
+
+    value = SettingSources().pick(flag, "PERMIFY_CONCURRENCY", "concurrency")
+    if value is None:
+        return ArchiveOptions.concurrency
+    try:
+        number = int(str(value))
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise UsageError(f"concurrency must be a whole number of at least 1, not {str(value)[:20]!r}")
+    return number
+
+
 def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     """``permify archive``: archive, rewrite, report."""
+    from ..api import archive_documents  # the archiving stack: only for the commands that use it
+    from ..site import ArchiveSite
+
     if args.no_backup and not args.in_place:
         raise UsageError("--no-backup goes with --in-place")
     if args.batch_size < 1:
@@ -83,6 +101,7 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
             retry_failed=args.retry_failed,
             dry_run=args.dry_run,
             batch_size=args.batch_size,
+            concurrency=_concurrency(args.concurrency),
             capture_timeout=args.capture_timeout,
             unknown_outcome_wait=args.unknown_outcome_wait,
             review=args.review,
@@ -281,12 +300,16 @@ def cmd_check(args: argparse.Namespace) -> ExitStatus:
 
 def cmd_review(args: argparse.Namespace) -> ExitStatus:
     """``permify review``: check the Perma links already in documents; exit 1 if any is not ok."""
+    from ..link_review import review_documents, write_review_report  # only for this command
+    from ..site import ArchiveSite
+    from .review_table import ReviewCounter, print_advice, print_table
+
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     if args.report and Path(args.report).suffix.lower() not in (".csv", ".json"):
         raise UsageError(f"--report {args.report}: the report must end in .json or .csv")
     counter = ReviewCounter(sys.stderr, live=sys.stderr.isatty() and not args.quiet)
-    with ArchiveSite(api_url=args.api_url, ledger=args.ledger) as site:
+    with ArchiveSite(api_url=args.api_url, ledger=args.ledger, timeout=args.timeout) as site:
         try:
             result = review_documents(args.files, site=site, offline=args.offline, concurrency=args.concurrency,
                                       fmt=args.fmt, on_verdict=counter)
@@ -314,6 +337,9 @@ def cmd_review(args: argparse.Namespace) -> ExitStatus:
 
 def cmd_folders(args: argparse.Namespace) -> ExitStatus:
     """``permify folders``: the folder tree with ids."""
+    from ..perma.folders import folder_tree  # the HTTP stack: only for commands that use the API
+    from ..site import ArchiveSite  # only for the commands that use the API
+
     with _api(args) as api, ArchiveSite(api_key=api.key, api_url=api.url, timeout=args.timeout) as site:
         for depth, folder in folder_tree(site.client):
             notes = []
@@ -351,6 +377,9 @@ def cmd_sandbox(args: argparse.Namespace) -> ExitStatus:
 
 def cmd_ledger(args: argparse.Namespace) -> ExitStatus:
     """``permify ledger``: list, export (CSV), forget entries, or print the path."""
+    from ..archiving.ledger import Ledger  # only for this command
+    from ..site import ArchiveSite
+
     path = ArchiveSite(ledger=args.ledger).ledger_path
     if args.action == "path":
         print(path)

@@ -12,19 +12,31 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from .._version import __version__
 from ..errors import Interrupted, PermifyError
 from ..exit_status import ExitStatus
-from ..perma.session import DEFAULT_TIMEOUT
+from ..perma.defaults import DEFAULT_TIMEOUT
 from ..text import safe_text
 from ..web.command import add_serve_parser
-from . import commands
 
 __all__ = ["build_parser", "main"]
 
 _EPILOG = "Exit codes: 0 done, 1 some URLs failed or unarchived, 2 bad input or usage, 130 interrupted."
+
+
+def _command(name: str) -> Callable[[argparse.Namespace], object]:
+    """The subcommand ``name`` of :mod:`permify.cli.commands`, imported when it runs: ``--help``
+    and a usage error never load the library behind the commands."""
+
+    def run(args: argparse.Namespace) -> object:
+        from . import commands
+
+        return getattr(commands, name)(args)
+
+    run.__name__ = name
+    return run
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
@@ -106,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Word: the Perma link looks like the cited URL (match, default) or uses the Hyperlink style")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
     p.add_argument("--batch-size", type=int, default=20, metavar="N", help="URLs per batch request (default 20)")
+    p.add_argument("--concurrency", type=int, metavar="N",
+                   help="create requests in flight at once (default 3, or $PERMIFY_CONCURRENCY or the config "
+                        "file's concurrency; 1 sends one at a time)")
     p.add_argument("--capture-timeout", type=float, default=600, metavar="S",
                    help="give up waiting for one capture after S seconds (default 600)")
     p.add_argument("--unknown-outcome-wait", type=float, default=90, metavar="S",
@@ -113,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the summary")
     p.add_argument("-v", "--verbose", action="store_true", help="print every event")
     _add_common_api(p)
-    p.set_defaults(func=commands.cmd_archive)
+    p.set_defaults(func=_command("cmd_archive"))
 
     p = sub.add_parser(
         "urls", help="list cited URLs with their locations (no network)", formatter_class=_formatter,
@@ -121,14 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_input(p)
     p.add_argument("--format", dest="output_format", choices=("text", "json", "csv"), default="text")
-    p.set_defaults(func=commands.cmd_urls)
+    p.set_defaults(func=_command("cmd_urls"))
 
     p = sub.add_parser(
         "check", help="exit 1 if a cited URL has no Perma link beside it (for CI)", formatter_class=_formatter,
         epilog="example:\n  permify check article.perma.docx refs.perma.bib",
     )
     _add_input(p)
-    p.set_defaults(func=commands.cmd_check)
+    p.set_defaults(func=_command("cmd_check"))
 
     p = sub.add_parser(
         "review", help="check the Perma links already in documents (exit 1 if any is bad)", formatter_class=_formatter,
@@ -142,15 +157,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--concurrency", type=int, default=8, metavar="N", help="links checked at once (default 8)")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
     p.add_argument("--api-url", metavar="URL", help="Perma API base (default $PERMA_API_URL or https://api.perma.cc/v1)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help=f"give up on one request to Perma after SECONDS, all included "
+                   f"(default $PERMIFY_TIMEOUT, then the config file, then {DEFAULT_TIMEOUT:g})")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the links that are not ok, and the summary")
-    p.set_defaults(func=commands.cmd_review)
+    p.set_defaults(func=_command("cmd_review"))
 
     p = sub.add_parser(
         "folders", help="print the Perma folder tree with ids", formatter_class=_formatter,
         epilog="example:\n  PERMA_API_KEY=... permify folders\n  permify folders --sandbox",
     )
     _add_common_api(p)
-    p.set_defaults(func=commands.cmd_folders)
+    p.set_defaults(func=_command("cmd_folders"))
 
     p = sub.add_parser(
         "sandbox", help="serve a local Perma-compatible API on 127.0.0.1", formatter_class=_formatter,
@@ -165,7 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="random seed for GUIDs and faults (default: new GUIDs every run)")
     p.add_argument("--link-limit", type=int, default=10, help="personal link quota of the demo user (-1: none)")
     p.add_argument("--state", metavar="FILE", help="keep the sandbox's data in FILE across restarts")
-    p.set_defaults(func=commands.cmd_sandbox)
+    p.set_defaults(func=_command("cmd_sandbox"))
 
     p = sub.add_parser(
         "ledger", help="list, export or forget what permify has archived", formatter_class=_formatter,
@@ -175,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("list", "export", "forget", "path"))
     p.add_argument("target", nargs="?", help="export: the CSV path; forget: a URL or a GUID")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
-    p.set_defaults(func=commands.cmd_ledger)
+    p.set_defaults(func=_command("cmd_ledger"))
 
     add_serve_parser(sub, _formatter, _add_common_api)  # the editor's page (Flask loads only when it runs)
     return parser

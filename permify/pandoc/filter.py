@@ -36,7 +36,7 @@ from ..api import ensure_archives, known_archives
 from ..archiving.outcomes import ArchiveOptions, Outcome, UrlRequest
 from ..errors import ConfigError, Interrupted, PermifyError, StrictModeError
 from ..exit_status import ExitStatus
-from ..perma.session import RetryPolicy
+from ..perma.retry import RetryPolicy
 from ..site import ArchiveSite
 from ..urls import classify, dedupe_key
 from .cited import find_lists, spots_in

@@ -2,21 +2,48 @@
 
 from __future__ import annotations
 
-from .client import PermaClient, check_url_for_perma, normalize_guid
-from .models import (
-    GUID_ALPHABET,
-    MAX_URL_LENGTH,
-    PROTOCOL_ERROR,
-    Archive,
-    Batch,
-    Capture,
-    CaptureJob,
-    Folder,
-    Organization,
-    User,
-    is_perma_guid,
-)
-from .session import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, TIMEOUT_OPTION, PermaSession, RetryPolicy
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below load on first use (PEP 562): importing the package stays cheap
+    from .client import PermaClient, check_url_for_perma, normalize_guid
+    from .models import (
+        GUID_ALPHABET,
+        MAX_URL_LENGTH,
+        PROTOCOL_ERROR,
+        Archive,
+        Batch,
+        Capture,
+        CaptureJob,
+        Folder,
+        Organization,
+        User,
+        is_perma_guid,
+    )
+    from .session import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, TIMEOUT_OPTION, PermaSession, RetryPolicy
+
+# Where each public name lives; it is imported on first access (see __getattr__).
+_LAZY = {
+    'PermaClient': '.client',
+    'check_url_for_perma': '.client',
+    'normalize_guid': '.client',
+    'GUID_ALPHABET': '.models',
+    'MAX_URL_LENGTH': '.models',
+    'PROTOCOL_ERROR': '.models',
+    'Archive': '.models',
+    'Batch': '.models',
+    'Capture': '.models',
+    'CaptureJob': '.models',
+    'Folder': '.models',
+    'Organization': '.models',
+    'User': '.models',
+    'is_perma_guid': '.models',
+    'DEFAULT_BASE_URL': '.session',
+    'DEFAULT_TIMEOUT': '.session',
+    'TIMEOUT_OPTION': '.session',
+    'PermaSession': '.session',
+    'RetryPolicy': '.session',
+}
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -39,3 +66,17 @@ __all__ = [
     "is_perma_guid",
     "normalize_guid",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use, so that ``import`` of this package loads little."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

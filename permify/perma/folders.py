@@ -10,11 +10,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..errors import NotFoundError, UsageError, ValidationError
 from ..text import safe_text
-from .client import PermaClient
 from .models import Folder
+
+if TYPE_CHECKING:  # a type only: folder plans are read without loading the HTTP stack
+    from .client import PermaClient
 
 __all__ = ["FolderNotFoundError", "FolderPlan", "folder_tree", "plan_folder", "resolve_folder"]
 

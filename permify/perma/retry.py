@@ -7,8 +7,10 @@ import random
 import time
 from collections.abc import Callable
 from datetime import timezone
+from typing import TYPE_CHECKING
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 __all__ = ["RetryPolicy", "retry_after_seconds"]
 

@@ -27,6 +27,7 @@ be sent again) and is an :class:`~permify.errors.UnknownOutcomeError`. Bodies ar
 from __future__ import annotations
 
 import ipaddress
+import os
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -45,9 +46,9 @@ from ..errors import (
     UnknownOutcomeError,
     UnsafeTransportError,
 )
-from ..text import safe_text
 from .answers import error_for_status, is_quota_message
 from .deadline import Deadline, DeadlineAdapter
+from .defaults import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, TIMEOUT_OPTION, check_base_url
 from .retry import RetryPolicy, retry_after_seconds
 
 __all__ = [
@@ -62,11 +63,8 @@ __all__ = [
     "is_quota_message",
 ]
 
-DEFAULT_BASE_URL = "https://api.perma.cc/v1"
 USER_AGENT = f"permify/{__version__} (+https://perma.cc; citation archiving)"
 
-#: Seconds one attempt of a request may take, all included (the ``--timeout`` option).
-DEFAULT_TIMEOUT = 120.0
 #: A POST may take this many times ``timeout`` (300 s by default): Perma validates each URL of a
 #: batch before it answers, up to about a minute each.
 POST_TIMEOUT_FACTOR = 2.5
@@ -76,8 +74,6 @@ MAX_REDIRECTS = 5
 MAX_BODY_BYTES = 32 * 1024 * 1024
 #: How much of an error body is read to summarise it.
 ERROR_BODY_BYTES = 64 * 1024
-#: The name of the option that sets the timeout, given in timeout messages.
-TIMEOUT_OPTION = "--timeout"
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _FOLLOWED = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -138,12 +134,9 @@ class PermaSession:
         sleep: Callable[[float], None] = time.sleep,
         http: requests.Session | None = None,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = check_base_url(base_url)
         parts = urlsplit(self.base_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise UnsafeTransportError(
-                f"not an API base URL: {safe_text(repr(base_url), 120)} (expected https://host/v1)"
-            )
+        assert parts.hostname is not None  # checked above
         self._key = (api_key or "").strip() or None
         self._plain_http_remote = parts.scheme == "http" and not _is_loopback(parts.hostname)
         self._origin = _origin(self.base_url)
@@ -154,6 +147,14 @@ class PermaSession:
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.http = http or requests.Session()
+        if http is None:
+            # The environment's proxy and CA settings, read once: requests would read them
+            # (and ~/.netrc) again for every request, which costs more CPU than the request.
+            self.http.proxies.update(requests.utils.get_environ_proxies(self.base_url))  # honours NO_PROXY
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if bundle:
+                self.http.verify = bundle
+            self.http.trust_env = False
         adapter = DeadlineAdapter()
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)

@@ -91,7 +91,8 @@ def check_url_for_perma(url: str) -> str | None:
         return "the URL is empty"
     if len(url) > MAX_URL_LENGTH:
         return f"the URL is {len(url):,} characters long; Perma accepts at most {MAX_URL_LENGTH:,}"
-    if any(unicodedata.category(ch).startswith("C") for ch in url):
+    # Printable ASCII holds no control or invisible character: skip the per-character look.
+    if not (url.isascii() and url.isprintable()) and any(unicodedata.category(ch).startswith("C") for ch in url):
         return "the URL contains control or invisible characters, which Perma refuses"
     if not re.match(r"^https?://[^/?#\s]", url, re.IGNORECASE):
         return "not an absolute http(s) URL; Perma archives only web pages"

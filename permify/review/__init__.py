@@ -19,19 +19,45 @@ Example::
 
 from __future__ import annotations
 
-from .errors import ReviewError
-from .fetch import (
-    DOWNLOAD_BUDGET,
-    DOWNLOAD_CAP,
-    download_warc,
-    review_archive,
-    review_archives,
-    review_or_unchecked,
-)
-from .judge import precheck, review_capture
-from .rules import CAPTURE_CHECKS, RULES, Facts, Rule
-from .verdict import Verdict, VerdictStatus
-from .warc import BODY_CAP, PrimaryResponse, read_primary
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below load on first use (PEP 562): importing the package stays cheap
+    from .errors import ReviewError
+    from .fetch import (
+        DOWNLOAD_BUDGET,
+        DOWNLOAD_CAP,
+        download_warc,
+        review_archive,
+        review_archives,
+        review_or_unchecked,
+    )
+    from .judge import precheck, review_capture
+    from .rules import CAPTURE_CHECKS, RULES, Facts, Rule
+    from .verdict import Verdict, VerdictStatus
+    from .warc import BODY_CAP, PrimaryResponse, read_primary
+
+# Where each public name lives; it is imported on first access (see __getattr__).
+_LAZY = {
+    'ReviewError': '.errors',
+    'DOWNLOAD_BUDGET': '.fetch',
+    'DOWNLOAD_CAP': '.fetch',
+    'download_warc': '.fetch',
+    'review_archive': '.fetch',
+    'review_archives': '.fetch',
+    'review_or_unchecked': '.fetch',
+    'precheck': '.judge',
+    'review_capture': '.judge',
+    'CAPTURE_CHECKS': '.rules',
+    'RULES': '.rules',
+    'Facts': '.rules',
+    'Rule': '.rules',
+    'Verdict': '.verdict',
+    'VerdictStatus': '.verdict',
+    'BODY_CAP': '.warc',
+    'PrimaryResponse': '.warc',
+    'read_primary': '.warc',
+}
 
 __all__ = [
     "BODY_CAP",
@@ -53,3 +79,17 @@ __all__ = [
     "review_capture",
     "review_or_unchecked",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use, so that ``import`` of this package loads little."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -20,8 +20,6 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
-from ..archiving.ledger import default_ledger_path
-from ..config import load_settings, read_config_file
 from ..errors import UsageError
 
 __all__ = ["Serving", "add_serve_parser", "cmd_serve", "serve_page"]
@@ -56,6 +54,8 @@ def add_serve_parser(sub: Any, formatter: Any, add_common_api: Any) -> None:
 def _key_source(config_path: Path) -> str:
     if os.environ.get("PERMA_API_KEY", "").strip():
         return "from the environment (PERMA_API_KEY)"
+    from ..config import read_config_file
+
     if read_config_file(config_path).get("api_key"):
         return "from your permify settings file"
     return "given"
@@ -118,6 +118,9 @@ def serve_page(
             return
 
     with contextlib.ExitStack() as stack:
+        from ..archiving.ledger import default_ledger_path  # loaded when the page is served, not by --help
+        from ..config import load_settings
+
         settings = load_settings(api_url=api_url, folder=folder, ledger=ledger, timeout=timeout)
         box = None
         if sandbox:

@@ -15,13 +15,12 @@ from pathlib import Path
 
 from ..api import ensure_archives, known_archives
 from ..archiving.outcomes import ArchiveOptions, Outcome, ProgressEvent, UrlRequest
-from ..documents import DocumentScan
+from ..documents import linked_in_documents
 from ..perma.client import PermaClient
 from ..perma.models import Folder, User
 from ..perma.session import PermaSession
 from ..review import Verdict, review_archives
 from ..site import ArchiveSite
-from ..urls import perma_guid
 
 __all__ = [
     "Connection",
@@ -130,18 +129,6 @@ def create_subfolder(conn: Connection, parent_id: int, name: str) -> Folder:
     with conn.client() as client:
         return client.create_folder(parent_id, name)
 
-
-def linked_in_documents(scans: Sequence[DocumentScan]) -> dict[str, Outcome]:
-    """URLs to archive that already have a Perma link beside them somewhere in the documents:
-    that link is reused everywhere else they are cited (as ``permify archive`` does)."""
-    linked: dict[str, Outcome] = {}
-    for scan in scans:
-        for c in scan.citations:
-            guid = perma_guid(c.cited.existing_archive or "")
-            if c.state == "linked" and guid and c.key not in linked:
-                linked[c.key] = Outcome(c.key, c.cited.url, "reused", guid, "Perma link found in the document")
-    needed = {c.key for scan in scans for c in scan.to_archive}
-    return {key: outcome for key, outcome in linked.items() if key in needed}
 
 
 def known(conn: Connection, folder_id: int, requests: Sequence[UrlRequest]) -> dict[str, Outcome]:

@@ -44,7 +44,9 @@ def test_cancel_stops_before_the_next_batch_and_keeps_what_was_sent(
         if event.kind == "created":  # the first batch's answer: stop before the second is sent
             cancel.set()
 
-    options = ArchiveOptions(folder_id=0, batch_size=20, poll_initial=0.02, poll_max=0.05)
+    # One batch at a time: the cancel lands between two sends (with several in flight, those
+    # already sent finish and only the ones not yet sent are dropped).
+    options = ArchiveOptions(folder_id=0, batch_size=20, poll_initial=0.02, poll_max=0.05, concurrency=1)
     with ArchiveSite(folder=sandbox.org_folder_id, api_key=sandbox.api_key, api_url=sandbox.base_url,
                      ledger=tmp_path / "ledger.sqlite3") as site:
         with pytest.raises(Interrupted, match="cancelled"):
@@ -97,3 +99,25 @@ def test_without_cancel_nothing_changes(sandbox: Sandbox, tmp_path: Path) -> Non
                      ledger=tmp_path / "ledger.sqlite3") as site:
         outcomes = ensure_archives(_requests()[:5], site=site, options=options, cancel=never)
     assert {o.status for o in outcomes.values()} == {"archived"}
+
+
+def test_cancel_with_batches_in_flight_records_their_answers(
+    slow: tuple[Sandbox, FakeClock], tmp_path: Path
+) -> None:
+    sandbox, _ = slow
+    cancel = threading.Event()
+
+    def progress(event: ProgressEvent) -> None:
+        if event.kind == "created":
+            cancel.set()
+
+    options = ArchiveOptions(folder_id=0, batch_size=10, poll_initial=0.02, poll_max=0.05, concurrency=3)
+    with ArchiveSite(folder=sandbox.org_folder_id, api_key=sandbox.api_key, api_url=sandbox.base_url,
+                     ledger=tmp_path / "ledger.sqlite3") as site:
+        with pytest.raises(Interrupted, match="cancelled"):
+            ensure_archives(_requests(), site=site, options=options, progress=progress, cancel=cancel)
+    sent = sandbox.count("POST", "archives/batches")
+    assert 1 <= sent <= 3  # at most the batches in flight when the cancel came
+    with Ledger(tmp_path / "ledger.sqlite3") as ledger:
+        assert len(ledger.entries()) == len(sandbox.links(folder_id=sandbox.org_folder_id)) == 10 * sent
+        assert ledger.intents() == []  # in-flight answers recorded, unsent claims released

@@ -1,0 +1,121 @@
+"""Benchmark: how fast commands that send nothing start, against doing nothing at all.
+
+Run ``python bench/bench_startup.py`` from the repository root. Interleaved (reference,
+permify, reference, permify, ...; ``--rounds`` pairs, 15 by default), wall-clock time:
+
+* ``permify urls small.md`` and ``permify --help`` against ``python -c pass`` (the same
+  interpreter): goal at most 3x each;
+* the pandoc filter on a warm ledger (every URL known, so no request) on a 100-link document
+  against a no-op panflute filter: goal at most 1.15x.
+
+It also lists what the fast commands import (``python -X importtime``): never ``requests``.
+Exit status 1 if a goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _timing import Comparison, interleave, print_ratio, print_times
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from permify.archiving.ledger import Ledger  # noqa: E402 - after the sys.path line
+from permify.perma.validate import GUID_ALPHABET  # noqa: E402
+from permify.urls import dedupe_key  # noqa: E402
+
+LINKS = 100
+API_HOST = "127.0.0.1:9"  # nothing listens there: a request would fail the warm build
+
+
+def _permify_command() -> list[str]:
+    """The installed console script when there is one (what users run), else ``-m permify``."""
+    script = Path(sys.executable).with_name("permify")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "permify"]
+
+
+def _timed(cmd: list[str], env: dict[str, str], stdin: bytes | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, input=stdin, capture_output=True, timeout=120)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[-1000:]}")
+    return elapsed
+
+
+def _imports_requests(cmd: list[str], env: dict[str, str]) -> bool:
+    proc = subprocess.run([sys.executable, "-X", "importtime", *cmd], env=env, capture_output=True, text=True,
+                          timeout=120)
+    return any(line.rsplit("|", 1)[-1].strip() == "requests" for line in proc.stderr.splitlines())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the figures and the goals."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15, help="interleaved pairs per comparison (default 15)")
+    args = parser.parse_args(argv)
+
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+    met = True
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PERMA_", "PERMIFY_"))}
+        env.update(PYTHONPATH=str(ROOT), PERMIFY_CONFIG=str(work / "none.ini"))
+        small = work / "small.md"
+        small.write_text("# Note\n\nSee https://www.supremecourt.gov/opinions/22pdf/21-476.pdf and "
+                         "[the docket](https://www.courtlistener.com/docket/1/).\n", encoding="utf-8")
+        permify = _permify_command()
+        python_pass = [sys.executable, "-c", "pass"]
+
+        for label, cmd in (("permify urls small.md", [*permify, "urls", str(small)]),
+                           ("permify --help", [*permify, "--help"])):
+            times = interleave(args.rounds, {"pass": lambda: _timed(python_pass, env),
+                                             "permify": lambda c=cmd: _timed(c, env)}, measured=True)
+            print(f"\n{label}:")
+            print_times(times, {"pass": "python -c pass", "permify": label})
+            met &= print_ratio(f"{label} / python -c pass", Comparison(times["permify"], times["pass"]), goal=3.0)
+        for label, sub in (("urls", ["urls", str(small)]), ("--help", ["--help"]), ("check", ["check", str(small)])):
+            loaded = _imports_requests(["-m", "permify", *sub], env)
+            print(f"permify {label} imports requests: {'yes (FAIL)' if loaded else 'no'}")
+            met &= not loaded
+
+        # The warm filter: a ledger that knows every URL and the folder, as a cold build leaves it.
+        urls = [f"https://www.court{i}.gov/opinions/{i}/decision.html" for i in range(LINKS)]
+        ledger_path = work / "ledger.sqlite3"
+        with Ledger(ledger_path) as ledger:
+            ledger.remember_folder(API_HOST, "42", 42)
+            for i, url in enumerate(urls):
+                guid = f"BE{GUID_ALPHABET[i // 32]}{GUID_ALPHABET[i % 32]}-CDEF"
+                ledger.record(API_HOST, 42, dedupe_key(url), url, guid=guid, status="completed")
+        text = "# Sources\n\n" + "".join(f"{i + 1}. See [opinion {i}]({u}) at 3.\n" for i, u in enumerate(urls))
+        ast_json = pypandoc.convert_text(text, "json", format="markdown").encode()
+        filter_env = dict(env, PERMA_API_URL=f"http://{API_HOST}/v1", PERMA_API_KEY="bench-key",
+                          PERMIFY_FOLDER="42", PERMIFY_LEDGER=str(ledger_path))
+        permify_filter = [sys.executable, "-c", "import sys\nfrom permify.pandoc.filter import main\nsys.exit(main())"]
+        noop = [sys.executable, "-c", "import panflute as pf\npf.run_filter(lambda elem, doc: None)"]
+        check = subprocess.run([*permify_filter, "html5"], input=ast_json, env=filter_env, capture_output=True)
+        out = check.stdout.decode()
+        if check.returncode != 0 or len(set(re.findall(r"perma\.cc/([A-Z0-9-]+)", out))) != LINKS:
+            raise SystemExit(f"the warm filter did not insert every link: {check.stderr.decode()[-500:]}")
+        del pandoc  # the filters are timed alone, on pandoc's JSON: pandoc's own time would hide the difference
+        times = interleave(args.rounds, {"noop": lambda: _timed([*noop, "html5"], filter_env, ast_json),
+                                         "permify": lambda: _timed([*permify_filter, "html5"], filter_env, ast_json)},
+                           measured=True)
+        print(f"\nwarm filter, {LINKS} links (the filter process on pandoc's JSON):")
+        print_times(times, {"noop": "no-op panflute filter", "permify": "permify filter, warm ledger"})
+        met &= print_ratio("warm filter / no-op", Comparison(times["permify"], times["noop"]), goal=1.15)
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""Commands that make no request start fast: they never import the HTTP stack (``requests``).
+
+Each case runs in a fresh interpreter (``python -X importtime``, whose report names every
+module imported) so that nothing another test imported can hide an import.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("requests", "urllib3")
+
+
+def _imported(code: str, tmp_path: Path, *, env: dict[str, str] | None = None, stdin: str | None = None) -> set[str]:
+    """The modules ``code`` imported, read from ``-X importtime``'s report on stderr."""
+    full = dict(os.environ)
+    full.update(PYTHONPATH=str(ROOT), PERMIFY_CONFIG=str(tmp_path / "none.ini"), **(env or {}))
+    full.pop("PERMA_API_KEY", None)
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code], input=stdin, capture_output=True,
+                          text=True, env=full, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    names = set()
+    for line in proc.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    assert "permify" in names, proc.stderr[-2000:]  # the report was read
+    return names
+
+
+def _run_cli(*argv: str) -> str:
+    return textwrap.dedent(f"""
+        from permify.cli.main import main
+        try:
+            main({list(argv)!r})
+        except SystemExit:
+            pass
+    """)
+
+
+def test_import_permify_is_cheap(tmp_path: Path) -> None:
+    names = _imported("import permify; permify.ExitStatus; permify.__version__", tmp_path)
+    assert not names & set(HEAVY)
+    assert "permify.archiving.archiver" not in names  # loaded on first use of a name that needs it
+
+
+def test_lazy_names_resolve_and_are_listed(tmp_path: Path) -> None:
+    import permify
+
+    for name in permify.__all__:
+        assert getattr(permify, name) is not None, name
+    assert set(permify.__all__) <= set(dir(permify))
+    with pytest.raises(AttributeError):
+        permify.NoSuchName  # noqa: B018
+
+
+@pytest.mark.parametrize("argv", [("--help",), ("archive", "--help"), ("urls", "{doc}"), ("check", "{doc}")])
+def test_commands_that_send_nothing_do_not_import_requests(tmp_path: Path, argv: tuple[str, ...]) -> None:
+    doc = tmp_path / "small.md"
+    doc.write_text("# T\n\nSee https://example.com/a and [b](https://example.org/b).\n", encoding="utf-8")
+    names = _imported(_run_cli(*(a.format(doc=doc) for a in argv)), tmp_path)
+    assert not names & set(HEAVY), sorted(names & set(HEAVY))
+
+
+def test_archive_imports_requests(tmp_path: Path) -> None:
+    """The guard can fail: a command that talks to Perma does import the HTTP stack."""
+    names = _imported("import permify; permify.PermaClient", tmp_path)
+    assert "requests" in names
+
+
+def test_warm_filter_imports_neither_requests_nor_other_formats(tmp_path: Path) -> None:
+    from permify.archiving.ledger import Ledger
+    from permify.urls import dedupe_key
+
+    urls = [f"https://www.court{i}.gov/opinions/{i}.html" for i in range(5)]
+    ledger_path = tmp_path / "ledger.sqlite3"
+    with Ledger(ledger_path) as ledger:  # what a cold build leaves behind
+        ledger.remember_folder("127.0.0.1:9", "42", 42)
+        for i, url in enumerate(urls):
+            ledger.record("127.0.0.1:9", 42, dedupe_key(url), url, guid=f"ABC{i + 2}-DEFG", status="completed")
+    pypandoc = pytest.importorskip("pypandoc")
+    markdown = "".join(f"See [case {i}]({u}).\n\n" for i, u in enumerate(urls))
+    ast_json = pypandoc.convert_text(markdown, "json", format="markdown")
+    code = textwrap.dedent("""
+        from permify.pandoc.filter import main
+        main()
+    """)
+    env = {
+        "PERMA_API_URL": "http://127.0.0.1:9/v1",  # nothing listens: any request would fail the build
+        "PERMA_API_KEY": "test-key",
+        "PERMIFY_FOLDER": "42",
+        "PERMIFY_LEDGER": str(ledger_path),
+    }
+    names = _imported(code, tmp_path, env=env, stdin=ast_json)
+    assert "permify.pandoc.filter" in names
+    assert not names & set(HEAVY), sorted(names & set(HEAVY))
+    assert not any(n.startswith(("permify.formats.docx.", "permify.formats.bibtex.")) for n in names)
