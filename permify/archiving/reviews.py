@@ -23,7 +23,11 @@ if TYPE_CHECKING:
     from ..perma.client import PermaClient
     from ..perma.models import Archive
 
-__all__ = ["PendingReview", "Reviews"]
+__all__ = ["LISTING_SLACK", "PendingReview", "Reviews"]
+
+#: Archives newer than a group's that its listing reads past: the batches created meanwhile
+#: (a few in flight at once) come first in Perma's newest-first list.
+LISTING_SLACK = 100
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,7 @@ class Reviews:
 
         try:
             records = prefetch_archives(self.client, [guid for guid, _, _ in group], minimum=2,
-                                        page_size=min(300, 2 * len(group)))
+                                        page_size=min(300, 2 * len(group) + LISTING_SLACK))
         except Exception:  # best effort: each review then reads its own record
             records = {}
         for guid, title, future in group:
