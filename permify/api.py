@@ -239,10 +239,10 @@ def archive_documents(
         except (NetworkError, ProtocolError) as error:
             # Perma went away (or broke its protocol) mid-run: what was archived before it is in
             # the ledger, so the documents still get those links and the report says the rest.
-            if dry_run:
-                raise
+            archived = {} if dry_run else _after_a_stop(where, requests, str(error))
+            if not any(o.status != "failed" for o in archived.values()):
+                raise  # nothing to show for it: one line and exit 2, nothing written
             stopped = str(error)
-            archived = _after_a_stop(where, requests, stopped)
             details = False
         folder_plan = where.planned_folder() if dry_run and where.create_folder and requests else None
         dates = _capture_dates(where, archived)

@@ -35,5 +35,6 @@ def test_perma_gone_midway_keeps_the_links_made_and_reports_the_rest(tmp_path: P
     assert "https://example.com/c [" not in written
     rows = {row.url: row for row in result.rows}
     assert rows["https://example.com/a"].perma_url
-    assert rows["https://example.com/c"].status == "failed" and "run again" in (rows["https://example.com/c"].message or "")
+    missing = rows["https://example.com/c"]
+    assert missing.status == "failed" and "run again" in (missing.message or "")
     assert both.read_text(encoding="utf-8").startswith("Again https://example.com/a, and")  # input untouched
