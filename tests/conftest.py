@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# Shared test helpers with asserts of their own: rewritten before any test module imports them.
+pytest.register_assert_rewrite("hostile_server")
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 SAMPLES = ROOT / "sample_docs"

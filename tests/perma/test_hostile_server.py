@@ -16,6 +16,19 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from hostile_server import (
+    HostileServer,
+    answering,
+    archive_json,
+    batch_with_jobs,
+    echoing_error,
+    endless_pages,
+    huge_body,
+    job_json,
+    redirecting,
+    silent,
+    trickling,
+)
 
 from permify.errors import (
     PermaError,
@@ -37,21 +50,6 @@ from permify.perma import (
 )
 from permify.perma.session import MAX_REDIRECTS, TIMEOUT_OPTION
 from permify.text import safe_text
-
-pytest.register_assert_rewrite("hostile_server")
-from hostile_server import (  # noqa: E402 - after the rewrite registration
-    HostileServer,
-    answering,
-    archive_json,
-    batch_with_jobs,
-    echoing_error,
-    endless_pages,
-    huge_body,
-    job_json,
-    redirecting,
-    silent,
-    trickling,
-)
 
 KEY = "hostile-test-key-0123456789abcdef"
 TIMEOUT = 1.0  # one attempt
