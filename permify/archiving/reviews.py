@@ -11,7 +11,6 @@ run's thread alone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,8 @@ from ..review.verdict import Verdict
 from .outcomes import OutcomeStatus
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from ..perma.client import PermaClient
 
 __all__ = ["PendingReview", "Reviews"]
@@ -48,6 +49,9 @@ class Reviews:
     def submit(self, key: str, guid: str, status: OutcomeStatus, message: str | None, title: str | None) -> None:
         """Start reviewing ``guid`` (the archive of ``key``)."""
         if self._pool is None:
+            # the thread pool loads with the first review: a run the ledger answers starts none
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="permify-review")
         from ..review.fetch import review_or_unchecked  # loads the HTTP stack: only when reviewing
 
@@ -60,6 +64,8 @@ class Reviews:
             futures = {p.future for p in self.pending.values()}
             done = {f for f in futures if f.done()}
             if not done and block:
+                from concurrent.futures import FIRST_COMPLETED, wait
+
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
             if not done:
                 return
