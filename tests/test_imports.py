@@ -18,10 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("requests", "urllib3")
 #: what the warm filter never needs: other formats' parsers, the web page, the sending machinery
 NOT_IN_WARM_FILTER = ("markdown_it", "bibtexparser", "lxml", "docx", "warcio", "flask", "werkzeug",
-                      "permify.archiving.create", "concurrent.futures", "email.utils", "csv", "hashlib", "tempfile")
+                      "permify.documents", "permify.formats.base", "permify.outputs", "permify.report",
+                      "permify.perma.models", "permify.archiving.create", "concurrent.futures", "email.utils",
+                      "csv", "hashlib", "tempfile")
 #: what listing the URLs of a Markdown file never needs: the archiving stack, the ledger, writing files
-NOT_IN_URLS = ("permify.site", "permify.archiving.archiver", "permify.archiving.ledger", "sqlite3",
-               "tempfile", "hashlib", "csv", "difflib", "webbrowser", "bibtexparser", "lxml", "docx")
+NOT_IN_URLS = ("permify.site", "permify.archiving.archiver", "permify.archiving.ledger", "sqlite3", "permify.report",
+               "permify.outputs", "tempfile", "hashlib", "csv", "difflib", "webbrowser", "bibtexparser", "lxml", "docx")
 
 
 def _imported(code: str, tmp_path: Path, *, env: dict[str, str] | None = None, stdin: str | None = None) -> set[str]:

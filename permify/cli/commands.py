@@ -17,8 +17,6 @@ from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
 from ..exit_status import ExitStatus
 from ..formats.base import RewriteOptions, ScanOptions
-from ..outputs import editor_lock_file
-from ..report import write_report
 from ..text import safe_text
 from ..urls import dedupe_key, perma_guid, perma_url
 from .progress import Progress
@@ -76,6 +74,8 @@ def _concurrency(flag: int | None) -> int:
 def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     """``permify archive``: archive, rewrite, report."""
     from ..api import archive_documents  # the archiving stack: only for the commands that use it
+    from ..outputs import editor_lock_file
+    from ..report import write_report
     from ..site import ArchiveSite
 
     if args.no_backup and not args.in_place:
