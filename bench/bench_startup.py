@@ -71,6 +71,11 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PERMA_", "PERMIFY_"))}
         env.update(PYTHONPATH=str(ROOT), PERMIFY_CONFIG=str(work / "none.ini"))
+        # Cached bytecode, as an installed permify runs (pip writes it): with PYTHONDONTWRITEBYTECODE
+        # every run would compile permify's sources again and time the compiler. The cache goes to
+        # the temporary folder, not the checkout; each comparison's warm-up run fills it.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
         small = work / "small.md"
         small.write_text("# Note\n\nSee https://www.supremecourt.gov/opinions/22pdf/21-476.pdf and "
                          "[the docket](https://www.courtlistener.com/docket/1/).\n", encoding="utf-8")

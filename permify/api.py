@@ -18,23 +18,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .archiving.outcomes import ArchiveOptions, Outcome, ProgressCallback, UrlRequest
-from .documents import (
-    Citation,
-    DocumentScan,
-    atomic_write,
-    linked_in_documents,
-    perma_links_for,
-    scan_document,
-    url_requests,
-)
 from .errors import NetworkError, PermifyError, ProtocolError, UsageError
-from .formats.base import RewriteOptions, ScanOptions
-from .outputs import plan_outputs, write_in_place
-from .report import ReportRow, build_report, file_error_row, summary_counts
 from .text import safe_text
 
 if TYPE_CHECKING:  # the archiving stack loads when a site is built: scanning needs none of it
+    # Documents, outputs and reports load in the functions that read or write documents: the
+    # pandoc filter calls ensure_archives and known_archives, which need none of them.
+    from .documents import Citation, DocumentScan
+    from .formats.base import RewriteOptions, ScanOptions
     from .perma.folders import FolderPlan
+    from .report import ReportRow
     from .site import ArchiveSite
 
 __all__ = [
@@ -70,6 +63,8 @@ class RunResult:
     @property
     def counts(self) -> dict[str, int]:
         """Rows by status: archived, reused, failed, suspect, skipped (and would-archive in a dry run)."""
+        from .report import summary_counts
+
         return summary_counts(self.rows)
 
     @property
@@ -90,6 +85,8 @@ def scan_documents(
     ``scan_options`` says which URLs are read (BibTeX URL fields added or skipped, reviewer
     comments, quotations, hosts to skip or include...).
     """
+    from .documents import scan_document
+
     return [scan_document(p, fmt=fmt, archive_doi=archive_doi, options=scan_options) for p in paths]
 
 
@@ -174,8 +171,9 @@ def known_archives(
             return {}
         book = ledger.scoped(where.api_host, folder_id)
         found: dict[str, Outcome] = {}
+        entries = book.get_many([req.key for req in requests])  # one query, not one per URL
         for req in requests:
-            entry = book.get(req.key)
+            entry = entries.get(req.key)
             if entry is None or (entry.review is not None and not entry.review.ok):
                 continue  # a capture the review flagged is not inserted from the ledger either
             if entry.status == "completed" and entry.guid:
@@ -220,6 +218,11 @@ def archive_documents(
     ``captured_on`` from Perma (a listing of the folder, newest first, stopping once every
     archive is found; best effort).
     """
+    from .documents import linked_in_documents, perma_links_for, url_requests
+    from .formats.base import RewriteOptions
+    from .outputs import plan_outputs
+    from .report import build_report, file_error_row
+
     names = [str(p) for p in paths]
     if not names:
         raise UsageError("no input files")
@@ -289,6 +292,9 @@ def _write_one(
     scan: DocumentScan, target: str, links: dict[int, str], rewrite: RewriteOptions, *, in_place: bool, backup: bool
 ) -> None:
     """Rewrite one document and write it to ``target`` (``-``: stdout), in place with a verified backup."""
+    from .documents import atomic_write
+    from .outputs import write_in_place
+
     data = scan.parsed.rewrite(links, rewrite)
     if target == "-":
         sys.stdout.buffer.write(data)

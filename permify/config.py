@@ -35,11 +35,14 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, UsageError
-from .formats.base import ScanOptions
 from .hosts import normalise_host_pattern
 from .perma.defaults import DEFAULT_BASE_URL
+
+if TYPE_CHECKING:
+    from .formats.base import ScanOptions
 
 __all__ = [
     "SettingSources",
@@ -260,6 +263,8 @@ def load_scan_options(
 
     skip_cfg, skip_flag = hosts(skip_hosts, "PERMIFY_SKIP_HOSTS", "skip_hosts", "--skip-host")
     include_cfg, include_flag = hosts(include_hosts, "PERMIFY_INCLUDE_HOSTS", "include_hosts", "--include-host")
+    from .formats.base import ScanOptions  # the formats' module loads with the documents, not with the settings
+
     return ScanOptions(
         bib_url_fields=names(bib_url_fields, "PERMIFY_BIB_URL_FIELDS", "bib_url_fields", "--bib-url-field"),
         bib_skip_fields=names(bib_skip_fields, "PERMIFY_BIB_SKIP_FIELDS", "bib_skip_fields", "--bib-skip-field"),

@@ -11,7 +11,6 @@ import errno
 import os
 import shutil
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +192,8 @@ def atomic_write(path: str | Path, data: bytes, *, like: str | Path | None = Non
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
+    import tempfile  # imported where files are written: listing URLs never needs it
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as error:

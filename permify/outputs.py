@@ -9,9 +9,7 @@ raises :class:`~permify.errors.UsageError` (exit 2) and nothing is archived or c
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +57,8 @@ def editor_lock_file(path: str | Path) -> Path | None:
 def _probe_writable(folder: Path, what: str) -> None:
     """Create and remove a temporary file in ``folder``: the only test that is true for
     every user (root included) and every file system (read-only mounts included)."""
+    import tempfile  # imported where files are written: listing URLs never needs it
+
     try:
         fd, tmp = tempfile.mkstemp(prefix=".permify-probe.", dir=folder)
     except OSError as error:
@@ -155,6 +155,8 @@ def _check_targets(targets: dict[str, str], *, in_place: bool, probe: bool) -> N
 
 
 def _digest(data: bytes) -> str:
+    import hashlib  # imported where a file is written in place, not by every command
+
     return hashlib.sha256(data).hexdigest()
 
 

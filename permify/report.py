@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Iterable, Mapping
@@ -173,6 +172,8 @@ def write_report(path: str | Path, rows: list[ReportRow]) -> None:
     if suffix == ".json":
         data = json.dumps([r.as_dict() for r in rows], indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
     elif suffix == ".csv":
+        import csv  # only for a .csv report
+
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(REPORT_FIELDS)

@@ -30,7 +30,6 @@ from urllib.parse import urlsplit
 
 from ..errors import Interrupted, LedgerError, NotFoundError
 from ..perma.validate import check_url_for_perma
-from .create import create
 from .ledger import Claims, Ledger
 from .outcomes import ArchiveOptions, Outcome, ProgressCallback, ProgressEvent, UrlRequest
 from .poll import poll
@@ -194,6 +193,8 @@ def _dry_run(run: Run, keys: list[str]) -> None:
 
 def _claim_and_create(run: Run, keys: list[str]) -> None:
     """Claim ``keys``, settle orphans, create what is missing, then wait for other processes."""
+    from .create import create  # the sending machinery: a run the ledger answers never loads it
+
     claimed, orphaned, busy = _claim(run, _sendable(run, keys))
     claimed += settle_orphans(run, orphaned)
     run.flush()
@@ -277,6 +278,8 @@ def _wait_for_others(run: Run, busy: list[str]) -> None:
         claimed, orphaned, busy = _claim(run, busy)
         claimed += settle_orphans(run, orphaned)
         run.flush()
+        from .create import create
+
         create(run, _reconcile_folder(run, claimed))
         if busy and run.clock() >= deadline:
             for key in busy:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import sqlite3
 import time
@@ -120,6 +121,8 @@ CREATE TABLE IF NOT EXISTS intents (
     PRIMARY KEY (api_host, folder_id, url_key)
 );
 """
+# what a complete ledger holds (see Ledger._is_current)
+_SCHEMA_NAMES = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
 
 
 def _verdict(text: str | None) -> Verdict | None:
@@ -229,35 +232,56 @@ class Ledger:
 
     # ------------------------------------------------------------------ lifecycle
 
+    def _is_current(self) -> bool:
+        """True when the file already is a complete ledger of this schema (tables, indexes,
+        added columns, version). Reads only: no write lock, nothing written, no disk flush.
+
+        A parallel process creating the ledger commits all of it at once, so these reads see
+        it either not at all (then the full check below runs) or complete.
+        """
+        db = self._db
+        if db.execute("PRAGMA application_id").fetchone()[0] != _APP_ID:
+            return False
+        if not _SCHEMA_NAMES <= {r[0] for r in db.execute("SELECT name FROM sqlite_master")}:
+            return False
+        for table, columns in _ADDED_COLUMNS.items():
+            have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+            if any(name not in have for name, _ in columns):
+                return False
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        return row is not None and row[0] == str(SCHEMA_VERSION)
+
     def _check_and_migrate(self) -> None:
         db = self._db
-        # One immediate transaction for the check and the creation: a parallel process may be
-        # creating this ledger right now, and must be seen either not at all or complete.
-        with self._write():
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if tables and app_id != _APP_ID:
-                raise LedgerError(
-                    str(self.path),
-                    "this SQLite file is not a permify ledger; pass another --ledger or PERMIFY_LEDGER",
-                )
-            for statement in _SCHEMA.strip().split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            for table, columns in _ADDED_COLUMNS.items():
-                have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
-                for name, kind in columns:
-                    if name not in have:  # a ledger written before the column existed
-                        db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-            db.execute(f"PRAGMA application_id={_APP_ID}")
-            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None:
-                db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-            elif int(row[0]) > SCHEMA_VERSION:
-                raise LedgerError(
-                    str(self.path),
-                    f"written by a newer permify (schema {row[0]}, this one reads {SCHEMA_VERSION}); upgrade permify",
-                )
+        if not self._is_current():  # reads only: the usual case, every open but the first, writes nothing
+            # One immediate transaction for the check and the creation: a parallel process may be
+            # creating this ledger right now, and must be seen either not at all or complete.
+            with self._write():
+                app_id = db.execute("PRAGMA application_id").fetchone()[0]
+                tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if tables and app_id != _APP_ID:
+                    raise LedgerError(
+                        str(self.path),
+                        "this SQLite file is not a permify ledger; pass another --ledger or PERMIFY_LEDGER",
+                    )
+                for statement in _SCHEMA.strip().split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                for table, columns in _ADDED_COLUMNS.items():
+                    have = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+                    for name, kind in columns:
+                        if name not in have:  # a ledger written before the column existed
+                            db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+                db.execute(f"PRAGMA application_id={_APP_ID}")
+                row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                if row is None:
+                    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                elif int(row[0]) > SCHEMA_VERSION:
+                    raise LedgerError(
+                        str(self.path),
+                        f"written by a newer permify (schema {row[0]}, this one reads {SCHEMA_VERSION}); "
+                        "upgrade permify",
+                    )
         self._use_wal()
         # NORMAL in WAL mode: a commit survives a killed process; a power cut may lose the last
         # commits, which the folder reconcile heals (see the module docstring).

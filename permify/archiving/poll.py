@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import NotFoundError
-from ..perma.models import CaptureJob
 from .reconcile import archive_state, job_state
 from .run import Run, Watch
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Perma's models: annotations only, loaded by the client when it parses
     from ..perma.client import PermaClient
+    from ..perma.models import CaptureJob
 
 __all__ = ["poll", "poll_round"]
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Literal
 
-from ..perma.models import Archive, Batch, CaptureJob
 from ..urls import dedupe_key
 from .ledger import LedgerStatus
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Perma's models: annotations only, loaded by the client when it parses
     from ..perma.client import PermaClient
+    from ..perma.models import Archive, Batch, CaptureJob
 
 __all__ = ["ArchiveState", "BatchScan", "archive_state", "best_archive", "folder_index", "scan_recent_batches"]
 

@@ -12,7 +12,6 @@ run's thread alone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,8 @@ from ..review.verdict import Verdict
 from .outcomes import OutcomeStatus
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
     from ..perma.client import PermaClient
     from ..perma.models import Archive
 
@@ -61,6 +62,9 @@ class Reviews:
     def submit(self, key: str, guid: str, status: OutcomeStatus, message: str | None, title: str | None) -> None:
         """Review ``guid`` (the archive of ``key``); it starts at the next :meth:`collect`."""
         if self._pool is None:
+            # the thread pool loads with the first review: a run the ledger answers starts none
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="permify-review")
         # Queued until :meth:`collect` (after the polling round that found it complete), so
         # that the archives of one round share one listing.
@@ -111,6 +115,8 @@ class Reviews:
             futures = {p.future for p in self.pending.values()}
             done = {f for f in futures if f.done()}
             if not done and block:
+                from concurrent.futures import FIRST_COMPLETED, wait
+
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
             if not done:
                 return

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..perma.answers import is_quota_message
-from ..perma.models import CaptureJob, Folder
 from ..review.verdict import Verdict
 from ..urls import perma_url
 from .folder_ledger import FolderLedger
@@ -24,8 +23,9 @@ from .outcomes import ArchiveOptions, Outcome, OutcomeStatus, ProgressCallback, 
 from .reconcile import job_state
 from .reviews import PendingReview, Reviews
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Perma's models: annotations only, loaded by the client when it parses
     from ..perma.client import PermaClient
+    from ..perma.models import CaptureJob, Folder
 
 __all__ = ["Cancelled", "Run", "Watch"]
 

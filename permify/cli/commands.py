@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import difflib
-import json
 import sys
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,8 +17,6 @@ from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
 from ..exit_status import ExitStatus
 from ..formats.base import RewriteOptions, ScanOptions
-from ..outputs import editor_lock_file
-from ..report import write_report
 from ..text import safe_text
 from ..urls import dedupe_key, perma_guid, perma_url
 from .progress import Progress
@@ -48,6 +42,8 @@ def _api(args: argparse.Namespace) -> Iterator[_Api]:
     if not getattr(args, "sandbox", False):
         yield _Api(getattr(args, "api_url", None), None, None, None)
         return
+    import tempfile
+
     from ..sandbox import Sandbox, SandboxConfig
 
     with Sandbox(SandboxConfig(capture_seconds=1.0)) as sandbox, tempfile.TemporaryDirectory() as tmp:
@@ -78,6 +74,8 @@ def _concurrency(flag: int | None) -> int:
 def cmd_archive(args: argparse.Namespace) -> ExitStatus:
     """``permify archive``: archive, rewrite, report."""
     from ..api import archive_documents  # the archiving stack: only for the commands that use it
+    from ..outputs import editor_lock_file
+    from ..report import write_report
     from ..site import ArchiveSite
 
     if args.no_backup and not args.in_place:
@@ -223,6 +221,8 @@ def _print_diffs(result: RunResult) -> None:
             inserted = len(set(perma_links_for(scan, result.outcomes)) - notes)
             print(f"{target}: {inserted} Perma links inserted (a Word document: open it to see them)")
             continue
+        import difflib  # --diff only
+
         diff = difflib.unified_diff(
             scan.data.decode("utf-8-sig", "replace").splitlines(),
             Path(target).read_bytes().decode("utf-8-sig", "replace").splitlines(),
@@ -262,8 +262,12 @@ def cmd_urls(args: argparse.Namespace) -> ExitStatus:
         for warning in scan.parsed.warnings:
             print(f"permify: {safe_text(scan.path)}: warning: {safe_text(warning, 600)}", file=sys.stderr)
     if args.output_format == "json":
+        import json
+
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     elif args.output_format == "csv":
+        import csv
+
         writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["file"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
@@ -402,6 +406,7 @@ def cmd_ledger(args: argparse.Namespace) -> ExitStatus:
         if args.action == "export":
             if not args.target:
                 raise UsageError("ledger export needs a CSV path")
+            import csv
             import io
 
             buffer = io.StringIO(newline="")

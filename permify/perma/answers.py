@@ -10,7 +10,6 @@ redacted from every message, and nothing is echoed whole.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Any
@@ -26,7 +25,6 @@ from ..errors import (
     ValidationError,
 )
 from ..text import redact, safe_text
-from .models import collect_strings
 
 __all__ = ["MESSAGE_LIMIT", "error_for_status", "is_quota_message", "summarize_body"]
 
@@ -78,6 +76,12 @@ def summarize_body(
     body: bytes, content_type: str | None, secrets: tuple[str | None, ...] = ()
 ) -> tuple[Any, list[str]]:
     """``(decoded JSON or None, messages)`` for an error body: short, printable, key redacted."""
+    # Loaded with the first error body: the archiving loop imports this module for
+    # is_quota_message, and a warm run never reads an answer at all.
+    import html
+
+    from .models import collect_strings
+
     text = body.decode("utf-8", "replace")
     data: Any = None
     ctype = (content_type or "").lower()
@@ -148,6 +152,8 @@ def error_for_status(
     if status == 400:
         fields: dict[str, list[str]] = {}
         if isinstance(data, dict):
+            from .models import collect_strings
+
             for key, value in list(data.items())[:_MAX_MESSAGES]:
                 fields[safe_text(str(key), 60)] = [
                     _clean(m, secrets) for m in collect_strings(value)[:_MAX_MESSAGES]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Callable
@@ -58,6 +57,8 @@ def retry_after_seconds(response: requests.Response) -> float | None:
         return float(value)
     except ValueError:
         pass
+    import email.utils  # only for an HTTP-date Retry-After: a warm run never loads the email package
+
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):  # Python 3.10+ raises on garbage; fall back to the backoff

@@ -9,11 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import signal
 import sys
-import tempfile
-import threading
-import webbrowser
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +64,9 @@ def _stop_on_sigterm() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    import signal
+    import threading
+
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -103,6 +102,10 @@ def serve_page(
 ) -> None:
     """Serve the page in the foreground until Ctrl-C (or SIGTERM). ``ready``, when given, is
     called with the :class:`Serving` once the server listens (tests and benchmarks use it)."""
+    import tempfile  # what serving needs loads here, so that --help stays light
+    import threading
+    import webbrowser
+
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     from .app import create_app

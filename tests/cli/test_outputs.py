@@ -9,11 +9,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
-from permify import documents, outputs
+from permify import documents
 from permify.cli.main import main
 from permify.errors import OutputError
 from permify.outputs import editor_lock_file, write_in_place
@@ -99,7 +100,7 @@ def test_an_unwritable_output_folder_is_refused_before_any_write(
     def read_only(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr(outputs.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
     before = doc.read_bytes()
     code, _, err = run(capsys, "archive", str(doc), "--in-place", "--folder", str(api_env.org_folder_id))
     assert code == 2 and "Read-only file system" in err and str(doc.parent) in err
