@@ -61,6 +61,8 @@ class Reviews:
 
     def submit(self, key: str, guid: str, status: OutcomeStatus, message: str | None, title: str | None) -> None:
         """Review ``guid`` (the archive of ``key``); it starts at the next :meth:`collect`."""
+        from concurrent.futures import Future  # with the first review: a run the ledger answers needs none
+
         if self._pool is None:
             # the thread pool loads with the first review: a run the ledger answers starts none
             from concurrent.futures import ThreadPoolExecutor
