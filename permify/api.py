@@ -233,7 +233,8 @@ def archive_documents(
         archived = ensure_archives(requests, site=where, options=options, progress=progress)
         folder_plan = where.planned_folder() if dry_run and where.create_folder and requests else None
         dates = _capture_dates(where, archived)
-        titles = _archive_details(where, archived, dates) if details and not dry_run else {}
+        listed = bool(options is not None and options.titles)
+        titles = _archive_details(where, archived, dates, listed_titles=listed) if details and not dry_run else {}
     outcomes.update(archived)
     rows = build_report(scans, outcomes, dates, titles)
     result = RunResult(scans, outcomes, rows, warnings=list(plan.warnings), folder_plan=folder_plan)
@@ -295,12 +296,19 @@ def _capture_dates(site: ArchiveSite, outcomes: dict[str, Outcome]) -> dict[str,
 _DETAILS_LISTING_CAP = 3000
 
 
-def _archive_details(site: ArchiveSite, outcomes: dict[str, Outcome], dates: dict[str, str]) -> dict[str, str]:
+def _archive_details(site: ArchiveSite, outcomes: dict[str, Outcome], dates: dict[str, str], *,
+                     listed_titles: bool = False) -> dict[str, str]:
     """Each archive's title by URL key, from a listing of the folder (and the capture day into
     ``dates`` when the ledger did not know it). Best effort: a failed listing gives nothing.
     Only when the run talked to Perma anyway: a warm run (or an offline one) stays without
-    requests."""
-    wanted = {o.guid: k for k, o in outcomes.items() if o.guid and o.insertable}
+    requests. An archive the capture review read a page title from, with its day known, is
+    left out (the report takes the review's title), so a reviewed run lists nothing; with
+    ``listed_titles`` (archives titled from the document) every archive is looked up."""
+    def needs_listing(key: str, outcome: Outcome) -> bool:
+        reviewed = outcome.verdict is not None and bool(outcome.verdict.title)
+        return listed_titles or not reviewed or key not in dates
+
+    wanted = {o.guid: k for k, o in outcomes.items() if o.guid and o.insertable and needs_listing(k, o)}
     folder_id = site.known_folder_id() if wanted and site.contacted else None
     titles: dict[str, str] = {}
     if folder_id is None:

@@ -106,7 +106,8 @@ def build_report(
     Its status is the archiver's outcome when there is one; else ``reused`` when a Perma link
     already stands beside it in the document; else ``skipped`` with the reason.
     ``captured_on`` and ``titles`` give the capture day and the archive's title by URL key
-    when known. A citation's note (a reference-manager field permify does not edit) leads
+    when known; without a listed title, a reviewed archive's row takes the page title the
+    capture review read (``Verdict.title``). A citation's note (a reference-manager field permify does not edit) leads
     the message, followed by the Perma link when there is one; the classification's note
     (tracking parameters) is the row's ``note``.
     """
@@ -139,9 +140,12 @@ def build_report(
             if key in notes:
                 todo = f"{notes[key]}: {link}" if link else notes[key]
                 message = f"{todo}; {message}" if message else todo
-            title = names.get(key) or getattr(out, "title", None)
-            day = out.captured_on or dates.get(key)
             verdict = out.verdict
+            # The archive's title from a folder listing (Perma's own, e.g. set with --titles),
+            # else the page title the capture review read, else what the outcome knows.
+            reviewed_title = safe_text(verdict.title, 300) if verdict and verdict.title else None
+            title = names.get(key) or reviewed_title or getattr(out, "title", None)
+            day = out.captured_on or dates.get(key)
             rows.append(ReportRow(url, out.status, out.guid, link, locations, message, context, title, day, note,
                                   verdict.status if verdict else None, verdict.reason if verdict else None))
         elif key in linked:

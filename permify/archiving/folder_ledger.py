@@ -70,6 +70,10 @@ class FolderLedger:
         """Store the review's verdict on a URL's entry in this folder (and its ``status`` when given)."""
         self.ledger.record_review(self.api_host, self.folder_id, url_key, verdict, status=status)
 
+    def record_reviews(self, reviews: Iterable[tuple[str, Verdict, LedgerStatus | None]]) -> None:
+        """Store many verdicts ``(url_key, verdict, status)`` in one transaction."""
+        self.ledger.record_reviews(self.api_host, self.folder_id, reviews)
+
     def forget(self, entry: LedgerEntry) -> int:
         """Delete ``entry`` (which may be in another folder of this API host)."""
         return self.ledger.forget(api_host=self.api_host, folder_id=entry.folder_id, url_key=entry.url_key)

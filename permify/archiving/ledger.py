@@ -463,6 +463,24 @@ class Ledger:
                  _now_iso(self.clock), api_host, folder_id, url_key),
             )
 
+    def record_reviews(
+        self, api_host: str, folder_id: int, reviews: Iterable[tuple[str, Verdict, LedgerStatus | None]]
+    ) -> None:
+        """:meth:`record_review` for many entries ``(url_key, verdict, status)``, in one
+        transaction (one disk flush, however many verdicts arrived together)."""
+        now = _now_iso(self.clock)
+        rows = [(json.dumps(verdict.to_json(), ensure_ascii=False), now, status, status, now, api_host, folder_id, key)
+                for key, verdict, status in reviews]
+        if not rows:
+            return
+        with self._write() as db:
+            db.executemany(
+                "UPDATE archives SET review=?, reviewed_at=?, status=COALESCE(?, status),"
+                " message=CASE WHEN ? IS NULL THEN message ELSE NULL END, updated_at=?"
+                " WHERE api_host=? AND folder_id=? AND url_key=?",
+                rows,
+            )
+
     def by_guid(self, api_host: str | None, guid: str) -> LedgerEntry | None:
         """The entry holding ``guid`` (newest first; any folder), or None."""
         sql, args = "SELECT * FROM archives WHERE guid=?", [guid.upper()]

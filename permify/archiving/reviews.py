@@ -1,7 +1,8 @@
 """The capture review inside an archiving run: reviews run on a small pool while polling goes on.
 
-When a capture completes, :meth:`Reviews.submit` hands its archive to a bounded thread pool
-(one archive GET and at most one WARC download, see :mod:`permify.review`). The run's own
+When a capture completes, :meth:`Reviews.submit` queues its archive; each collection hands
+the queued archives to a bounded thread pool (one listing for the group's records, then at
+most one WARC download each, see :mod:`permify.review`). The run's own
 thread collects the verdicts, between polling rounds and once more before
 :meth:`~permify.archiving.archiver.Archiver.ensure` returns, and turns each into an outcome
 and a ledger write: worker threads only make HTTP requests, the ledger is touched by the
@@ -20,8 +21,13 @@ from .outcomes import OutcomeStatus
 
 if TYPE_CHECKING:
     from ..perma.client import PermaClient
+    from ..perma.models import Archive
 
-__all__ = ["PendingReview", "Reviews"]
+__all__ = ["LISTING_SLACK", "PendingReview", "Reviews"]
+
+#: Archives newer than a group's that its listing reads past: the batches created meanwhile
+#: (a few in flight at once) come first in Perma's newest-first list.
+LISTING_SLACK = 100
 
 
 @dataclass(frozen=True)
@@ -37,25 +43,70 @@ class PendingReview:
 
 
 class Reviews:
-    """The reviews of one run: a pool of ``concurrency`` threads, started on first use."""
+    """The reviews of one run: a pool of ``concurrency`` threads, started on first use.
+
+    The archives handed over together (the captures one polling round found complete) have
+    their records read in one listing of the account's newest archives instead of one GET
+    each (:func:`~permify.review.fetch.prefetch_archives`); a record the listing misses is
+    fetched on its own. Each archive then costs at most its WARC download.
+    """
 
     def __init__(self, client: PermaClient, concurrency: int) -> None:
         self.client = client
         self.concurrency = max(1, int(concurrency))
         self.pending: dict[str, PendingReview] = {}
         self._pool: ThreadPoolExecutor | None = None
+        self._queue: list[tuple[str, str | None, Future[Verdict]]] = []
 
     def submit(self, key: str, guid: str, status: OutcomeStatus, message: str | None, title: str | None) -> None:
-        """Start reviewing ``guid`` (the archive of ``key``)."""
+        """Review ``guid`` (the archive of ``key``); it starts at the next :meth:`collect`."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="permify-review")
-        from ..review.fetch import review_or_unchecked  # loads the HTTP stack: only when reviewing
-
-        future = self._pool.submit(review_or_unchecked, self.client, guid, expected_title=title)
+        # Queued until :meth:`collect` (after the polling round that found it complete), so
+        # that the archives of one round share one listing.
+        future: Future[Verdict] = Future()
+        self._queue.append((guid, title, future))
         self.pending[key] = PendingReview(key, guid, status, message, future)
 
-    def collect(self, settle: Callable[[PendingReview, Verdict], None], *, block: bool) -> None:
-        """Call ``settle`` for every finished review (all of them, waiting, when ``block``)."""
+    def _dispatch_queued(self) -> None:
+        """Hand the archives queued since the last call to a worker, as one group."""
+        if self._queue and self._pool is not None:
+            group, self._queue = self._queue, []
+            try:
+                self._pool.submit(self._dispatch, group)
+            except RuntimeError:  # the pool is closed (an interrupted run): the next run reviews them
+                for _guid, _title, future in group:
+                    future.cancel()
+
+    def _dispatch(self, group: list[tuple[str, str | None, Future[Verdict]]]) -> None:
+        """(A worker thread.) Read the group's records in one listing, then start their reviews.
+        Every future of the group ends up with a verdict or cancelled, whatever happens here."""
+        from ..review.fetch import prefetch_archives  # loads the HTTP stack: only when reviewing
+
+        try:
+            records = prefetch_archives(self.client, [guid for guid, _, _ in group], minimum=2,
+                                        page_size=min(300, 2 * len(group) + LISTING_SLACK))
+        except Exception:  # best effort: each review then reads its own record
+            records = {}
+        for guid, title, future in group:
+            try:
+                if self._pool is None:
+                    raise RuntimeError("the review pool is closed")
+                self._pool.submit(self._review, guid, title, records.get(guid.upper()), future)
+            except RuntimeError:  # closed (an interrupted run): the next run reviews it
+                future.cancel()
+
+    def _review(self, guid: str, title: str | None, record: Archive | None, future: Future[Verdict]) -> None:
+        from ..review.fetch import review_or_unchecked
+
+        if future.set_running_or_notify_cancel():
+            # review_or_unchecked never raises: a review that cannot run is an unchecked verdict.
+            future.set_result(review_or_unchecked(self.client, guid, expected_title=title, record=record))
+
+    def collect(self, settle: Callable[[list[tuple[PendingReview, Verdict]]], None], *, block: bool) -> None:
+        """Call ``settle`` with the finished reviews, all that finished together in one call (so
+        their ledger writes share a transaction); all of them, waiting, when ``block``."""
+        self._dispatch_queued()
         while self.pending:
             futures = {p.future for p in self.pending.values()}
             done = {f for f in futures if f.done()}
@@ -63,10 +114,12 @@ class Reviews:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
             if not done:
                 return
-            for key, pending in list(self.pending.items()):
-                if pending.future in done:
-                    del self.pending[key]
-                    settle(pending, pending.future.result())
+            finished = [(key, pending) for key, pending in self.pending.items() if pending.future in done]
+            for key, _pending in finished:
+                del self.pending[key]
+            # A cancelled review (the pool closed under it) has no verdict: the next run does it.
+            settle([(pending, pending.future.result()) for _key, pending in finished
+                    if not pending.future.cancelled()])
 
     def close(self) -> None:
         """Stop the pool; reviews not started yet are cancelled (an interrupted run)."""

@@ -150,10 +150,14 @@ class Run:
         if self.reviews is not None:
             self.reviews.close()
 
-    def _reviewed(self, pending: PendingReview, verdict: Verdict) -> None:
-        # An ok verdict also settles a capture the ledger had as failed (a user upload).
-        self.ledger.record_review(pending.key, verdict, status="completed" if verdict.ok else None)
-        self.judged(pending.key, pending.guid, pending.status, verdict, pending.message)
+    def _reviewed(self, done: list[tuple[PendingReview, Verdict]]) -> None:
+        # The verdicts that arrived together go to the ledger in one transaction (a disk flush
+        # per verdict would cost more than the review itself). An ok verdict also settles a
+        # capture the ledger had as failed (a user upload).
+        self.ledger.record_reviews(
+            [(pending.key, verdict, "completed" if verdict.ok else None) for pending, verdict in done])
+        for pending, verdict in done:
+            self.judged(pending.key, pending.guid, pending.status, verdict, pending.message)
 
     def judged(self, key: str, guid: str, status: OutcomeStatus, verdict: Verdict, message: str | None = None) -> None:
         """Report ``key`` by its verdict: as ``status`` when ok; a suspect capture as ``suspect``
@@ -171,12 +175,15 @@ class Run:
 
     def needs_review(self, entry: LedgerEntry) -> bool:
         """True when a rerun should re-read ``entry``'s archive: its capture failed or its
-        review found it suspect or failed (a user upload may have fixed it since)."""
+        review found it suspect or failed (a user upload may have fixed it since). Not without
+        an API key: a keyless run (a pandoc build on a laptop without one) stays on the ledger
+        and sends nothing; its stored verdict stands."""
         if not (self.options.review and entry.guid) or self.options.dry_run:
             return False
-        if entry.status == "failed":
-            return True
-        return entry.status == "completed" and entry.review is not None and not entry.review.ok
+        flagged = entry.status == "failed" or (
+            entry.status == "completed" and entry.review is not None and not entry.review.ok)
+        # Asked last: the client is built only for an entry that would be read again.
+        return flagged and self.client.session.has_key
 
     def created(self, key: str, guid: str) -> None:
         """Report that Perma answered a create for ``key`` with ``guid``."""

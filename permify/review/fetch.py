@@ -6,9 +6,10 @@ pool of threads (the client's HTTP session is shared; its connection pool is thr
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO, cast
 
 from ..errors import (
@@ -109,13 +110,64 @@ def _fetch_archive(client: PermaClient, guid: str) -> tuple[Archive | None, bool
         return None, True, "not-public"
 
 
+#: Fewest archives for which :func:`review_archives` first reads the account's archive listing.
+PREFETCH_MIN = 20
+
+
+def listed_archives(client: PermaClient, guids: Iterable[str], *, minimum: int = PREFETCH_MIN,
+                    page_size: int | None = None) -> Iterator[Archive]:
+    """The records of those ``guids`` the account's archive listing holds (newest first), each
+    as soon as its page arrives.
+
+    One listing request returns a page (up to 300) of full archive records, so a manuscript's
+    links that this account made recently cost one request per page instead of one GET each.
+    Reads at most about twice as many archives as there are GUIDs (rounded up to whole
+    pages of ``page_size``, default the client's), then stops: what it did not find is
+    fetched one by one as before. Needs an API key and at least ``minimum`` GUIDs; best
+    effort (an error ends the listing).
+    """
+    wanted: set[str] = set()
+    for guid in guids:
+        with contextlib.suppress(InvalidGuidError):
+            wanted.add(normalize_guid(guid))
+    if not client.session.has_key or not wanted or len(wanted) < minimum:
+        return
+    if page_size is not None and page_size != client.page_size:
+        client = PermaClient(session=client.session, page_size=page_size)  # shares the connections
+    page = max(1, int(client.page_size))
+    cap = -(-2 * len(wanted) // page) * page
+    try:
+        for count, archive in enumerate(client.list_archives(), start=1):
+            if archive.guid in wanted:
+                wanted.discard(archive.guid)
+                yield archive
+                if not wanted:
+                    return
+            if count >= cap:
+                return
+    except PermifyError:
+        return  # the rest is fetched one by one
+
+
+def prefetch_archives(client: PermaClient, guids: Iterable[str], *, minimum: int = PREFETCH_MIN,
+                      page_size: int | None = None) -> dict[str, Archive]:
+    """:func:`listed_archives` as a dict by GUID (the listing read to its end first)."""
+    return {a.guid: a for a in listed_archives(client, guids, minimum=minimum, page_size=page_size)}
+
+
+#: Page size of the listing :func:`review_archives` reads: the first reviews start after the
+#: first page, while the next pages are read.
+_STREAM_PAGE = 100
+
+
 def review_archive(client: PermaClient, guid: str, *, expected_title: str | None = None,
                    body_cap: int = BODY_CAP, download_cap: int = DOWNLOAD_CAP,
-                   download_budget: float = DOWNLOAD_BUDGET) -> Verdict:
+                   download_budget: float = DOWNLOAD_BUDGET, record: Archive | None = None) -> Verdict:
     """Fetch an archive's record and (unless the record decides) its WARC, and judge it.
 
-    Costs one archive GET, plus one WARC download when the primary capture succeeded and no
-    user upload stands for it. A missing, deleted or private-to-someone-else archive and a
+    Costs one archive GET (none when ``record``, the archive as this account's listing gave
+    it, is passed), plus one WARC download when the primary capture succeeded and no user
+    upload stands for it. A missing, deleted or private-to-someone-else archive and a
     malformed GUID are ``failed`` verdicts. Raises :class:`ReviewError` (download too slow) and
     the client's :class:`~permify.errors.PermaError` subclasses (network, 5xx, bad key):
     :func:`review_archives` turns those into unchecked verdicts.
@@ -124,7 +176,11 @@ def review_archive(client: PermaClient, guid: str, *, expected_title: str | None
         guid = normalize_guid(guid)
     except InvalidGuidError:
         return _check("not-a-guid", guid=str(guid))
-    archive, public, missing = _fetch_archive(client, guid)
+    archive: Archive | None
+    if record is not None and record.guid == guid:
+        archive, public, missing = record, False, ""
+    else:
+        archive, public, missing = _fetch_archive(client, guid)
     if archive is None:
         return _check(missing, guid=guid)
     decided = precheck(archive)
@@ -136,12 +192,13 @@ def review_archive(client: PermaClient, guid: str, *, expected_title: str | None
 
 
 def review_or_unchecked(client: PermaClient, guid: str, *, expected_title: str | None = None,
-                        **options: float | int) -> Verdict:
+                        record: Archive | None = None, **options: float | int) -> Verdict:
     """:func:`review_archive`, but never raises: when the review cannot run (network trouble,
     Perma 5xx, a rejected key, a download over its budget, anything else) the verdict is
     ``suspect`` with ``checked=False`` and the problem as its reason, so a rerun checks again."""
     try:
-        return review_archive(client, guid, expected_title=expected_title, **options)  # type: ignore[arg-type]
+        return review_archive(client, guid, expected_title=expected_title, record=record,
+                              **options)  # type: ignore[arg-type]
     except Exception as error:  # a review must never take the archiving run down with it
         problem = str(error) if isinstance(error, PermifyError) else f"{type(error).__name__}: {error}"
         return _check("unchecked", guid=str(guid), problem=problem)
@@ -149,9 +206,14 @@ def review_or_unchecked(client: PermaClient, guid: str, *, expected_title: str |
 
 def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: int = 4,
                     expected_titles: Mapping[str, str] | None = None,
-                    on_verdict: Callable[[Verdict], None] | None = None,
+                    on_verdict: Callable[[Verdict], None] | None = None, prefetch: bool = True,
                     **options: float | int) -> dict[str, Verdict]:
     """Review many archives, at most ``concurrency`` at a time; verdicts by GUID, in input order.
+
+    With ``prefetch`` (and an API key, and at least :data:`PREFETCH_MIN` GUIDs) the records
+    come from the account's archive listing (:func:`listed_archives`, 100 to a request, the
+    reviews of each page starting while the next is read) instead of one GET each; the
+    others are fetched one by one.
 
     ``expected_titles`` maps a GUID to the title the document gives it. ``on_verdict`` is
     called (from worker threads) as each verdict arrives, for progress display. ``options``
@@ -162,10 +224,15 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
     """
     order = list(dict.fromkeys(guids))
     titles = expected_titles or {}
+    spelled: dict[str, list[str]] = {}  # a GUID as Perma writes it -> as the caller gave it
+    for guid in order:
+        with contextlib.suppress(InvalidGuidError):
+            spelled.setdefault(normalize_guid(guid), []).append(guid)
 
-    def one(guid: str) -> Verdict:
+    def one(guid: str, record: Archive | None) -> Verdict:
         try:
-            verdict = review_archive(client, guid, expected_title=titles.get(guid), **options)  # type: ignore[arg-type]
+            verdict = review_archive(client, guid, expected_title=titles.get(guid), record=record,
+                                     **options)  # type: ignore[arg-type]
         except _FATAL:
             raise
         except PermifyError as error:
@@ -177,13 +244,20 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
         return verdict
 
     results: dict[str, Verdict] = {}
+    futures: dict[str, Future[Verdict]] = {}
     with ThreadPoolExecutor(max_workers=max(1, int(concurrency)), thread_name_prefix="permify-review") as pool:
-        futures = [(guid, pool.submit(one, guid)) for guid in order]
         try:
-            for guid, future in futures:
-                results[guid] = future.result()
+            if prefetch:  # reviews start as each page of the listing arrives
+                for record in listed_archives(client, order, page_size=_STREAM_PAGE):
+                    for guid in spelled.get(record.guid, ()):
+                        futures[guid] = pool.submit(one, guid, record)
+            for guid in order:
+                if guid not in futures:
+                    futures[guid] = pool.submit(one, guid, None)
+            for guid in order:
+                results[guid] = futures[guid].result()
         except BaseException:
-            for _guid, future in futures:
+            for future in futures.values():
                 future.cancel()
             raise
     return results

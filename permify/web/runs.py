@@ -239,6 +239,12 @@ class Run:
                 row.state = _OUTCOME_STATE.get(outcome.status, outcome.status)
                 row.guid = outcome.guid or row.guid
                 row.message = outcome.message
+                verdict = outcome.verdict  # the archiving run's own capture review
+                if verdict is not None:
+                    row.verdict, row.verdict_reason = verdict.status, verdict.reason
+                    row.verdict_advice = verdict.advice or None
+                    if outcome.status == "suspect":
+                        row.message = None  # the Review column says why and what to do
             self.version += 1
 
     def _finish_outputs(self, outcomes: dict[str, Outcome], status: str) -> None:

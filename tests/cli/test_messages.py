@@ -99,7 +99,7 @@ def test_report_rows_have_context_date_and_a_failed_guid_without_a_link(
     assert ok["status"] == "archived" and ok["perma_url"].startswith("https://perma.cc/")
     assert "see https://example.com/one for the full text" in ok["context"] and "\n" not in ok["context"]
     assert len(ok["captured_on"]) == 10 and ok["captured_on"][:2] == "20"
-    assert ok["title"] == "example.com"  # the sandbox titles an archive with the page's host
+    assert ok["title"] == "One | example.com"  # the page title the capture review read
     failed = rows["https://capture-fails.example.com/p"]
     assert failed["status"] == "failed" and failed["guid"] and failed["perma_url"] == ""
     assert f"upload a copy of the page to https://perma.cc/{failed['guid']}" in failed["message"]

@@ -32,6 +32,7 @@ from permify.errors import (
 )
 from permify.perma import PermaClient, PermaSession, normalize_guid
 from permify.sandbox import DEMO_API_KEY, INACTIVE_API_KEY, Sandbox
+from permify.sandbox.seed import SAMPLE_ARCHIVES
 
 pytest.register_assert_rewrite("client_fixtures")
 from client_fixtures import (  # noqa: E402 - after the rewrite registration
@@ -81,6 +82,8 @@ def test_public_archives(sb: Sandbox, client: PermaClient, tmp_path: Path) -> No
         "https://example.com/",
         "https://en.wikipedia.org/wiki/Bluebook",
         "https://www.metafilter.com/",
+        # then the (older) archives of the links the sample documents' authors wrote
+        *[url for _, url, _ in reversed(SAMPLE_ARCHIVES)],
     ]  # newest first, private excluded
     first = public[0]
     assert first.notes is None and first.is_private is None  # the public form has no private fields
@@ -93,7 +96,7 @@ def test_public_archives(sb: Sandbox, client: PermaClient, tmp_path: Path) -> No
     assert client.download_public_archive(first.guid, buf) == written
     warc_text(buf.getvalue())
     # No key at all is fine for the public endpoints.
-    assert len(list(PermaClient(None, sb.base_url).list_public_archives())) == 3
+    assert len(list(PermaClient(None, sb.base_url).list_public_archives())) == 3 + len(SAMPLE_ARCHIVES)
 
 
 # ---------------------------------------------------------------------- user and organizations
@@ -417,7 +420,7 @@ def test_other_lists_page_too(sb: Sandbox, session: PermaSession) -> None:
         "c",
     ]
     assert [f.id for f in client.list_top_folders()] == [sb.personal_folder_id, sb.org_folder_id]
-    assert len(list(client.list_public_archives())) == 3
+    assert len(list(client.list_public_archives())) == 3 + len(SAMPLE_ARCHIVES)
 
 
 # ---------------------------------------------------------------------- error classes

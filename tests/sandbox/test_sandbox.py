@@ -22,6 +22,7 @@ from permify.sandbox import (
     SandboxConfig,
     serve,
 )
+from permify.sandbox.seed import SAMPLE_ARCHIVES
 
 QUOTA = ("Perma can't create this link. You've reached your usage limit. Visit your Usage Plan "
          "page for information and plan options.")
@@ -154,7 +155,10 @@ def test_objects_of_other_users_are_forbidden(api: Api, sb: Sandbox) -> None:
 def test_public_archives(api: Api) -> None:
     listing = api.get("/public/archives", key=None).json()
     objects = listing["objects"]
-    assert len(objects) == 3 and all(set(o) == PUBLIC_KEYS for o in objects)
+    # The other user's three public archives (its private memo is not listed) and the demo
+    # user's archives of the links the sample documents cite.
+    assert len(objects) == 3 + len(SAMPLE_ARCHIVES) and all(set(o) == PUBLIC_KEYS for o in objects)
+    assert {guid for guid, _, _ in SAMPLE_ARCHIVES} <= {o["guid"] for o in objects}
     stamps = [o["creation_timestamp"] for o in objects]
     assert stamps == sorted(stamps, reverse=True)
     guid = objects[0]["guid"]
