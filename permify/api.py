@@ -27,7 +27,7 @@ from .documents import (
     scan_document,
     url_requests,
 )
-from .errors import PermifyError, UsageError
+from .errors import NetworkError, PermifyError, ProtocolError, UsageError
 from .formats.base import RewriteOptions, ScanOptions
 from .outputs import plan_outputs, write_in_place
 from .report import ReportRow, build_report, file_error_row, summary_counts
@@ -63,6 +63,9 @@ class RunResult:
     errors: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     folder_plan: FolderPlan | None = None
+    #: why archiving stopped before the end (Perma unreachable, a broken answer), or None;
+    #: the documents and the report still hold everything done before it
+    stopped: str | None = None
 
     @property
     def counts(self) -> dict[str, int]:
@@ -72,7 +75,7 @@ class RunResult:
     @property
     def ok(self) -> bool:
         """True when no URL failed, no capture is suspect and every file was written."""
-        return not self.errors and not any(r.status in ("failed", "suspect") for r in self.rows)
+        return not self.errors and not self.stopped and not any(r.status in ("failed", "suspect") for r in self.rows)
 
 
 def scan_documents(
@@ -229,15 +232,26 @@ def archive_documents(
     # A URL that already has a Perma link somewhere in the documents reuses it elsewhere.
     outcomes: dict[str, Outcome] = linked_in_documents(scans)
     requests = [r for r in url_requests(scans) if r.key not in outcomes]
+    stopped: str | None = None
     with _site_for(site, folder, api_key) as where:
-        archived = ensure_archives(requests, site=where, options=options, progress=progress)
+        try:
+            archived = ensure_archives(requests, site=where, options=options, progress=progress)
+        except (NetworkError, ProtocolError) as error:
+            # Perma went away (or broke its protocol) mid-run: what was archived before it is in
+            # the ledger, so the documents still get those links and the report says the rest.
+            archived = {} if dry_run else _after_a_stop(where, requests, str(error))
+            if not any(o.status != "failed" for o in archived.values()):
+                raise  # nothing to show for it: one line and exit 2, nothing written
+            stopped = str(error)
+            details = False
         folder_plan = where.planned_folder() if dry_run and where.create_folder and requests else None
         dates = _capture_dates(where, archived)
         listed = bool(options is not None and options.titles)
         titles = _archive_details(where, archived, dates, listed_titles=listed) if details and not dry_run else {}
     outcomes.update(archived)
     rows = build_report(scans, outcomes, dates, titles)
-    result = RunResult(scans, outcomes, rows, warnings=list(plan.warnings), folder_plan=folder_plan)
+    result = RunResult(scans, outcomes, rows, warnings=list(plan.warnings), folder_plan=folder_plan,
+                       stopped=stopped)
     if dry_run:
         return result
     rewrite = rewrite or RewriteOptions()
@@ -255,6 +269,20 @@ def archive_documents(
             result.outputs[scan.path] = target
     result.rows.extend(file_error_row(path, message) for path, message in result.errors.items())
     return result
+
+
+def _after_a_stop(where: ArchiveSite, requests: Sequence[UrlRequest], why: str) -> dict[str, Outcome]:
+    """Outcomes after archiving stopped early: what the ledger holds (archived before the stop),
+    and ``failed`` for the rest, saying why and that a rerun picks them up."""
+    try:
+        done = known_archives(requests, site=where)
+    except PermifyError:
+        done = {}
+    message = f"not archived: the run stopped ({safe_text(why, 200)}); run again to finish"
+    for req in requests:
+        if req.key not in done:
+            done[req.key] = Outcome(req.key, req.url, "failed", None, message, req.locations)
+    return done
 
 
 def _write_one(

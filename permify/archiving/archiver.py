@@ -238,7 +238,7 @@ def _reconcile_folder(run: Run, keys: list[str]) -> list[str]:
             continue
         message = None
         if state == "failed":
-            message = _failure_message(run, best.guid) + "; use --retry-failed to try again"
+            message = _failure_message(run, best.guid).rstrip(". ") + "; use --retry-failed to try again"
         run.record(key, best.guid, state or "pending", message)
         if state == "completed":
             run.completed(key, best.guid, "reused", "found in the folder")

@@ -252,7 +252,7 @@ class Run:
             self.watch(key, entry.guid, "reused")
         else:
             message = entry.message or f"capture {entry.status} earlier"
-            self.outcome(key, "failed", entry.guid, message + "; use --retry-failed to try again")
+            self.outcome(key, "failed", entry.guid, message.rstrip(". ") + "; use --retry-failed to try again")
 
     def take_job(self, key: str, job: CaptureJob, batch_id: int | None) -> None:
         """Use a capture job Perma made for ``key``: record it, then report or watch it."""

@@ -145,6 +145,9 @@ def cmd_archive(args: argparse.Namespace) -> ExitStatus:
         _print_diffs(result)
     for message in result.errors.values():
         print(f"permify: error: {safe_text(message, 400)}", file=sys.stderr)
+    if result.stopped:
+        print(f"permify: error: archiving stopped early: {safe_text(result.stopped, 400)}; the documents hold the "
+              "links made before it, and a rerun finishes the rest", file=sys.stderr)
     counts = result.counts
     parts = [f"{counts.get(k, 0)} {k}" for k in ("archived", "reused", "failed", "skipped")]
     if counts.get("suspect"):

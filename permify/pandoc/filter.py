@@ -55,6 +55,18 @@ PROG = "permify-filter"
 _LOCATION = ("pandoc",)
 
 
+def _for_the_filter(error: PermifyError) -> PermifyError:
+    """The error as a build log should say it: the filter has no ``--create-folder`` option,
+    so a missing folder points to the Perma page or to ``permify archive --create-folder``."""
+    text = str(error)
+    if "--create-folder" not in text:
+        return error
+    text = text.replace("pass --create-folder to create it",
+                        "create it on Perma.cc, or once with 'permify archive FILE --folder PATH --create-folder'")
+    text = text.replace("and --create-folder creates folders only below them", "and new folders go only below them")
+    return type(error)(text) if type(error).__init__ is PermifyError.__init__ else PermifyError(text)
+
+
 def _warn(line: str, stream: TextIO | None = None) -> None:
     print(f"{PROG}: {line}", file=stream or sys.stderr, flush=True)
 
@@ -186,6 +198,7 @@ class PermifyFilter:
     def _unavailable(
         self, config: FilterConfig, requests: Mapping[str, UrlRequest], error: PermifyError
     ) -> dict[str, Outcome]:
+        error = _for_the_filter(error)
         if config.strict:
             raise StrictModeError(f"strict: archiving is unavailable ({error}); {STRICT_HINT}")
         known: dict[str, Outcome] = {}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hostile_server import HostileServer, Request
 
 from permify.archiving.archiver import Archiver
 from permify.archiving.ledger import Ledger, Record
@@ -22,7 +23,6 @@ from permify.perma.models import Batch
 from permify.perma.session import PermaSession, RetryPolicy
 from permify.sandbox import Sandbox
 from permify.urls import dedupe_key
-from tests.hostile_server import HostileServer, Request
 
 HOST = "127.0.0.1:1"
 

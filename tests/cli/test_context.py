@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from docx_fixtures import build_docx, para, run
+
 from permify.formats.base import CONTEXT_CHARS, adapter_for, context_around
-from tests.docx_fixtures import build_docx, para, run
 
 
 def test_context_is_one_line_cut_at_words_around_the_url() -> None:

@@ -348,3 +348,16 @@ def test_option_precedence_metadata_env_config(tmp_path: Path) -> None:
         load_filter_config({"private": "maybe"}, env=env)
     with pytest.raises(ConfigError, match="style"):
         load_filter_config({"style": "chicago"}, env=env)
+
+
+def test_missing_folder_message_names_what_the_filter_user_can_do() -> None:
+    """The filter has no --create-folder option: its warning must not tell the user to pass one."""
+    from permify.pandoc.filter import _for_the_filter
+    from permify.perma.folders import FolderNotFoundError
+
+    error = FolderNotFoundError("no folder 'Smith' in 'Demo Law Review/Vol 12' (its subfolders: 'Jones'); "
+                                "pass --create-folder to create it")
+    shown = str(_for_the_filter(error))
+    assert "--create-folder to create it" not in shown.replace("permify archive FILE --folder PATH --create-folder", "")
+    assert "create it on Perma.cc" in shown and "permify archive" in shown
+    assert isinstance(_for_the_filter(error), FolderNotFoundError)
