@@ -12,7 +12,10 @@ are permify's own work:
   interleaved (goal: disk at most 1.15x tmpfs), and the ``fdatasync``/``fsync`` calls counted
   with ``strace -f -c`` (goal: at most 2 per batch; skipped when strace is absent).
 
-The capture review is off (``--no-review``): it adds requests of its own per URL.
+The capture review is off (``--no-review``): it adds requests of its own per URL. Each archive
+run has a fresh ledger and a new empty folder: with one folder for all, every run after the
+first would also list (reconcile) the archives of the runs before it, a cost that grows with
+the folder and not with the document.
 Exit status 1 if a goal is missed.
 """
 
@@ -70,6 +73,14 @@ class Server:
         self.folder = int(folder)
         return self
 
+    def new_folder(self, name: str) -> int:
+        """A new empty folder under the organization's: every archive run gets its own, or the
+        next runs would also reconcile (list) the archives the earlier runs made in it."""
+        from permify.perma.client import PermaClient
+
+        with PermaClient(self.api_key, self.base_url) as client:
+            return client.create_folder(self.folder, name).id
+
     def __exit__(self, *exc: object) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
@@ -99,7 +110,9 @@ def _env(server: Server, ledger: Path) -> dict[str, str]:
 
 
 def archive_args(doc: Path, server: Server) -> list[str]:
-    return ["archive", str(doc), "--folder", str(server.folder), "--no-review", "-q",
+    """``permify archive`` of ``doc`` into a new empty folder of its own."""
+    folder = server.new_folder(doc.stem)
+    return ["archive", str(doc), "--folder", str(folder), "--no-review", "-q",
             "-o", str(doc.with_suffix(".out.md"))]
 
 

@@ -83,8 +83,11 @@ class _Workers:
     interrupted while a request hangs does not keep the interpreter from exiting."""
 
     concurrency: int
-    answers: queue.Queue[_Request] = field(default_factory=queue.Queue)
-    tasks: queue.Queue[tuple[_Request, Callable[[], Batch | Archive]] | None] = field(default_factory=queue.Queue)
+    # SimpleQueue: a hand-off in C, without queue.Queue's condition variables (one per batch each way).
+    answers: queue.SimpleQueue[_Request] = field(default_factory=queue.SimpleQueue)
+    tasks: queue.SimpleQueue[tuple[_Request, Callable[[], Batch | Archive]] | None] = field(
+        default_factory=queue.SimpleQueue
+    )
     busy: int = 0
     threads: list[threading.Thread] = field(default_factory=list)
 

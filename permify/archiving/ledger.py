@@ -135,6 +135,11 @@ def _verdict(text: str | None) -> Verdict | None:
         return None
 
 
+def _locations(text: str | None) -> tuple[str, ...]:
+    """The stored locations (most entries have none: no JSON to decode then)."""
+    return () if not text or text == "[]" else tuple(json.loads(text))
+
+
 def default_ledger_path() -> Path:
     """``PERMIFY_LEDGER`` if set, else ``ledger.sqlite3`` in the user cache directory."""
     env = os.environ.get("PERMIFY_LEDGER")
@@ -351,7 +356,7 @@ class Ledger:
             message=row["message"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
-            locations=tuple(json.loads(row["locations"] or "[]")),
+            locations=_locations(row["locations"]),
             review=_verdict(row["review"]),
             reviewed_at=row["reviewed_at"],
         )
@@ -433,34 +438,40 @@ class Ledger:
             return
         now_iso = _now_iso(self.clock)
         now = self.clock()
+        dropped_keys = [*(r.url_key for r in records), *dropped]
         with self._write() as db:
-            db.executemany(
-                "INSERT INTO archives (api_host, folder_id, url_key, url, guid, status, message,"
-                " created_at, updated_at, locations) VALUES (?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT (api_host, folder_id, url_key) DO UPDATE SET"
-                " guid=COALESCE(excluded.guid, archives.guid), status=excluded.status,"
-                " message=excluded.message, updated_at=excluded.updated_at,"
-                " locations=CASE WHEN excluded.locations='[]' THEN archives.locations"
-                " ELSE excluded.locations END",
-                [
-                    (api_host, folder_id, r.url_key, r.url, r.guid, r.status, r.message, now_iso, now_iso,
-                     json.dumps(sorted(set(r.locations))))
-                    for r in records
-                ],
-            )
-            db.executemany(
-                "DELETE FROM intents WHERE api_host=? AND folder_id=? AND url_key=?",
-                [(api_host, folder_id, k) for k in [*(r.url_key for r in records), *dropped]],
-            )
-            db.executemany(
-                "DELETE FROM intents WHERE api_host=? AND folder_id=? AND url_key=? AND state='claimed'",
-                [(api_host, folder_id, k) for k in released],
-            )
-            db.executemany(
-                "UPDATE intents SET state='sending', sent_at=?, heartbeat_at=? "
-                "WHERE api_host=? AND folder_id=? AND url_key=?",
-                [(now, now, api_host, folder_id, k) for k in sending],
-            )
+            # Only the statements this step needs: a batch's intents, or its answer's records.
+            if records:
+                db.executemany(
+                    "INSERT INTO archives (api_host, folder_id, url_key, url, guid, status, message,"
+                    " created_at, updated_at, locations) VALUES (?,?,?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT (api_host, folder_id, url_key) DO UPDATE SET"
+                    " guid=COALESCE(excluded.guid, archives.guid), status=excluded.status,"
+                    " message=excluded.message, updated_at=excluded.updated_at,"
+                    " locations=CASE WHEN excluded.locations='[]' THEN archives.locations"
+                    " ELSE excluded.locations END",
+                    [
+                        (api_host, folder_id, r.url_key, r.url, r.guid, r.status, r.message, now_iso, now_iso,
+                         json.dumps(sorted(set(r.locations))))
+                        for r in records
+                    ],
+                )
+            if dropped_keys:
+                db.executemany(
+                    "DELETE FROM intents WHERE api_host=? AND folder_id=? AND url_key=?",
+                    [(api_host, folder_id, k) for k in dropped_keys],
+                )
+            if released:
+                db.executemany(
+                    "DELETE FROM intents WHERE api_host=? AND folder_id=? AND url_key=? AND state='claimed'",
+                    [(api_host, folder_id, k) for k in released],
+                )
+            if sending:
+                db.executemany(
+                    "UPDATE intents SET state='sending', sent_at=?, heartbeat_at=? "
+                    "WHERE api_host=? AND folder_id=? AND url_key=?",
+                    [(now, now, api_host, folder_id, k) for k in sending],
+                )
 
     def record_review(
         self, api_host: str, folder_id: int, url_key: str, verdict: Verdict, *, status: LedgerStatus | None = None

@@ -92,7 +92,13 @@ def _int(value: Any) -> int | None:
 
 def _str(value: Any, limit: int = _TEXT_LIMIT) -> str | None:
     """A string field made safe to show and capped, or None when it is not a string."""
-    return safe_text(value, limit) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    # Most fields (URLs, GUIDs, states) are short printable text without a space: what
+    # safe_text would return unchanged, without its work (a batch answer has a few per URL).
+    if len(value) <= limit and " " not in value and value.isprintable():
+        return value
+    return safe_text(value, limit)
 
 
 def _float(value: Any) -> float:
@@ -103,7 +109,8 @@ def _float(value: Any) -> float:
 
 def _text(value: Any, limit: int = _TEXT_LIMIT) -> str:
     """Like :func:`_str`, with "" for a missing or non-string value."""
-    return safe_text(value, limit) if isinstance(value, str) else ""
+    text = _str(value, limit)
+    return "" if text is None else text
 
 
 def _id(value: Any) -> int:
