@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from .archiving.outcomes import Outcome, UrlRequest
 from .errors import InputError, OutputError
@@ -22,6 +23,7 @@ from .urls import Classification, classify, dedupe_key, perma_guid
 
 __all__ = [
     "Citation",
+    "CitationState",
     "DocumentScan",
     "atomic_write",
     "default_output_path",
@@ -33,6 +35,10 @@ __all__ = [
 ]
 
 MAX_INPUT_BYTES = 512 * 1024 * 1024
+
+#: What happens to one citation: a Perma link is already beside it, it is not archivable, or
+#: it is to be archived.
+CitationState = Literal["linked", "skip", "archive"]
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,7 @@ class Citation:
     key: str
 
     @property
-    def state(self) -> str:
+    def state(self) -> CitationState:
         """``linked``, ``skip`` or ``archive``."""
         if self.cited.existing_archive:
             return "linked"
