@@ -210,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # List items carry 1.5 links each on average.
     sizes = [6_667, 66_667] if args.full else [1_000, 6_667]
-    with tempfile.TemporaryDirectory(dir=ROOT) as tmp:  # on disk, not tmpfs
+    scratch = ROOT / "bench" / "out"  # on disk, not tmpfs; ignored by git, so a killed run leaves nothing to commit
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         work = Path(tmp)
         met = cpu_case(sizes, args.rounds, work)
         if not args.cpu_only:
