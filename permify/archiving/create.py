@@ -147,8 +147,9 @@ def create(run: Run, keys: Sequence[str]) -> None:
     size = 1 if single else max(1, options.batch_size)
     workers = _Workers(max(1, options.concurrency))
     resent: set[str] = set()
+    poll_due, polled = False, float("-inf")
     try:
-        while todo or workers.busy:
+        while todo or workers.busy or poll_due:
             while todo and workers.busy < workers.concurrency and not run.quota_exhausted:
                 room = min(size, len(todo), quota.left)
                 if room < 1:
@@ -156,14 +157,23 @@ def create(run: Run, keys: Sequence[str]) -> None:
                 run.check_cancel()  # before the intent is marked as sending
                 chunk = [todo.popleft() for _ in range(int(room))]
                 _send(run, workers, quota, chunk, single)
+            if poll_due and (not workers.busy or run.clock() >= polled + options.poll_initial):
+                # Start reviewing the captures of earlier batches meanwhile: polled after the
+                # next requests went out, so that Perma validates them while the round runs
+                # (polled before, each round would delay every later batch). No more often than
+                # polling itself would (answers come in bursts of ``concurrency``: a round per
+                # answer would list the same batches again for a capture or two), except after
+                # the last answer, whose round starts the reviews that polling then waits on.
+                poll_due = False
+                polled = run.clock()
+                poll_round(run)
             if not workers.busy:
                 break
             request = workers.next()
             quota.answered(len(request.keys), _reported(request.answer) if personal else None)
             for key in _apply(run, request, resent):
                 todo.appendleft(key)
-            if options.review and run.watches and not options.dry_run:
-                poll_round(run)  # start reviewing the captures of earlier batches meanwhile
+            poll_due = bool(options.review and run.watches and not options.dry_run)
             # The GUIDs of this answer are durable before the next request: committed with the
             # next request's intents (one transaction), or now when none follows at once.
             if not todo or run.quota_exhausted or quota.left < 1:

@@ -14,6 +14,12 @@ if TYPE_CHECKING:  # Perma's models: annotations only, loaded by the client when
 
 __all__ = ["poll", "poll_round"]
 
+#: Batches newer than the watched ones that a polling round's listing reads past (newest first:
+#: the batches still being validated, a few at once, and another process's). Each batch
+#: carries all its capture jobs, so a page larger than needed costs both sides CPU on every
+#: round; a watched batch beyond the first page is found on the next page.
+_NEWER_BATCHES = 5
+
 
 def poll(run: Run) -> None:
     """Wait until no capture of ``run`` is pending: one listing of recent batches per round
@@ -24,9 +30,24 @@ def poll(run: Run) -> None:
         waiting = len(run.watches)
         where = f" (queue position {queue})" if queue else ""
         run.tell("waiting", f"waiting for {waiting} capture{'s' * (waiting != 1)} to finish{where}", waiting)
-        run.pause(interval)
+        if _reviewing(run):
+            # Half-way through the wait, one more round: the captures that completed by then
+            # are reviewed while the wait goes on, instead of all after it (the rounds at the
+            # full intervals come at the same moments as without the review).
+            run.pause(interval / 2)
+            poll_round(run)
+            if not run.watches:
+                break
+            run.pause(interval / 2)
+        else:
+            run.pause(interval)
         interval = min(interval * 1.5, run.options.poll_max)
         queue = poll_round(run)
+
+
+def _reviewing(run: Run) -> bool:
+    """True when the captures that complete are reviewed (then polling more often pays)."""
+    return run.options.review and not run.options.dry_run
 
 
 def poll_round(run: Run) -> int:
@@ -79,7 +100,7 @@ def _batch_jobs(client: PermaClient, batch_ids: set[int]) -> dict[str, CaptureJo
     if not batch_ids:
         return jobs
     remaining = set(batch_ids)
-    for batch in client.list_batches(page_size=max(len(batch_ids) + 5, 20)):
+    for batch in client.list_batches(page_size=len(batch_ids) + _NEWER_BATCHES):
         if batch.id in remaining:
             remaining.discard(batch.id)
             for job in batch.capture_jobs:
