@@ -199,6 +199,7 @@ def _reported(answer: Batch | Archive | None) -> float | None:
 
 def _send(run: Run, workers: _Workers, quota: _Quota, chunk: list[str], single: bool) -> None:
     run.flush(sending=chunk)  # the intent is durable before the request goes out
+    run.sent(chunk)
     quota.sent(len(chunk))
     request = _Request(chunk, run.clock(), single)
     client, options = run.client, run.options
