@@ -35,6 +35,7 @@ from ..review.verdict import Verdict
 from ..urls import perma_url
 from .ledger_claims import Claims, Intent, IntentState, LedgerClaims
 from .ledger_file import default_ledger_path, open_ledger_file, write_transaction
+from .ledger_verdicts import LedgerVerdicts
 
 if TYPE_CHECKING:
     from .folder_ledger import FolderLedger
@@ -105,7 +106,7 @@ class LedgerEntry:
 
 
 
-class Ledger(LedgerClaims):
+class Ledger(LedgerClaims, LedgerVerdicts):
     """The url -> archive record. Use as a context manager, or call :meth:`close`.
 
     Parameters: ``path`` of the SQLite file (parents are created), ``clock`` for timestamps
