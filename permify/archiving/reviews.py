@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from ..perma.client import PermaClient
     from ..perma.models import Archive
+    from ..review.memo import VerdictMemo
 
 __all__ = ["LISTING_SLACK", "OTHERS_SLACK", "PendingReview", "Reviews"]
 
@@ -68,6 +69,9 @@ class Reviews:
         self._pool: ThreadPoolExecutor | None = None
         self._queue: list[tuple[str, str, str | None, Future[Verdict]]] = []
         self._made_since = made_since
+        #: the verdicts judged from a WARC, with their basis, for the ledger's verdict store
+        #: (none is looked up: a rerun reads a suspect capture's WARC again, see needs_review)
+        self.memo: VerdictMemo | None = None
 
     def submit(self, key: str, guid: str, status: OutcomeStatus, message: str | None, title: str | None) -> None:
         """Review ``guid`` (the archive of ``key``); it starts at the next :meth:`collect`."""
@@ -77,7 +81,10 @@ class Reviews:
             # the thread pool loads with the first review: a run the ledger answers starts none
             from concurrent.futures import ThreadPoolExecutor
 
+            from ..review.memo import VerdictMemo
+
             self._pool = ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="permify-review")
+            self.memo = VerdictMemo()
         # Queued until :meth:`collect` (after the polling round that found it complete), so
         # that the archives of one round share one listing.
         future: Future[Verdict] = Future()
@@ -126,7 +133,8 @@ class Reviews:
 
         if future.set_running_or_notify_cancel():
             # review_or_unchecked never raises: a review that cannot run is an unchecked verdict.
-            future.set_result(review_or_unchecked(self.client, guid, expected_title=title, record=record))
+            future.set_result(review_or_unchecked(self.client, guid, expected_title=title, record=record,
+                                                  memo=self.memo))
 
     def collect(self, settle: Callable[[list[tuple[PendingReview, Verdict]]], None], *, block: bool) -> None:
         """Call ``settle`` with the finished reviews, all that finished together in one call (so

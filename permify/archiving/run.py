@@ -160,6 +160,10 @@ class Run:
         # capture the ledger had as failed (a user upload).
         self.ledger.record_reviews(
             [(pending.key, verdict, "completed" if verdict.ok else None) for pending, verdict in done])
+        memo = self.reviews.memo if self.reviews is not None else None
+        if memo is not None and (fresh := memo.take_fresh()):
+            # Kept by GUID for `permify review`, which then needs no download for these captures.
+            self.ledger.ledger.store_verdicts(self.ledger.api_host, fresh)
         for pending, verdict in done:
             self.judged(pending.key, pending.guid, pending.status, verdict, pending.message)
 

@@ -205,12 +205,13 @@ def review_archive(client: PermaClient, guid: str, *, expected_title: str | None
 
 
 def review_or_unchecked(client: PermaClient, guid: str, *, expected_title: str | None = None,
-                        record: Archive | None = None, **options: float | int) -> Verdict:
+                        record: Archive | None = None, memo: VerdictMemo | None = None,
+                        **options: float | int) -> Verdict:
     """:func:`review_archive`, but never raises: when the review cannot run (network trouble,
     Perma 5xx, a rejected key, a download over its budget, anything else) the verdict is
     ``suspect`` with ``checked=False`` and the problem as its reason, so a rerun checks again."""
     try:
-        return review_archive(client, guid, expected_title=expected_title, record=record,
+        return review_archive(client, guid, expected_title=expected_title, record=record, memo=memo,
                               **options)  # type: ignore[arg-type]
     except Exception as error:  # a review must never take the archiving run down with it
         problem = str(error) if isinstance(error, PermifyError) else f"{type(error).__name__}: {error}"

@@ -88,3 +88,9 @@ class VerdictMemo:
         if worth_keeping(verdict):
             with self._lock:
                 self.fresh.append((guid, basis, verdict))
+
+    def take_fresh(self) -> list[tuple[str, str, Verdict]]:
+        """The fresh verdicts noted since the last call (for a caller that stores them as it goes)."""
+        with self._lock:
+            fresh, self.fresh = self.fresh, []
+        return fresh

@@ -30,7 +30,7 @@ def final(api_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     """A finished manuscript citing a good page and a walled one, each with its Perma link."""
     monkeypatch.setenv("PERMIFY_FOLDER", str(api_env.org_folder_id))
     draft = tmp_path / "draft.md"
-    draft.write_text(f"See [a]({GOOD}).\n\nSee [b]({WALL}).\n", encoding="utf-8")
+    draft.write_text(f"Good: [First Amendment]({GOOD}).\n\nWalled: [ruling]({WALL}).\n", encoding="utf-8")
     options = permify.ArchiveOptions(folder_id=0, insert_suspect=True, poll_initial=0.02, poll_max=0.1)
     links = {row.url: row.perma_url or "" for row in permify.archive_documents([draft], options=options).rows}
     doc = tmp_path / "final.md"
@@ -39,11 +39,11 @@ def final(api_env: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     return doc, links
 
 
-def test_a_second_review_reuses_the_verdicts_without_downloads(final: tuple[Path, dict[str, str]],
-                                                               api_env: Sandbox) -> None:
+def test_a_review_reuses_the_verdicts_without_downloads(final: tuple[Path, dict[str, str]],
+                                                        api_env: Sandbox) -> None:
     doc, _links = final
     api_env.reset_log()
-    first = permify.review_documents([doc])
+    first = permify.review_documents([doc], recheck=True)
     assert _downloads(api_env) == 2
     api_env.reset_log()
     second = permify.review_documents([doc])
@@ -52,6 +52,13 @@ def test_a_second_review_reuses_the_verdicts_without_downloads(final: tuple[Path
     assert [(r.status, r.reason, r.verdict) for r in second.rows] == [(r.status, r.reason, r.verdict)
                                                                        for r in first.rows]
     assert [r.status for r in second.rows] == ["ok", "suspect"]
+
+
+def test_the_verdicts_of_the_archiving_run_are_kept(final: tuple[Path, dict[str, str]], api_env: Sandbox) -> None:
+    doc, _links = final
+    api_env.reset_log()
+    assert [r.status for r in permify.review_documents([doc]).rows] == ["ok", "suspect"]
+    assert _downloads(api_env) == 0
 
 
 def test_recheck_downloads_every_capture_again(final: tuple[Path, dict[str, str]], api_env: Sandbox,
@@ -70,7 +77,6 @@ def test_recheck_downloads_every_capture_again(final: tuple[Path, dict[str, str]
 
 def test_a_changed_record_or_title_is_judged_again(final: tuple[Path, dict[str, str]], api_env: Sandbox) -> None:
     doc, links = final
-    permify.review_documents([doc])
     good = links[GOOD].rsplit("/", 1)[1]
     with PermaClient(api_env.api_key, api_env.base_url) as client:
         client.update_archive(good, is_private=True)
