@@ -9,20 +9,25 @@ ledger knows of each link instead. ``permify review`` is a thin skin over it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from .documents import DocumentScan, atomic_write, scan_document
-from .errors import UsageError
+from .errors import InvalidGuidError, LedgerError, UsageError
 from .review.verdict import Verdict
 from .site import ArchiveSite
 from .urls import dedupe_key, perma_guid
+
+if TYPE_CHECKING:
+    from .archiving.ledger import Ledger
+    from .review.memo import VerdictMemo
 
 __all__ = ["REVIEW_FIELDS", "LinkStatus", "ReviewResult", "ReviewRow", "review_documents", "write_review_report"]
 
@@ -129,6 +134,27 @@ def _offline_verdict(site: ArchiveSite, guid: str | None) -> Verdict | None:
     return Verdict("suspect", f"in the ledger: {state}", guid=guid, rule="unreviewed", checked=False, url=entry.url)
 
 
+def _memo(site: ArchiveSite, guids: list[str], recheck: bool) -> tuple[Ledger | None, VerdictMemo | None]:
+    """The ledger (if there is one already) and a memo of its stored verdicts for ``guids``
+    (none read when ``recheck``: every WARC is downloaded, and the fresh verdicts kept)."""
+    from .perma.client import normalize_guid
+    from .review.memo import VerdictMemo
+
+    try:
+        ledger = site.existing_ledger()
+    except LedgerError:  # an unusable ledger only costs the downloads it would have saved
+        return None, None
+    if ledger is None:
+        return None, None
+    if recheck:
+        return ledger, VerdictMemo()
+    wanted = []
+    for guid in guids:
+        with contextlib.suppress(InvalidGuidError):
+            wanted.append(normalize_guid(guid))
+    return ledger, VerdictMemo(ledger.stored_verdicts(site.api_host, wanted))
+
+
 def review_documents(
     paths: Sequence[str | Path],
     *,
@@ -137,12 +163,16 @@ def review_documents(
     concurrency: int = 8,
     fmt: str | None = None,
     on_verdict: Callable[[Verdict], None] | None = None,
+    recheck: bool = False,
 ) -> ReviewResult:
     """Check every Perma link the documents already hold; one :class:`ReviewRow` per link.
 
     Online, each distinct GUID is reviewed once on Perma (:func:`permify.review.review_archives`,
     at most ``concurrency`` at a time; one archive GET and at most one WARC download each)
-    with the API key and API of ``site`` (default: the settings; no folder is needed). Offline,
+    with the API key and API of ``site`` (default: the settings; no folder is needed). The
+    record is always read; the WARC is not downloaded again when the ledger (if there is one
+    already) keeps a verdict judged on the same basis, the same captures and title
+    (:mod:`permify.review.memo`), unless ``recheck``. Fresh verdicts are kept there. Offline,
     nothing is sent: the ledger's verdict for each GUID is used, and a GUID it does not know is
     ``unknown``. A link whose archive is of another URL than the one it follows is ``mismatch``.
     ``on_verdict`` is called from worker threads as each verdict arrives.
@@ -171,9 +201,13 @@ def review_documents(
             asked = [g or link for link, g in guids.items() if link]
             from .review.fetch import review_archives  # the HTTP stack: only for an online review
 
+            ledger, memo = _memo(where, asked, recheck)
             found = review_archives(where.client, asked, concurrency=concurrency, expected_titles=titles,
-                                    on_verdict=on_verdict)
+                                    on_verdict=on_verdict, memo=memo)
             verdicts = {g or link: found.get(g or link) for link, g in guids.items() if link}
+            if ledger is not None and memo is not None and memo.fresh:
+                with contextlib.suppress(LedgerError):  # a ledger that cannot be written costs a download next time
+                    ledger.store_verdicts(where.api_host, memo.fresh)
     finally:
         if own:
             where.close()

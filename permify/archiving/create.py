@@ -35,7 +35,7 @@ from ..errors import (
     ValidationError,
 )
 from ..perma.models import Archive, Batch, CaptureJob
-from .poll import poll_round
+from .poll import Fetched, fetch_batches, poll_round, watched_batches
 from .run import Cancelled, Run
 from .settle import settle_unknown
 
@@ -77,6 +77,14 @@ class _Quota:
 
 
 @dataclass
+class _Polled:
+    """A polling round's batch listing, fetched on its own thread (or the error it met)."""
+
+    fetched: Fetched | None = None
+    error: BaseException | None = None
+
+
+@dataclass
 class _Workers:
     """``concurrency`` daemon threads that send create requests (inline with ``concurrency``
     1); answers come back on one queue, read by the run's thread. Daemon threads, so a run
@@ -84,11 +92,12 @@ class _Workers:
 
     concurrency: int
     # SimpleQueue: a hand-off in C, without queue.Queue's condition variables (one per batch each way).
-    answers: queue.SimpleQueue[_Request] = field(default_factory=queue.SimpleQueue)
+    answers: queue.SimpleQueue[_Request | _Polled] = field(default_factory=queue.SimpleQueue)
     tasks: queue.SimpleQueue[tuple[_Request, Callable[[], Batch | Archive]] | None] = field(
         default_factory=queue.SimpleQueue
     )
     busy: int = 0
+    polling: bool = False
     threads: list[threading.Thread] = field(default_factory=list)
 
     def start(self, request: _Request, send: Callable[[], Batch | Archive]) -> None:
@@ -117,10 +126,25 @@ class _Workers:
             request.error = error
         self.answers.put(request)
 
-    def next(self) -> _Request:
-        request = self.answers.get()
-        self.busy -= 1
-        return request
+    def poll(self, fetch: Callable[[], Fetched]) -> None:
+        """Fetch a polling round's listing on a daemon thread; it arrives on :attr:`answers`."""
+
+        def run() -> None:
+            try:
+                self.answers.put(_Polled(fetched=fetch()))
+            except BaseException as error:  # handed to the run's thread, which raises it
+                self.answers.put(_Polled(error=error))
+
+        self.polling = True
+        threading.Thread(target=run, daemon=True, name="permify-poll").start()
+
+    def next(self) -> _Request | _Polled:
+        item = self.answers.get()
+        if isinstance(item, _Polled):
+            self.polling = False
+        else:
+            self.busy -= 1
+        return item
 
 
 def create(run: Run, keys: Sequence[str]) -> None:
@@ -147,8 +171,9 @@ def create(run: Run, keys: Sequence[str]) -> None:
     size = 1 if single else max(1, options.batch_size)
     workers = _Workers(max(1, options.concurrency))
     resent: set[str] = set()
+    poll_due, polled = False, float("-inf")
     try:
-        while todo or workers.busy:
+        while todo or workers.busy or poll_due or workers.polling:
             while todo and workers.busy < workers.concurrency and not run.quota_exhausted:
                 room = min(size, len(todo), quota.left)
                 if room < 1:
@@ -156,14 +181,28 @@ def create(run: Run, keys: Sequence[str]) -> None:
                 run.check_cancel()  # before the intent is marked as sending
                 chunk = [todo.popleft() for _ in range(int(room))]
                 _send(run, workers, quota, chunk, single)
-            if not workers.busy:
+            if poll_due and not workers.polling and (not workers.busy or run.clock() >= polled + options.poll_initial):
+                # Start reviewing the captures of earlier batches meanwhile: polled after the
+                # next requests went out, so that Perma validates them while the round runs
+                # (polled before, each round would delay every later batch). No more often than
+                # polling itself would (answers come in bursts of ``concurrency``: a round per
+                # answer would list the same batches again for a capture or two), except after
+                # the last answer, whose round starts the reviews that polling then waits on.
+                poll_due = False
+                polled = run.clock()
+                _poll(run, workers)
+            if not workers.busy and not workers.polling:
                 break
             request = workers.next()
+            if isinstance(request, _Polled):
+                if request.error is not None:
+                    raise request.error
+                poll_round(run, request.fetched)
+                continue
             quota.answered(len(request.keys), _reported(request.answer) if personal else None)
             for key in _apply(run, request, resent):
                 todo.appendleft(key)
-            if options.review and run.watches and not options.dry_run:
-                poll_round(run)  # start reviewing the captures of earlier batches meanwhile
+            poll_due = bool(options.review and run.watches and not options.dry_run)
             # The GUIDs of this answer are durable before the next request: committed with the
             # next request's intents (one transaction), or now when none follows at once.
             if not todo or run.quota_exhausted or quota.left < 1:
@@ -173,7 +212,8 @@ def create(run: Run, keys: Sequence[str]) -> None:
         # stops, so no intent is left for the next run to settle.
         while workers.busy:
             request = workers.next()
-            _apply(run, request, set(keys))  # nothing is sent again
+            if isinstance(request, _Request):
+                _apply(run, request, set(keys))  # nothing is sent again
         raise
     finally:
         workers.stop()
@@ -183,12 +223,25 @@ def create(run: Run, keys: Sequence[str]) -> None:
     run.flush()
 
 
+def _poll(run: Run, workers: _Workers) -> None:
+    """A polling round while creates go on: its listing travels on its own thread, so the
+    answers that arrive meanwhile are not held back (the run's thread applies the round when
+    the listing arrives); a round that must ask for captures one by one runs here and now."""
+    batches = watched_batches(run)
+    if batches is None or workers.concurrency <= 1:
+        poll_round(run)
+        return
+    client = run.client
+    workers.poll(lambda: fetch_batches(client, batches))
+
+
 def _reported(answer: Batch | Archive | None) -> float | None:
     return answer.links_remaining if isinstance(answer, Batch) else None
 
 
 def _send(run: Run, workers: _Workers, quota: _Quota, chunk: list[str], single: bool) -> None:
     run.flush(sending=chunk)  # the intent is durable before the request goes out
+    run.sent(chunk)
     quota.sent(len(chunk))
     request = _Request(chunk, run.clock(), single)
     client, options = run.client, run.options

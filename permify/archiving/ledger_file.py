@@ -66,6 +66,14 @@ CREATE TABLE IF NOT EXISTS folders (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (api_host, spec)
 );
+CREATE TABLE IF NOT EXISTS verdicts (
+    api_host    TEXT NOT NULL,
+    guid        TEXT NOT NULL,
+    basis       TEXT NOT NULL,      -- digest of what the verdict was judged from besides the WARC
+    verdict     TEXT NOT NULL,      -- the capture review's verdict (JSON)
+    reviewed_at TEXT NOT NULL,
+    PRIMARY KEY (api_host, guid)
+);
 CREATE TABLE IF NOT EXISTS intents (
     api_host     TEXT NOT NULL,
     folder_id    INTEGER NOT NULL,

@@ -82,6 +82,10 @@ class Run:
     _records: list[Record] = field(default_factory=list)
     _released: list[str] = field(default_factory=list)
     _dropped: list[str] = field(default_factory=list)
+    # URLs sent in create requests so far, and how many had been sent before each key's request
+    # (bounds the archives made since a key's: see made_since).
+    _sent_total: int = 0
+    _sent_before: dict[str, int] = field(default_factory=dict)
 
     @property
     def client(self) -> PermaClient:
@@ -136,7 +140,7 @@ class Run:
             self.outcome(key, status, guid, message)
             return
         if self.reviews is None:
-            self.reviews = Reviews(self.client, self.options.review_concurrency)
+            self.reviews = Reviews(self.client, self.options.review_concurrency, self.made_since)
         self.reviews.submit(key, guid, status, message, self.requests[key].title)
 
     def collect_reviews(self, *, block: bool = False) -> None:
@@ -156,6 +160,10 @@ class Run:
         # capture the ledger had as failed (a user upload).
         self.ledger.record_reviews(
             [(pending.key, verdict, "completed" if verdict.ok else None) for pending, verdict in done])
+        memo = self.reviews.memo if self.reviews is not None else None
+        if memo is not None and (fresh := memo.take_fresh()):
+            # Kept by GUID for `permify review`, which then needs no download for these captures.
+            self.ledger.ledger.store_verdicts(self.ledger.api_host, fresh)
         for pending, verdict in done:
             self.judged(pending.key, pending.guid, pending.status, verdict, pending.message)
 
@@ -196,6 +204,19 @@ class Run:
         req = self.requests[key]
         self._records.append(Record(key, req.url, guid, status, message, req.locations))
         self.claimed.discard(key)
+
+    def sent(self, keys: list[str]) -> None:
+        """Note that a create request for ``keys`` is going out (see :meth:`made_since`)."""
+        for key in keys:
+            self._sent_before[key] = self._sent_total
+        self._sent_total += len(keys)
+
+    def made_since(self, key: str) -> int | None:
+        """At most how many archives this run made since ``key``'s request, its own request's
+        included (so the newest-first listing holds ``key``'s record within that many of this
+        run's); None when ``key``'s archive was not made by a create of this run."""
+        before = self._sent_before.get(key)
+        return None if before is None else self._sent_total - before
 
     def drop(self, key: str) -> None:
         """Drop ``key``'s intent at the next :meth:`flush`, whatever its state: a create for it

@@ -313,13 +313,15 @@ def cmd_review(args: argparse.Namespace) -> ExitStatus:
 
     if args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
+    if args.offline and args.recheck:
+        raise UsageError("--recheck reads every capture on Perma: it cannot go with --offline")
     if args.report and Path(args.report).suffix.lower() not in (".csv", ".json"):
         raise UsageError(f"--report {args.report}: the report must end in .json or .csv")
     counter = ReviewCounter(sys.stderr, live=sys.stderr.isatty() and not args.quiet)
     with ArchiveSite(api_url=args.api_url, ledger=args.ledger, timeout=args.timeout) as site:
         try:
             result = review_documents(args.files, site=site, offline=args.offline, concurrency=args.concurrency,
-                                      fmt=args.fmt, on_verdict=counter)
+                                      fmt=args.fmt, on_verdict=counter, recheck=args.recheck)
         finally:
             counter.close()
     if args.report:

@@ -154,6 +154,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="fmt", choices=("markdown", "bibtex", "docx"), help="format, if not by suffix")
     p.add_argument("--report", metavar="PATH", help="write the table as PATH.json or PATH.csv")
     p.add_argument("--offline", action="store_true", help="no network: report what the ledger knows of each link")
+    p.add_argument("--recheck", action="store_true",
+                   help="download and read every capture again, even one the ledger has a verdict for "
+                   "(by default a capture whose record is unchanged keeps its verdict)")
     p.add_argument("--concurrency", type=int, default=8, metavar="N", help="links checked at once (default 8)")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
     p.add_argument("--api-url", metavar="URL", help="Perma API base (default $PERMA_API_URL or https://api.perma.cc/v1)")

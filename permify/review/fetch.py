@@ -26,6 +26,7 @@ from ..perma.client import PermaClient, normalize_guid
 from ..perma.models import Archive
 from .errors import ReviewError
 from .judge import _check, precheck, review_capture
+from .memo import VerdictMemo, review_basis
 from .verdict import Verdict
 from .warc import BODY_CAP
 
@@ -162,12 +163,15 @@ _STREAM_PAGE = 100
 
 def review_archive(client: PermaClient, guid: str, *, expected_title: str | None = None,
                    body_cap: int = BODY_CAP, download_cap: int = DOWNLOAD_CAP,
-                   download_budget: float = DOWNLOAD_BUDGET, record: Archive | None = None) -> Verdict:
+                   download_budget: float = DOWNLOAD_BUDGET, record: Archive | None = None,
+                   memo: VerdictMemo | None = None) -> Verdict:
     """Fetch an archive's record and (unless the record decides) its WARC, and judge it.
 
     Costs one archive GET (none when ``record``, the archive as this account's listing gave
     it, is passed), plus one WARC download when the primary capture succeeded and no user
-    upload stands for it. A missing, deleted or private-to-someone-else archive and a
+    upload stands for it, and ``memo`` (:class:`~permify.review.memo.VerdictMemo`) holds no
+    verdict judged on the same basis (the same captures, record, title and rules); a fresh
+    verdict from a WARC is noted in ``memo``. A missing, deleted or private-to-someone-else archive and a
     malformed GUID are ``failed`` verdicts. Raises :class:`ReviewError` (download too slow) and
     the client's :class:`~permify.errors.PermaError` subclasses (network, 5xx, bad key):
     :func:`review_archives` turns those into unchecked verdicts.
@@ -186,18 +190,28 @@ def review_archive(client: PermaClient, guid: str, *, expected_title: str | None
     decided = precheck(archive)
     if decided is not None:
         return decided
+    basis = ""
+    if memo is not None:
+        basis = review_basis(archive, expected_title, body_cap=body_cap, download_cap=download_cap)
+        stored = memo.get(guid, basis)
+        if stored is not None:
+            return stored
     warc = download_warc(client, guid, public=public, cap=download_cap, budget=download_budget)
     complete = warc is None or len(warc) < download_cap  # a full sink means the cap cut it
-    return review_capture(archive, warc, expected_title, body_cap=body_cap, complete=complete)
+    verdict = review_capture(archive, warc, expected_title, body_cap=body_cap, complete=complete)
+    if memo is not None:
+        memo.keep(guid, basis, verdict)
+    return verdict
 
 
 def review_or_unchecked(client: PermaClient, guid: str, *, expected_title: str | None = None,
-                        record: Archive | None = None, **options: float | int) -> Verdict:
+                        record: Archive | None = None, memo: VerdictMemo | None = None,
+                        **options: float | int) -> Verdict:
     """:func:`review_archive`, but never raises: when the review cannot run (network trouble,
     Perma 5xx, a rejected key, a download over its budget, anything else) the verdict is
     ``suspect`` with ``checked=False`` and the problem as its reason, so a rerun checks again."""
     try:
-        return review_archive(client, guid, expected_title=expected_title, record=record,
+        return review_archive(client, guid, expected_title=expected_title, record=record, memo=memo,
                               **options)  # type: ignore[arg-type]
     except Exception as error:  # a review must never take the archiving run down with it
         problem = str(error) if isinstance(error, PermifyError) else f"{type(error).__name__}: {error}"
@@ -207,7 +221,7 @@ def review_or_unchecked(client: PermaClient, guid: str, *, expected_title: str |
 def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: int = 4,
                     expected_titles: Mapping[str, str] | None = None,
                     on_verdict: Callable[[Verdict], None] | None = None, prefetch: bool = True,
-                    **options: float | int) -> dict[str, Verdict]:
+                    memo: VerdictMemo | None = None, **options: float | int) -> dict[str, Verdict]:
     """Review many archives, at most ``concurrency`` at a time; verdicts by GUID, in input order.
 
     With ``prefetch`` (and an API key, and at least :data:`PREFETCH_MIN` GUIDs) the records
@@ -216,8 +230,8 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
     others are fetched one by one.
 
     ``expected_titles`` maps a GUID to the title the document gives it. ``on_verdict`` is
-    called (from worker threads) as each verdict arrives, for progress display. ``options``
-    go to :func:`review_archive`. An archive whose review cannot run (network trouble, Perma
+    called (from worker threads) as each verdict arrives, for progress display. ``memo``
+    and ``options`` go to :func:`review_archive`. An archive whose review cannot run (network trouble, Perma
     5xx, a timeout, a download over its budget) gets a ``suspect`` verdict with
     ``checked=False``; a rejected API key raises :class:`~permify.errors.AuthenticationError`
     and an API that cannot be reached at all :class:`~permify.errors.NetworkError`.
@@ -231,7 +245,7 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
 
     def one(guid: str, record: Archive | None) -> Verdict:
         try:
-            verdict = review_archive(client, guid, expected_title=titles.get(guid), record=record,
+            verdict = review_archive(client, guid, expected_title=titles.get(guid), record=record, memo=memo,
                                      **options)  # type: ignore[arg-type]
         except _FATAL:
             raise

@@ -169,3 +169,30 @@ def test_a_write_cut_short_by_ctrl_c_does_not_block_the_next(tmp_path: Path) -> 
         ledger._db.execute("BEGIN IMMEDIATE")  # as if Ctrl-C landed between BEGIN and its try block
         ledger.record("api.example", 1, "https://a.example/", "https://a.example/", guid=None, status="invalid")
         assert ledger.get("api.example", 1, "https://a.example/") is not None
+
+
+def test_reviews_start_while_batches_are_created_and_their_verdicts_are_kept(sandbox: Sandbox,
+                                                                             ledger: Ledger) -> None:
+    urls = [f"https://www.court{i}.example.gov/opinions/{i}" for i in range(12)]
+    with client_for(sandbox) as client:
+        out = Archiver(client, ledger, opts(sandbox.org_folder_id, batch_size=2, concurrency=3)).ensure(reqs(*urls))
+    assert all(o.status == "archived" and o.verdict is not None and o.verdict.ok for o in out.values())
+    guids = [o.guid or "" for o in out.values()]
+    host = client.session.base_url.split("//", 1)[1].split("/", 1)[0]
+    assert set(ledger.stored_verdicts(host, guids)) == set(guids)  # permify review needs no download
+    assert sandbox.count("POST", "/v1/archives/batches") == 6
+
+
+def test_a_polling_round_that_fails_during_creation_ends_the_run_with_its_error(sandbox: Sandbox,
+                                                                                ledger: Ledger) -> None:
+    from permify.errors import PermifyError
+
+    urls = [f"https://www.court{i}.example.gov/opinions/{i}" for i in range(12)]
+    sandbox.inject_fault("500", method="GET", path_contains="archives/batches", times=1000)
+    with client_for(sandbox) as client, pytest.raises(PermifyError):
+        Archiver(client, ledger, opts(sandbox.org_folder_id, batch_size=2, concurrency=3)).ensure(reqs(*urls))
+    # The listing travelled on its own thread; its error reached the run's thread, and what was
+    # created before it is recorded with its GUID (a request still in flight stays an intent).
+    recorded = [e for e in ledger.entries() if e.guid]
+    assert recorded and len({e.guid for e in recorded}) == len(recorded)
+    assert len(recorded) + sum(1 for i in ledger.intents() if i.state == "sending") <= len(urls)

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import random
+import re
+import sys
+from pathlib import Path
+
 import pytest
 from review_helpers import archive, page, warc
 
-from permify.review import RULES, review_capture
+from permify.review import RULES, review_capture, rules
 from permify.review.rules import Facts, first_match, titles_disagree
+
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @pytest.mark.parametrize(("name", "status", "rule", "reason"), [
@@ -156,3 +163,51 @@ def test_advice_depends_on_whether_the_archive_can_still_be_replaced() -> None:
     assert old.replaceable() is False and "can no longer be replaced" in old.advice
     unknown = review_capture(archive(), warc(page("login.html")))
     assert unknown.permanent_at is None and unknown.replaceable() is None and "Upload file" in unknown.advice
+
+
+# ------------------------------------------------------------------ the lowered-text search
+
+
+def test_only_the_listed_characters_match_an_ascii_letter_unlike_their_lowercase() -> None:
+    """The lowered-text search (``rules._Search``) is exact only if, apart from
+    ``_FOLD_EXCEPTIONS``, IGNORECASE matches a character with an ASCII letter exactly when its
+    one-character lowercase is that letter. Checked on every code point."""
+    letter = re.compile("[a-z]", re.IGNORECASE)
+    differ = set()
+    for code in range(0x80, sys.maxunicode + 1):
+        char = chr(code)
+        lowered = char.lower()
+        if (letter.fullmatch(char) is not None) != (len(lowered) == 1 and lowered.isascii() and lowered.isalpha()):
+            differ.add(char)
+        if len(lowered) != 1:
+            differ.add(char)
+    assert differ == set(rules._FOLD_EXCEPTIONS)
+
+
+def _variants(texts: list[str], count: int) -> list[str]:
+    """``texts`` with random case changes and characters that fold oddly spliced in."""
+    odd = ["\u212a", "\u0130", "\u0131", "\u017f", "\u00c4", "\u00a0", "\u00df", "\u1e9e", "\u03a3", "I", "K", "S"]
+    rng = random.Random(7)
+    out = []
+    for _ in range(count):
+        chars = list(rng.choice(texts))
+        for i in rng.sample(range(len(chars)), min(len(chars), 4)):
+            chars[i] = chars[i].upper() if rng.random() < 0.7 else rng.choice(odd)
+        out.append("".join(chars))
+    return out
+
+
+def test_the_lowered_search_finds_what_the_case_insensitive_one_finds() -> None:
+    pages = [page(p.name).decode("utf-8", "replace") for p in sorted((DATA / "review").glob("*.html"))]
+    phrases = ["Just a moment...", "Access Denied", "you don't have permission to access", "Reference #18.2f.",
+               "Please verify you are a human", "Press & Hold", "Incapsula incident ID", "Page Not Found",
+               "Sign In | Example", "type='password'", "Subscribe now to continue reading", "Before you continue",
+               "We use cookies", "The page you are looking for does not exist", '"isAccessibleForFree": false',
+               "<script src=x>", "Error 404 - Example", "Oops, the page is unavailable", "captcha-delivery.com"]
+    texts = phrases + _variants(phrases, 3000) + pages + _variants(pages, 30)
+    searches = [s for rule in RULES for s in rule._compiled.values() if s is not None]
+    assert all(s.folded is not None for s in searches)  # every pattern takes the fast path
+    for text in texts:
+        lowered = rules._lowered(text)
+        for search in searches:
+            assert search.search(text, lowered) == (search.exact.search(text) is not None), (text, search.exact)
