@@ -26,7 +26,6 @@ A config file that holds the API key and that other users can read gets a warnin
 
 from __future__ import annotations
 
-import configparser
 import math
 import os
 import re
@@ -124,6 +123,8 @@ def read_config_file(path: Path) -> dict[str, str]:
     """The ``[permify]`` section of an INI config file (empty if the file or section is missing)."""
     if not path.exists():
         return {}
+    import configparser  # only when there is a file: most runs have none, or set PERMIFY_CONFIG to none
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         with open(path, encoding="utf-8") as handle:

@@ -295,6 +295,11 @@ def _archived(url: str) -> Classification:
 
 @functools.lru_cache(maxsize=4096)  # hosts repeat: one page cites a site many times
 def _idna(host: str) -> str:
+    if host.isascii():
+        # The codec gives an ASCII name back unchanged (or fails on a bad label, and then the
+        # host is kept as written): the same either way, without loading the codec, whose
+        # import is a good part of a quick command's start-up.
+        return host
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
