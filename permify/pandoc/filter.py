@@ -28,16 +28,13 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import panflute as pf
 
-from ..api import ensure_archives, known_archives
 from ..archiving.outcomes import ArchiveOptions, Outcome, UrlRequest
 from ..errors import ConfigError, Interrupted, PermifyError, StrictModeError
 from ..exit_status import ExitStatus
-from ..perma.retry import RetryPolicy
-from ..site import ArchiveSite
 from ..urls import classify, dedupe_key
 from .cited import find_lists, spots_in
 from .config import (
@@ -48,6 +45,9 @@ from .config import (
     load_filter_config,
     strict_from_env,
 )
+
+if TYPE_CHECKING:  # the archiving stack loads when the ledger alone cannot answer (see .warm)
+    from ..site import ArchiveSite
 
 __all__ = ["PROG", "PermifyFilter", "StrictModeError", "main"]
 
@@ -82,6 +82,9 @@ def _filter_site(folder: str, timeout: float | None = None) -> ArchiveSite:
     A build waits on the filter: two retries with a short backoff are enough to ride out a
     blip, and an offline laptop gets its warning within about a second, not a minute.
     """
+    from ..perma.retry import RetryPolicy
+    from ..site import ArchiveSite
+
     return ArchiveSite(
         folder=folder, connect_timeout=5.0, retry=RetryPolicy(max_retries=2, backoff=0.5), timeout=timeout
     )
@@ -100,6 +103,8 @@ class PermifyFilter:
         self._lists: list[tuple[pf.ListContainer, bool]] = []
         self._warned: set[str] = set()
         self._site: ArchiveSite | None = None
+        #: the day each archive was recorded, when the ledger alone answered (see .warm)
+        self._dates: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ public
 
@@ -171,6 +176,7 @@ class PermifyFilter:
         return plan, requests
 
     def _archive(self, config: FilterConfig, requests: Mapping[str, UrlRequest]) -> dict[str, Outcome]:
+        self._dates = None
         if not requests:
             return {}
         if not config.folder:
@@ -178,6 +184,14 @@ class PermifyFilter:
                 config, requests,
                 ConfigError("no Perma folder: add 'permify: {folder: ...}' to the metadata or set PERMIFY_FOLDER"),
             )
+        from .warm import warm_outcomes
+
+        warm = warm_outcomes(config.folder, config.timeout, requests)
+        if warm is not None:  # a warm build: every URL's archive is in the ledger, nothing else loads
+            outcomes, self._dates = warm
+            return outcomes
+        from ..api import ensure_archives
+
         options = ArchiveOptions(
             folder_id=0, private=config.private, dry_run=config.dry_run, poll_initial=config.poll_initial
         )
@@ -201,6 +215,8 @@ class PermifyFilter:
         error = _for_the_filter(error)
         if config.strict:
             raise StrictModeError(f"strict: archiving is unavailable ({error}); {STRICT_HINT}")
+        from ..api import known_archives
+
         known: dict[str, Outcome] = {}
         if config.folder:
             try:
@@ -275,8 +291,12 @@ class PermifyFilter:
 
     def _capture_dates(self, config: FilterConfig) -> dict[str, str]:
         """Dates the ledger recorded each archive (the capture date for archives permify made)."""
+        if self._dates is not None:
+            return self._dates  # what known_archives reads, read with the outcomes
         if not config.folder:
             return {}
+        from ..api import known_archives
+
         requests = [UrlRequest(o.key, o.url) for o in self.outcomes.values()]
         try:
             known = known_archives(requests, site=self._where(config.folder))
