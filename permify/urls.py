@@ -11,7 +11,7 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from .hosts import builtin_skip_reason, host_pattern_matches, is_doi_link
@@ -72,14 +72,17 @@ _TRACKING_EXACT = frozenset({
     "oly_anon_id", "vero_id", "rb_clickid", "s_cid", "ncid", "cmpid", "_ga", "_gl", "ref_src",
 })
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
-_TRACKING_HINT_RE = re.compile(
-    "(?:^|[&;])(?:" + "|".join(re.escape(p) for p in (*_TRACKING_PREFIXES, *sorted(_TRACKING_EXACT))) + ")",
-    re.IGNORECASE,
-)
 
 
-@dataclass(frozen=True)
-class UrlMatch:
+@functools.cache  # compiled when first needed: most URLs have no query
+def _tracking_hint_re() -> re.Pattern[str]:
+    return re.compile(
+        "(?:^|[&;])(?:" + "|".join(re.escape(p) for p in (*_TRACKING_PREFIXES, *sorted(_TRACKING_EXACT))) + ")",
+        re.IGNORECASE,
+    )
+
+
+class UrlMatch(NamedTuple):
     """A URL found in a text: ``text[start:end] == url``."""
 
     start: int
@@ -166,8 +169,10 @@ def perma_guid(url: str) -> str | None:
     return m.group(1).upper() if m else None
 
 
-@dataclass(frozen=True)
-class Classification:
+# Small immutable values, made by the hundred thousand and defined on every start: a named
+# tuple is as cheap to define as a plain class, where a frozen dataclass costs a good part of
+# a millisecond of a quick command's start-up.
+class Classification(NamedTuple):
     """Whether to archive a URL; ``reason`` says why not when ``archive`` is False.
 
     ``note`` is something the user should know about a URL that is archived as written
@@ -205,7 +210,7 @@ def tracking_parameters(url: str) -> list[str]:
     in order, each once. They are archived as written: the page is the same, but the
     cite-checker may want to cite the URL without them."""
     query = url.split("#", 1)[0].partition("?")[2]
-    if not query or not _TRACKING_HINT_RE.search(query):
+    if not query or not _tracking_hint_re().search(query):
         return []  # most URLs: no query, or none of the names
     names: list[str] = []
     for name, _ in parse_qsl(query, keep_blank_values=True):

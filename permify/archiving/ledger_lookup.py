@@ -19,11 +19,13 @@ import os
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import quote
 
-from ..review.verdict import Verdict
 from .ledger_file import is_current
+
+if TYPE_CHECKING:  # loaded when a stored verdict is read: a ledger of unreviewed archives needs none
+    from ..review.verdict import Verdict
 
 __all__ = ["LedgerAnswer", "reusable", "reused_from_ledger", "stored_verdict"]
 
@@ -37,6 +39,8 @@ def stored_verdict(text: str | None) -> Verdict | None:
     (then the archive counts as never reviewed, and is reviewed again when it is captured anew)."""
     if not text:
         return None
+    from ..review.verdict import Verdict
+
     try:
         return Verdict.from_json(json.loads(text))
     except (ValueError, TypeError, AttributeError):

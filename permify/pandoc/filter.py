@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import panflute as pf
 
-from ..archiving.outcomes import ArchiveOptions, Outcome, UrlRequest
+from ..archiving.outcomes import Outcome, UrlRequest
 from ..errors import ConfigError, Interrupted, PermifyError, StrictModeError
 from ..exit_status import ExitStatus
 from ..urls import classify, dedupe_key
@@ -191,6 +191,7 @@ class PermifyFilter:
             outcomes, self._dates = warm
             return outcomes
         from ..api import ensure_archives
+        from ..archiving.options import ArchiveOptions
 
         options = ArchiveOptions(
             folder_id=0, private=config.private, dry_run=config.dry_run, poll_initial=config.poll_initial
