@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from ._lazy import lazy_pattern
 from .hosts import builtin_skip_reason, host_pattern_matches, is_doi_link
 
 __all__ = [
@@ -34,7 +35,7 @@ __all__ = [
 # white space, <>"`{}|\^, curly quotes, en/em dashes. Non-ASCII letters are allowed (IDN
 # hosts, Unicode paths).
 _STOP = "\\s<>\"`{}|\\\\^\u201c\u201d\u2018\u2019\u2013\u2014\u00ab\u00bb"
-_CANDIDATE_RE = re.compile(rf"(?<![A-Za-z0-9+.-])https?://[^{_STOP}]+", re.IGNORECASE)
+_CANDIDATE_RE = lazy_pattern(rf"(?<![A-Za-z0-9+.-])https?://[^{_STOP}]+", re.IGNORECASE)  # compiled when needed
 # Trailing characters that end a sentence rather than a URL.
 _TRAILING = ".,;:!?'\"*_~\u2026"
 _CLOSERS = {")": "(", "]": "["}
@@ -72,14 +73,10 @@ _TRACKING_EXACT = frozenset({
     "oly_anon_id", "vero_id", "rb_clickid", "s_cid", "ncid", "cmpid", "_ga", "_gl", "ref_src",
 })
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
-
-
-@functools.cache  # compiled when first needed: most URLs have no query
-def _tracking_hint_re() -> re.Pattern[str]:
-    return re.compile(
-        "(?:^|[&;])(?:" + "|".join(re.escape(p) for p in (*_TRACKING_PREFIXES, *sorted(_TRACKING_EXACT))) + ")",
-        re.IGNORECASE,
-    )
+_TRACKING_HINT_RE = lazy_pattern(  # compiled when first needed: most URLs have no query
+    "(?:^|[&;])(?:" + "|".join(re.escape(p) for p in (*_TRACKING_PREFIXES, *sorted(_TRACKING_EXACT))) + ")",
+    re.IGNORECASE,
+)
 
 
 class UrlMatch(NamedTuple):
@@ -135,7 +132,7 @@ def find_urls(text: str) -> list[UrlMatch]:
     is required (``www.example.com`` alone is not a citation permify can trust).
     """
     found: list[UrlMatch] = []
-    for m in _CANDIDATE_RE.finditer(text):
+    for m in _CANDIDATE_RE().finditer(text):
         url = trim_url(m.group(0))
         if url:
             found.append(UrlMatch(m.start(), m.start() + len(url), url))
@@ -153,7 +150,7 @@ def url_at(text: str, pos: int, end: int | None = None) -> str:
     What ``find_urls(text[pos:end])`` gives first when it starts at 0, at the cost of that
     one candidate: a scanner that tries every ``https://`` of a long line stays linear.
     """
-    m = _CANDIDATE_RE.match(text, pos, len(text) if end is None else end)
+    m = _CANDIDATE_RE().match(text, pos, len(text) if end is None else end)
     return trim_url(m.group(0)) if m else ""
 
 
@@ -210,7 +207,7 @@ def tracking_parameters(url: str) -> list[str]:
     in order, each once. They are archived as written: the page is the same, but the
     cite-checker may want to cite the URL without them."""
     query = url.split("#", 1)[0].partition("?")[2]
-    if not query or not _tracking_hint_re().search(query):
+    if not query or not _TRACKING_HINT_RE().search(query):
         return []  # most URLs: no query, or none of the names
     names: list[str] = []
     for name, _ in parse_qsl(query, keep_blank_values=True):
@@ -316,7 +313,7 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 # Characters that are never left raw in a URL a browser or pandoc sends (pandoc writes a
 # link target's "|" as "%7C"): percent-encoded in the key, so both spellings agree.
 _MUST_ENCODE = frozenset(' "<>\\^`{|}[]')
-_PERCENT_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+_PERCENT_RE = lazy_pattern(r"%([0-9A-Fa-f]{2})")
 
 
 def _canonical_percent(part: str) -> str:
@@ -333,7 +330,7 @@ def _canonical_percent(part: str) -> str:
     i = 0
     while i < len(part):
         ch = part[i]
-        m = _PERCENT_RE.match(part, i) if ch == "%" else None
+        m = _PERCENT_RE().match(part, i) if ch == "%" else None
         if m is not None:
             decoded = chr(int(m.group(1), 16))
             out.append(decoded if decoded in _UNRESERVED else "%" + m.group(1).upper())

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from ..._lazy import lazy_pattern
 from ...errors import InputError
 from ...quotes import QUOTED_REASON, QuotationIndex
 from ...urls import PERMA_URL_RE
@@ -29,13 +30,14 @@ from .scan import Hit, TooCostlyError, scan
 
 __all__ = ["MarkdownAdapter", "MarkdownDocument", "perma_insertion", "strip_perma_links"]
 
-_SAFE_LINK_RE = re.compile(r"https?://[^\s<>\\]+")
-_INSERTED_RE = re.compile(rf" \\?\[<{PERMA_URL_RE.pattern}>\]")
+# Compiled when first used: listing URLs writes no link.
+_SAFE_LINK_RE = lazy_pattern(r"https?://[^\s<>\\]+")
+_INSERTED_RE = lazy_pattern(rf" \\?\[<{PERMA_URL_RE.pattern}>\]")
 
 
 def perma_insertion(perma_link: str, escape: bool = False) -> str:
     """The text permify puts after a citation: `` [<LINK>]`` (`` \\[<LINK>]`` if ``escape``)."""
-    if not _SAFE_LINK_RE.fullmatch(perma_link):
+    if not _SAFE_LINK_RE().fullmatch(perma_link):
         raise ValueError(f"not a link permify can write into Markdown: {perma_link!r}")
     opening = "\\[" if escape else "["
     return f" {opening}<{perma_link}>]"
@@ -46,7 +48,7 @@ def strip_perma_links(text: str) -> str:
 
     The inverse of :meth:`MarkdownDocument.rewrite` on a document that had none before.
     """
-    return _INSERTED_RE.sub("", text)
+    return _INSERTED_RE().sub("", text)
 
 
 class MarkdownDocument(ParsedDocument):
