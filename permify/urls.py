@@ -324,7 +324,7 @@ def _canonical_percent(part: str) -> str:
     raw character that a URL must not carry (space, ``|``, ``[``, ``{``, ``^``..., control
     characters and non-ASCII text) is encoded as UTF-8, as browsers and pandoc send it.
     """
-    if "%" not in part and part.isascii() and not any(ch in _MUST_ENCODE for ch in part):
+    if "%" not in part and part.isascii() and _MUST_ENCODE.isdisjoint(part):
         return part
     out: list[str] = []
     i = 0
