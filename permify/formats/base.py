@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from ..errors import UnsupportedFormatError
 
@@ -186,8 +186,7 @@ class Adapter(ABC):
 _FORMAT_PACKAGES = ("markdown", "bibtex", "docx")
 
 
-@dataclass(frozen=True)
-class _Format:
+class _Format(NamedTuple):
     """One format as its subpackage declares it."""
 
     package: str

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import html
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from markdown_it.common.utils import normalizeReference, unescapeAll
 
@@ -61,28 +61,34 @@ _EXISTING_RE = lazy_pattern(
 _ATTRS_RE = lazy_pattern(r"\{[^{}\r\n]*\}")
 
 
-@dataclass
+# The scanner's records are plain classes and named tuples, not dataclasses: each dataclass
+# costs a measurable part of ``permify urls``'s start-up, and these are never compared or printed.
 class Hit:
     """One cited URL found by the scanner (offsets index the scanned text).
 
     ``pos`` is where the citation starts for people (the URL, or a reference's ``[``);
     ``insert_at`` is where a Perma link goes; ``escape`` asks for ``\\[`` instead of ``[``
     because the next character (or a shortcut reference) would otherwise capture it.
+    ``block`` is the character range of the block (paragraph, heading, table row) the hit is
+    in; ``start`` where the citation starts as a whole: an inline link's ``[`` (its ``pos``
+    is the destination), else ``pos``.
     """
 
-    kind: str
-    pos: int
-    insert_at: int
-    written: str
-    url: str
-    title: str | None = None
-    existing: str | None = None
-    escape: bool = False
-    #: the character range of the block (paragraph, heading, table row) the hit is in
-    block: tuple[int, int] = (0, 0)
-    #: where the citation starts as a whole: an inline link's ``[`` (its ``pos`` is the
-    #: destination), else ``pos``
-    start: int = 0
+    __slots__ = ("block", "escape", "existing", "insert_at", "kind", "pos", "start", "title", "url", "written")
+
+    def __init__(self, kind: str, pos: int, insert_at: int, written: str, url: str, title: str | None = None,
+                 existing: str | None = None, escape: bool = False, block: tuple[int, int] = (0, 0),
+                 start: int = 0) -> None:
+        self.kind = kind
+        self.pos = pos
+        self.insert_at = insert_at
+        self.written = written
+        self.url = url
+        self.title = title
+        self.existing = existing
+        self.escape = escape
+        self.block = block
+        self.start = start
 
     @property
     def end(self) -> int:
@@ -90,16 +96,14 @@ class Hit:
         return self.pos + len(self.written) if self.kind == "bare" else self.insert_at
 
 
-@dataclass
-class Ref:
+class Ref(NamedTuple):
     """A link reference definition: its destination as written, and decoded."""
 
     written: str
     url: str
 
 
-@dataclass
-class _Link:
+class _Link(NamedTuple):
     """A link or image parsed at some ``[``; ``dest`` is None for reference links."""
 
     end: int

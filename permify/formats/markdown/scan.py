@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
@@ -64,13 +64,12 @@ _MD = (
 )
 
 
-@dataclass
-class ScanResult:
+class ScanResult(NamedTuple):
     """The hits in document order, warnings for people, and the text's line starts."""
 
     hits: list[Hit]
     warnings: list[str]
-    line_starts: list[int] = field(default_factory=list)
+    line_starts: list[int]
 
     def line_col(self, pos: int) -> tuple[int, int]:
         """1-based line and column of offset ``pos``."""
