@@ -7,7 +7,8 @@ links too::
 
 The first build archives the cited URLs through the same archiver and ledger as the
 ``permify`` command (exactly once, reconciled with the folder). Every later build finds them
-all in the ledger and makes no HTTP request at all. A build never fails because archiving is
+all in the ledger and makes no HTTP request at all (reading them from the ledger file alone,
+without loading the archiver: :mod:`permify.pandoc.warm`). A build never fails because archiving is
 unavailable (no key, no network, an API error): the filter inserts what the ledger already
 knows, leaves the other links as they are and warns once on stderr, unless ``strict`` is set.
 
