@@ -68,7 +68,8 @@ if TYPE_CHECKING:  # the names below load on first use (PEP 562): importing the 
     from .archiving.options import ArchiveOptions, ProgressCallback, ProgressEvent, ProgressKind
     from .archiving.outcomes import Outcome, OutcomeStatus, UrlRequest
     from .documents import Citation, DocumentScan, scan_document, url_requests
-    from .formats.base import CitedUrl, RewriteOptions, ScanOptions
+    from .formats.base import CitedUrl, ScanOptions
+    from .formats.options import RewriteOptions
     from .link_review import ReviewResult, ReviewRow, review_documents, write_review_report
     from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
     from .perma.folders import folder_tree, resolve_folder
@@ -104,7 +105,7 @@ _LAZY = {
     'scan_document': '.documents',
     'url_requests': '.documents',
     'CitedUrl': '.formats.base',
-    'RewriteOptions': '.formats.base',
+    'RewriteOptions': '.formats.options',
     'ScanOptions': '.formats.base',
     'ReviewResult': '.link_review',
     'ReviewRow': '.link_review',

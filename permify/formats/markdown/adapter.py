@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ..._lazy import lazy_pattern
 from ...errors import InputError
 from ...quotes import QUOTED_REASON, QuotationIndex
 from ...urls import PERMA_URL_RE
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions, context_around
+from ..base import Adapter, CitedUrl, ParsedDocument, ScanOptions, context_around
+
+if TYPE_CHECKING:  # loaded when a document is written
+    from ..options import RewriteOptions
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .scan import Hit, TooCostlyError, scan
