@@ -65,17 +65,11 @@ if TYPE_CHECKING:  # the names below load on first use (PEP 562): importing the 
     from .archiving.archiver import Archiver
     from .archiving.folder_ledger import FolderLedger
     from .archiving.ledger import Ledger, LedgerEntry, LedgerStatus, default_ledger_path
-    from .archiving.outcomes import (
-        ArchiveOptions,
-        Outcome,
-        OutcomeStatus,
-        ProgressCallback,
-        ProgressEvent,
-        ProgressKind,
-        UrlRequest,
-    )
+    from .archiving.options import ArchiveOptions, ProgressCallback, ProgressEvent, ProgressKind
+    from .archiving.outcomes import Outcome, OutcomeStatus, UrlRequest
     from .documents import Citation, DocumentScan, scan_document, url_requests
-    from .formats.base import CitedUrl, RewriteOptions, ScanOptions
+    from .formats.base import CitedUrl, ScanOptions
+    from .formats.options import RewriteOptions
     from .link_review import ReviewResult, ReviewRow, review_documents, write_review_report
     from .perma import Archive, Batch, CaptureJob, Folder, Organization, PermaClient, PermaSession, RetryPolicy, User
     from .perma.folders import folder_tree, resolve_folder
@@ -99,19 +93,19 @@ _LAZY = {
     'LedgerEntry': '.archiving.ledger',
     'LedgerStatus': '.archiving.ledger',
     'default_ledger_path': '.archiving.ledger',
-    'ArchiveOptions': '.archiving.outcomes',
+    'ArchiveOptions': '.archiving.options',
     'Outcome': '.archiving.outcomes',
     'OutcomeStatus': '.archiving.outcomes',
-    'ProgressCallback': '.archiving.outcomes',
-    'ProgressEvent': '.archiving.outcomes',
-    'ProgressKind': '.archiving.outcomes',
+    'ProgressCallback': '.archiving.options',
+    'ProgressEvent': '.archiving.options',
+    'ProgressKind': '.archiving.options',
     'UrlRequest': '.archiving.outcomes',
     'Citation': '.documents',
     'DocumentScan': '.documents',
     'scan_document': '.documents',
     'url_requests': '.documents',
     'CitedUrl': '.formats.base',
-    'RewriteOptions': '.formats.base',
+    'RewriteOptions': '.formats.options',
     'ScanOptions': '.formats.base',
     'ReviewResult': '.link_review',
     'ReviewRow': '.link_review',

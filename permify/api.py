@@ -164,6 +164,8 @@ def known_archives(
     pandoc filter so that a build without network still gets the Perma links it had, and for
     the dates of Robust Links. Never creates a ledger.
     """
+    from .archiving.ledger_lookup import reusable
+
     with _site_for(site, folder, None) as where:
         folder_id = where.known_folder_id()
         ledger = where.existing_ledger()
@@ -174,9 +176,8 @@ def known_archives(
         entries = book.get_many([req.key for req in requests])  # one query, not one per URL
         for req in requests:
             entry = entries.get(req.key)
-            if entry is None or (entry.review is not None and not entry.review.ok):
-                continue  # a capture the review flagged is not inserted from the ledger either
-            if entry.status == "completed" and entry.guid:
+            # the archiver's rule: a capture the review flagged is not inserted from the ledger either
+            if entry is not None and reusable(entry.status, entry.guid, entry.review):
                 found[req.key] = Outcome(
                     req.key, req.url, "reused", entry.guid, None, req.locations, captured_on=entry.created_at[:10]
                 )

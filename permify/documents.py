@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import sys
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from .archiving.outcomes import Outcome, UrlRequest
 from .errors import InputError, OutputError
 from .formats.base import CitedUrl, ParsedDocument, ScanOptions, adapter_for, format_for_path
 from .urls import Classification, classify, dedupe_key, perma_guid
+
+if TYPE_CHECKING:  # the archiver's values load where they are made: listing URLs needs none of them
+    from .archiving.outcomes import Outcome, UrlRequest
 
 __all__ = [
     "Citation",
@@ -41,8 +41,9 @@ MAX_INPUT_BYTES = 512 * 1024 * 1024
 CitationState = Literal["linked", "skip", "archive"]
 
 
-@dataclass(frozen=True)
-class Citation:
+# Named tuples, not dataclasses: every command that reads a document defines them, and a
+# frozen dataclass costs a good part of a millisecond of a quick command's start-up.
+class Citation(NamedTuple):
     """A cited URL with its classification and dedupe key.
 
     ``state`` is ``linked`` (a Perma link is already beside it), ``skip`` (not archivable:
@@ -61,8 +62,7 @@ class Citation:
         return "archive" if self.classification.archive else "skip"
 
 
-@dataclass(frozen=True)
-class DocumentScan:
+class DocumentScan(NamedTuple):
     """One parsed document and what it cites; ``data`` is the input exactly as read."""
 
     path: str
@@ -134,6 +134,8 @@ def scan_document(
 
 def url_requests(scans: Iterable[DocumentScan]) -> list[UrlRequest]:
     """One :class:`UrlRequest` per unique URL to archive across documents, in first-cited order."""
+    from .archiving.outcomes import UrlRequest
+
     found: dict[str, UrlRequest] = {}
     for scan in scans:
         for citation in scan.to_archive:
@@ -152,6 +154,8 @@ def url_requests(scans: Iterable[DocumentScan]) -> list[UrlRequest]:
 def linked_in_documents(scans: Iterable[DocumentScan]) -> dict[str, Outcome]:
     """URLs to archive that already have a Perma link beside them somewhere in the documents:
     that link is reused for their other citations, with no request (status ``reused``)."""
+    from .archiving.outcomes import Outcome
+
     scans = list(scans)
     linked: dict[str, Outcome] = {}
     for scan in scans:
@@ -198,7 +202,8 @@ def atomic_write(path: str | Path, data: bytes, *, like: str | Path | None = Non
     """
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
-    import tempfile  # imported where files are written: listing URLs never needs it
+    import shutil  # imported where files are written: listing URLs never needs them
+    import tempfile
 
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "DOI_HOSTS",
@@ -40,8 +40,7 @@ PROXY_REASON = "library proxy link (works only inside one institution): cite the
 SEARCH_REASON = "search results page, not the cited work"
 
 
-@dataclass(frozen=True)
-class HostRule:
+class HostRule(NamedTuple):
     """A host, and optionally the paths under it, whose URLs are not archived.
 
     ``host`` matches that host and every subdomain of it (``westlaw.com`` covers
@@ -116,14 +115,16 @@ PUBLIC: tuple[HostRule, ...] = (
     HostRule("advance.lexis.com", "", path=r"^/(?:container\?config=|documentpage/\?pdmfid=1000516\b)"),
 )
 
+# The patterns below are compiled on first use (re caches them): most URLs need none of them,
+# and compiling them all at import is a measurable part of a quick command's start-up.
 # A university domain, under which a "proxy" host label is a library proxy.
-_ACADEMIC_RE = re.compile(r"\.(?:edu|ac\.[a-z]{2}|edu\.[a-z]{2})$")
-_EZP_RE = re.compile(r"(?:lib)?ezp\d*")
-_PROXY_LABEL_RE = re.compile(r"(?:lib|web|login)?proxy\d*(?:-[a-z0-9]+)?")
+_ACADEMIC = r"\.(?:edu|ac\.[a-z]{2}|edu\.[a-z]{2})$"
+_EZP = r"(?:lib)?ezp\d*"
+_PROXY_LABEL = r"(?:lib|web|login)?proxy\d*(?:-[a-z0-9]+)?"
 # A first label such as www-jstor-org, doi-org, ieeexplore-ieee-org, link-springer-com.
-_REWRITTEN_HOST_RE = re.compile(r"-(?:com|org|net|edu|gov|co-uk|ac-uk|de|fr|ca)$")
+_REWRITTEN_HOST = r"-(?:com|org|net|edu|gov|co-uk|ac-uk|de|fr|ca)$"
 # An EZproxy starting-point URL: /login?url=https://... (or qurl=).
-_PROXY_LOGIN_RE = re.compile(r"^/login\?q?url=https?(?::|%3A)", re.IGNORECASE)
+_PROXY_LOGIN = r"^/login\?q?url=https?(?::|%3A)"
 
 #: DOI resolvers. Every URL on doi.org and dx.doi.org is a DOI link (``https://doi.org/``
 #: alone is the DOI syntax written out in running text, not a page anyone cites); on the
@@ -138,7 +139,7 @@ DOI_RESOLVERS: tuple[str, ...] = (
     "doi.info",
     "hdl.handle.net",
 )
-_DOI_PATH_RE = re.compile(r"^/+(?:doi/)?10\.\d{4,9}(?:/|%2F)|[?&]doi=10\.\d{4,9}(?:/|%2F)", re.IGNORECASE)
+_DOI_PATH = r"^/+(?:doi/)?10\.\d{4,9}(?:/|%2F)|[?&]doi=10\.\d{4,9}(?:/|%2F)"
 
 
 def is_doi_link(host: str, path_and_query: str) -> bool:
@@ -146,23 +147,23 @@ def is_doi_link(host: str, path_and_query: str) -> bool:
     (:data:`DOI_RESOLVERS`) with a DOI in its path (``/10.1145/...``) or ``doi=`` query."""
     if host in DOI_HOSTS:
         return True
-    return host in DOI_RESOLVERS and _DOI_PATH_RE.search(path_and_query) is not None
+    return host in DOI_RESOLVERS and re.search(_DOI_PATH, path_and_query, re.IGNORECASE) is not None
 
 
 def _is_proxy_host(host: str, path_and_query: str) -> bool:
     """A library proxy by the shape of its address (see :func:`builtin_skip_reason`)."""
-    if _PROXY_LOGIN_RE.match(path_and_query):
+    if re.match(_PROXY_LOGIN, path_and_query, re.IGNORECASE):
         return True
     labels = host.split(".")
     # EZproxy "proxy by hostname": the publisher's host, dots as hyphens, is the first label.
-    rewritten = _REWRITTEN_HOST_RE.search(labels[0]) is not None
+    rewritten = re.search(_REWRITTEN_HOST, labels[0]) is not None
     for i, label in enumerate(labels[:-1]):
-        if label.startswith("ezproxy") or label.endswith("ezproxy") or _EZP_RE.fullmatch(label):
+        if label.startswith("ezproxy") or label.endswith("ezproxy") or re.fullmatch(_EZP, label):
             return True
-        if _PROXY_LABEL_RE.fullmatch(label) and (
+        if re.fullmatch(_PROXY_LABEL, label) and (
             rewritten
             or labels[i + 1] in ("lib", "library", "libraries")
-            or _ACADEMIC_RE.search("." + ".".join(labels[i + 1 :]))
+            or re.search(_ACADEMIC, "." + ".".join(labels[i + 1 :]))
         ):
             return True
     return False

@@ -32,6 +32,8 @@ import bisect
 import re
 from functools import lru_cache
 
+from ._lazy import lazy_pattern
+
 __all__ = ["QUOTED_REASON", "QuotationIndex", "inside_quotation", "quotation_spans"]
 
 #: the reason listed for a URL inside a quotation
@@ -51,7 +53,7 @@ _MARKS: dict[str, tuple[str, str | None]] = {
     "\u2039": ("angle", "open"),    # ‹
     "\u203a": ("angle", "close"),   # ›
 }
-_MARK_RE = re.compile("[" + re.escape("".join(_MARKS)) + "]")
+_MARK_RE = lazy_pattern("[" + re.escape("".join(_MARKS)) + "]")  # most texts hold no mark
 _OPEN_BEFORE = "([{\u2014\u2013-/"  # characters after which a straight mark opens
 
 
@@ -81,7 +83,7 @@ def quotation_spans(text: str) -> tuple[tuple[int, int], ...]:
     stack: list[tuple[str, int]] = []
     opened: dict[str, int] = {}  # family -> how many of its marks are on the stack
     spans: list[tuple[int, int]] = []
-    for found in _MARK_RE.finditer(text):  # the marks only: a paragraph is mostly other text
+    for found in _MARK_RE().finditer(text):  # the marks only: a paragraph is mostly other text
         i, ch = found.start(), found.group()
         direction = _direction(text, i, ch)
         if direction is None:
@@ -152,7 +154,7 @@ class QuotationIndex:
             text = "".join(parts)
         self._text = text
         # Quotations nest or are disjoint; by opening offset, with the furthest close so far.
-        spans = sorted(quotation_spans(text)) if _MARK_RE.search(text) else []
+        spans = sorted(quotation_spans(text)) if _MARK_RE().search(text) else []
         self._opens = [o for o, _ in spans]
         self._spans = spans
         self._reach: list[int] = []
@@ -171,7 +173,7 @@ class QuotationIndex:
             return True
         # A linked title's own marks: nothing but punctuation between them and the link.
         text = self._text
-        return _WORD_RE.search(text, o + 1, start) is not None or _WORD_RE.search(text, end, c) is not None
+        return _WORD_RE().search(text, o + 1, start) is not None or _WORD_RE().search(text, end, c) is not None
 
 
-_WORD_RE = re.compile("[^" + re.escape(_PUNCTUATION) + "]")
+_WORD_RE = lazy_pattern("[^" + re.escape(_PUNCTUATION) + "]")

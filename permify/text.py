@@ -13,6 +13,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from ._lazy import lazy_pattern
+
 __all__ = ["DEFAULT_LIMIT", "ELLIPSIS", "redact", "safe_text"]
 
 #: Characters kept by :func:`safe_text` unless told otherwise: enough for any message or title.
@@ -22,7 +24,7 @@ ELLIPSIS = "…"
 
 # ANSI/ECMA-48 escape sequences: CSI (ESC [ or the 8-bit CSI), OSC (ESC ] ... BEL or ST),
 # and two-character escapes. Removed whole, so no parameter bytes are left on screen.
-_ESCAPES = re.compile(
+_ESCAPES = lazy_pattern(  # needed only for text that is not printable
     r"\x1b\[[0-?]*[ -/]*[@-~]?"
     r"|\x9b[0-?]*[ -/]*[@-~]?"
     r"|\x1b\][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
@@ -52,7 +54,7 @@ def safe_text(value: object, limit: int = DEFAULT_LIMIT) -> str:
         cleaned = _SPACES.sub(" ", window).strip()
     else:
         out: list[str] = []
-        for ch in _ESCAPES.sub("", window):
+        for ch in _ESCAPES().sub("", window):
             if ch in _LINE_BREAKS or ch.isspace():
                 out.append(" ")
             elif ch.isprintable() or unicodedata.category(ch) not in _DROPPED_CATEGORIES:

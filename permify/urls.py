@@ -11,9 +11,10 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
+from ._lazy import lazy_pattern
 from .hosts import builtin_skip_reason, host_pattern_matches, is_doi_link
 
 __all__ = [
@@ -34,7 +35,7 @@ __all__ = [
 # white space, <>"`{}|\^, curly quotes, en/em dashes. Non-ASCII letters are allowed (IDN
 # hosts, Unicode paths).
 _STOP = "\\s<>\"`{}|\\\\^\u201c\u201d\u2018\u2019\u2013\u2014\u00ab\u00bb"
-_CANDIDATE_RE = re.compile(rf"(?<![A-Za-z0-9+.-])https?://[^{_STOP}]+", re.IGNORECASE)
+_CANDIDATE_RE = lazy_pattern(rf"(?<![A-Za-z0-9+.-])https?://[^{_STOP}]+", re.IGNORECASE)  # compiled when needed
 # Trailing characters that end a sentence rather than a URL.
 _TRAILING = ".,;:!?'\"*_~\u2026"
 _CLOSERS = {")": "(", "]": "["}
@@ -72,14 +73,13 @@ _TRACKING_EXACT = frozenset({
     "oly_anon_id", "vero_id", "rb_clickid", "s_cid", "ncid", "cmpid", "_ga", "_gl", "ref_src",
 })
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_")
-_TRACKING_HINT_RE = re.compile(
+_TRACKING_HINT_RE = lazy_pattern(  # compiled when first needed: most URLs have no query
     "(?:^|[&;])(?:" + "|".join(re.escape(p) for p in (*_TRACKING_PREFIXES, *sorted(_TRACKING_EXACT))) + ")",
     re.IGNORECASE,
 )
 
 
-@dataclass(frozen=True)
-class UrlMatch:
+class UrlMatch(NamedTuple):
     """A URL found in a text: ``text[start:end] == url``."""
 
     start: int
@@ -132,7 +132,7 @@ def find_urls(text: str) -> list[UrlMatch]:
     is required (``www.example.com`` alone is not a citation permify can trust).
     """
     found: list[UrlMatch] = []
-    for m in _CANDIDATE_RE.finditer(text):
+    for m in _CANDIDATE_RE().finditer(text):
         url = trim_url(m.group(0))
         if url:
             found.append(UrlMatch(m.start(), m.start() + len(url), url))
@@ -150,7 +150,7 @@ def url_at(text: str, pos: int, end: int | None = None) -> str:
     What ``find_urls(text[pos:end])`` gives first when it starts at 0, at the cost of that
     one candidate: a scanner that tries every ``https://`` of a long line stays linear.
     """
-    m = _CANDIDATE_RE.match(text, pos, len(text) if end is None else end)
+    m = _CANDIDATE_RE().match(text, pos, len(text) if end is None else end)
     return trim_url(m.group(0)) if m else ""
 
 
@@ -166,8 +166,10 @@ def perma_guid(url: str) -> str | None:
     return m.group(1).upper() if m else None
 
 
-@dataclass(frozen=True)
-class Classification:
+# Small immutable values, made by the hundred thousand and defined on every start: a named
+# tuple is as cheap to define as a plain class, where a frozen dataclass costs a good part of
+# a millisecond of a quick command's start-up.
+class Classification(NamedTuple):
     """Whether to archive a URL; ``reason`` says why not when ``archive`` is False.
 
     ``note`` is something the user should know about a URL that is archived as written
@@ -205,7 +207,7 @@ def tracking_parameters(url: str) -> list[str]:
     in order, each once. They are archived as written: the page is the same, but the
     cite-checker may want to cite the URL without them."""
     query = url.split("#", 1)[0].partition("?")[2]
-    if not query or not _TRACKING_HINT_RE.search(query):
+    if not query or not _TRACKING_HINT_RE().search(query):
         return []  # most URLs: no query, or none of the names
     names: list[str] = []
     for name, _ in parse_qsl(query, keep_blank_values=True):
@@ -295,6 +297,11 @@ def _archived(url: str) -> Classification:
 
 @functools.lru_cache(maxsize=4096)  # hosts repeat: one page cites a site many times
 def _idna(host: str) -> str:
+    if host.isascii():
+        # The codec gives an ASCII name back unchanged (or fails on a bad label, and then the
+        # host is kept as written): the same either way, without loading the codec, whose
+        # import is a good part of a quick command's start-up.
+        return host
     try:
         return host.encode("idna").decode("ascii")
     except UnicodeError:
@@ -306,7 +313,7 @@ _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 # Characters that are never left raw in a URL a browser or pandoc sends (pandoc writes a
 # link target's "|" as "%7C"): percent-encoded in the key, so both spellings agree.
 _MUST_ENCODE = frozenset(' "<>\\^`{|}[]')
-_PERCENT_RE = re.compile(r"%([0-9A-Fa-f]{2})")
+_PERCENT_RE = lazy_pattern(r"%([0-9A-Fa-f]{2})")
 
 
 def _canonical_percent(part: str) -> str:
@@ -317,13 +324,13 @@ def _canonical_percent(part: str) -> str:
     raw character that a URL must not carry (space, ``|``, ``[``, ``{``, ``^``..., control
     characters and non-ASCII text) is encoded as UTF-8, as browsers and pandoc send it.
     """
-    if "%" not in part and part.isascii() and not any(ch in _MUST_ENCODE for ch in part):
+    if "%" not in part and part.isascii() and _MUST_ENCODE.isdisjoint(part):
         return part
     out: list[str] = []
     i = 0
     while i < len(part):
         ch = part[i]
-        m = _PERCENT_RE.match(part, i) if ch == "%" else None
+        m = _PERCENT_RE().match(part, i) if ch == "%" else None
         if m is not None:
             decoded = chr(int(m.group(1), 16))
             out.append(decoded if decoded in _UNRESERVED else "%" + m.group(1).upper())

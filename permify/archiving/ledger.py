@@ -35,6 +35,7 @@ from ..review.verdict import Verdict
 from ..urls import perma_url
 from .ledger_claims import Claims, Intent, IntentState, LedgerClaims
 from .ledger_file import default_ledger_path, open_ledger_file, write_transaction
+from .ledger_lookup import stored_verdict
 from .ledger_verdicts import LedgerVerdicts
 
 if TYPE_CHECKING:
@@ -57,16 +58,6 @@ LedgerStatus = Literal["pending", "completed", "failed", "invalid"]
 
 # Keys per ``IN (...)`` query: well under SQLite's limit on bound parameters (999 before 3.32).
 _CHUNK = 500
-
-
-def _verdict(text: str | None) -> Verdict | None:
-    """The stored verdict, or None when there is none or it cannot be read (then it is reviewed again)."""
-    if not text:
-        return None
-    try:
-        return Verdict.from_json(json.loads(text))
-    except (ValueError, TypeError, AttributeError):
-        return None
 
 
 def _locations(text: str | None) -> tuple[str, ...]:
@@ -149,7 +140,7 @@ class Ledger(LedgerClaims, LedgerVerdicts):
             created_at=row["created_at"],
             updated_at=row["updated_at"],
             locations=_locations(row["locations"]),
-            review=_verdict(row["review"]),
+            review=stored_verdict(row["review"]),
             reviewed_at=row["reviewed_at"],
         )
 

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..errors import LedgerError
 
-__all__ = ["SCHEMA_VERSION", "default_ledger_path", "open_ledger_file", "write_transaction"]
+__all__ = ["SCHEMA_VERSION", "default_ledger_path", "is_current", "open_ledger_file", "write_transaction"]
 
 SCHEMA_VERSION = 1
 # Columns added after schema 1 shipped, with their types. Each is nullable, so adding it to an
@@ -87,7 +87,7 @@ CREATE TABLE IF NOT EXISTS intents (
     PRIMARY KEY (api_host, folder_id, url_key)
 );
 """
-# what a complete ledger holds (see _is_current)
+# what a complete ledger holds (see is_current)
 _SCHEMA_NAMES = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
 
 
@@ -153,7 +153,7 @@ def write_transaction(db: sqlite3.Connection, path: Path) -> Iterator[sqlite3.Co
         db.execute("COMMIT")
 
 
-def _is_current(db: sqlite3.Connection) -> bool:
+def is_current(db: sqlite3.Connection) -> bool:
     """True when the file already is a complete ledger of this schema (tables, indexes,
     added columns, version). Reads only: no write lock, nothing written, no disk flush.
 
@@ -171,8 +171,9 @@ def _is_current(db: sqlite3.Connection) -> bool:
     row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     return row is not None and row[0] == str(SCHEMA_VERSION)
 
+
 def _check_and_migrate(db: sqlite3.Connection, path: Path, busy_timeout: float) -> None:
-    if not _is_current(db):  # reads only: the usual case, every open but the first, writes nothing
+    if not is_current(db):  # reads only: the usual case, every open but the first, writes nothing
         # One immediate transaction for the check and the creation: a parallel process may be
         # creating this ledger right now, and must be seen either not at all or complete.
         with write_transaction(db, path):

@@ -19,6 +19,7 @@ from ..review.verdict import Verdict
 from ..urls import perma_url
 from .folder_ledger import FolderLedger
 from .ledger import LedgerEntry, LedgerStatus, Record
+from .ledger_lookup import reusable
 from .outcomes import ArchiveOptions, Outcome, OutcomeStatus, ProgressCallback, ProgressEvent, ProgressKind, UrlRequest
 from .reconcile import job_state
 from .reviews import PendingReview, Reviews
@@ -263,7 +264,9 @@ class Run:
     def take_entry(self, key: str, entry: LedgerEntry) -> None:
         """Use a ledger entry: reuse a completed archive (as its stored verdict says), watch a
         pending one, report a failed one; a failed or suspect archive is reviewed again."""
-        if entry.guid and self.needs_review(entry):
+        if reusable(entry.status, entry.guid, entry.review):  # the rule a warm look-up applies too
+            self.outcome(key, "reused", entry.guid, verdict=entry.review)
+        elif entry.guid and self.needs_review(entry):
             self.completed(key, entry.guid, "reused")
         elif entry.status == "completed" and entry.guid and entry.review is not None:
             self.judged(key, entry.guid, "reused", entry.review)

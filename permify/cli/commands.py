@@ -1,4 +1,8 @@
-"""The bodies of the ``permify`` subcommands: parse nothing, print results, return exit codes."""
+"""The bodies of the ``permify`` subcommands: parse nothing, print results, return exit codes.
+
+``urls`` and ``check`` live in :mod:`permify.cli.listing` (they must start fast) and are
+re-exported here.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,19 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..api import scan_documents
 from ..archiving.outcomes import ArchiveOptions
-from ..config import load_scan_options
 from ..documents import atomic_write, perma_links_for
 from ..errors import UsageError
 from ..exit_status import ExitStatus
-from ..formats.base import RewriteOptions, ScanOptions
+from ..formats.base import RewriteOptions
 from ..text import safe_text
 from ..urls import dedupe_key, perma_guid, perma_url
+from .listing import cmd_check, cmd_urls
+from .listing import scan_options as _scan_options
 from .progress import Progress
 
 if TYPE_CHECKING:
@@ -230,76 +234,6 @@ def _print_diffs(result: RunResult) -> None:
         )
         for line in diff:
             print(line)
-
-
-# ------------------------------------------------------------------ urls, check
-
-
-def _scan_options(args: argparse.Namespace) -> ScanOptions:
-    """``--bib-url-field``/``--bib-skip-field`` and ``--skip-host``/``--include-host`` added
-    to the configured ones, with ``--include-comments`` and ``--include-quoted``."""
-    configured = load_scan_options(bib_url_fields=args.bib_url_field, bib_skip_fields=args.bib_skip_field,
-                                   skip_hosts=args.skip_host, include_hosts=args.include_host)
-    return replace(configured, include_comments=args.include_comments, include_quoted=args.include_quoted)
-
-
-def cmd_urls(args: argparse.Namespace) -> ExitStatus:
-    """``permify urls``: every cited URL with location, classification and archive link."""
-    rows = []
-    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi,
-                               scan_options=_scan_options(args)):
-        for c in scan.citations:
-            rows.append({
-                "file": scan.path,
-                "location": c.cited.location,
-                "url": c.cited.url,
-                "kind": c.cited.kind,
-                "action": "archived" if c.state == "linked" else c.classification.status,
-                "reason": c.classification.reason or "",
-                "perma_url": c.cited.existing_archive or "",
-                "note": c.classification.note or "",
-            })
-        for warning in scan.parsed.warnings:
-            print(f"permify: {safe_text(scan.path)}: warning: {safe_text(warning, 600)}", file=sys.stderr)
-    if args.output_format == "json":
-        import json
-
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif args.output_format == "csv":
-        import csv
-
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["file"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    else:
-        for r in rows:
-            tail = r["perma_url"] or (f"skip: {r['reason']}" if r["action"] == "skip" else "")
-            if r["note"]:
-                tail = f"{tail}\tnote: {r['note']}" if tail else f"note: {r['note']}"
-            where = safe_text(f"{r['file']}:{r['location']}", 400)
-            tail = f"\t{safe_text(tail, 400)}" if tail else ""
-            print(f"{where}\t{r['action']}\t{safe_text(r['url'], 2000)}{tail}")
-    return ExitStatus.OK
-
-
-def cmd_check(args: argparse.Namespace) -> ExitStatus:
-    """``permify check``: exit 1 when a URL that should be archived has no Perma link beside it."""
-    missing = 0
-    total = 0
-    for scan in scan_documents(args.files, fmt=args.fmt, archive_doi=args.archive_doi,
-                               scan_options=_scan_options(args)):
-        for c in scan.citations:
-            if c.state in ("archive", "linked"):
-                total += 1
-            if c.state == "archive":
-                missing += 1
-                where = safe_text(f"{scan.path}:{c.cited.location}", 400)
-                print(f"{where}: no Perma link: {safe_text(c.cited.url, 2000)}")
-    if missing:
-        print(f"permify: {missing} of {total} cited URLs have no Perma link", file=sys.stderr)
-        return ExitStatus.FAILED
-    print(f"permify: all {total} cited URLs have a Perma link", file=sys.stderr)
-    return ExitStatus.OK
 
 
 # ------------------------------------------------------------------ review

@@ -10,37 +10,65 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
+import importlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple, cast
 
 from .._version import __version__
 from ..errors import Interrupted, PermifyError
 from ..exit_status import ExitStatus
 from ..perma.defaults import DEFAULT_TIMEOUT
 from ..text import safe_text
-from ..web.command import add_serve_parser
 
 __all__ = ["build_parser", "main"]
 
 _EPILOG = "Exit codes: 0 done, 1 some URLs failed or unarchived, 2 bad input or usage, 130 interrupted."
 
 
-def _command(name: str) -> Callable[[argparse.Namespace], object]:
-    """The subcommand ``name`` of :mod:`permify.cli.commands`, imported when it runs: ``--help``
-    and a usage error never load the library behind the commands."""
+class _Command:
+    """The function ``name`` of ``module`` (relative to this package), imported when it runs:
+    ``--help`` and a usage error never load the library behind the commands, and each command
+    loads only its own module (listing URLs never loads the archiving commands)."""
 
-    def run(args: argparse.Namespace) -> object:
-        from . import commands
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.__name__ = name
 
-        return getattr(commands, name)(args)
+    def load(self) -> Callable[[argparse.Namespace], object]:
+        """The command's function, its module imported."""
+        return cast(Callable[[argparse.Namespace], object],
+                    getattr(importlib.import_module(self.module, __package__), self.__name__))
 
-    run.__name__ = name
-    return run
+    def __call__(self, args: argparse.Namespace) -> object:
+        return self.load()(args)
+
+
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``: ``$COLUMNS``, else the terminal's width, else 80.
+
+    Without importing :mod:`shutil`, which loads the zlib, bz2 and lzma modules for its
+    archive functions: argparse asks for the width each time an argument is added, and that
+    import alone is a few percent of ``permify urls``'s start-up.
+    """
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):  # no stdout, closed, detached, not a terminal
+        columns = 0
+    return columns or 80
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
-    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+    # The width argparse would find itself (the terminal's, less 2), found without shutil.
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32, width=_terminal_columns() - 2)
 
 
 def _add_common_api(p: argparse.ArgumentParser) -> None:
@@ -70,26 +98,7 @@ def _add_input(p: argparse.ArgumentParser) -> None:
                    help="also archive and edit URLs inside a quotation (listed as skipped by default)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every subcommand (each has ``--help`` with an example)."""
-    parser = argparse.ArgumentParser(
-        prog="permify",
-        description="Archive every URL a manuscript cites with Perma.cc and add the Perma links beside them.",
-        epilog=_EPILOG,
-        formatter_class=_formatter,
-    )
-    parser.add_argument("--version", action="version", version=f"permify {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-
-    p = sub.add_parser(
-        "archive",
-        help="archive cited URLs and write the document with Perma links",
-        formatter_class=_formatter,
-        epilog="example:\n  permify archive article.docx --folder 'Law Review/Vol 12/Smith' --report smith.csv\n"
-        "  permify archive sample_docs/article.md --sandbox --diff\n\n" + _EPILOG,
-    )
+def _archive_args(p: argparse.ArgumentParser) -> None:
     _add_input(p)
     p.add_argument("--folder", metavar="ID|PATH", help="Perma folder id or 'A/B/C' path (default $PERMIFY_FOLDER)")
     p.add_argument("--create-folder", action="store_true",
@@ -128,28 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the summary")
     p.add_argument("-v", "--verbose", action="store_true", help="print every event")
     _add_common_api(p)
-    p.set_defaults(func=_command("cmd_archive"))
 
-    p = sub.add_parser(
-        "urls", help="list cited URLs with their locations (no network)", formatter_class=_formatter,
-        epilog="example:\n  permify urls article.md --format csv > urls.csv",
-    )
+
+def _urls_args(p: argparse.ArgumentParser) -> None:
     _add_input(p)
     p.add_argument("--format", dest="output_format", choices=("text", "json", "csv"), default="text")
-    p.set_defaults(func=_command("cmd_urls"))
 
-    p = sub.add_parser(
-        "check", help="exit 1 if a cited URL has no Perma link beside it (for CI)", formatter_class=_formatter,
-        epilog="example:\n  permify check article.perma.docx refs.perma.bib",
-    )
-    _add_input(p)
-    p.set_defaults(func=_command("cmd_check"))
 
-    p = sub.add_parser(
-        "review", help="check the Perma links already in documents (exit 1 if any is bad)", formatter_class=_formatter,
-        epilog="example:\n  permify review article.perma.docx refs.perma.bib --report links.csv\n"
-        "  permify review article.perma.md --offline",
-    )
+def _review_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", metavar="FILE", help="manuscripts: .md, .bib, .docx (- reads stdin)")
     p.add_argument("--from", dest="fmt", choices=("markdown", "bibtex", "docx"), help="format, if not by suffix")
     p.add_argument("--report", metavar="PATH", help="write the table as PATH.json or PATH.csv")
@@ -164,20 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"give up on one request to Perma after SECONDS, all included "
                    f"(default $PERMIFY_TIMEOUT, then the config file, then {DEFAULT_TIMEOUT:g})")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the links that are not ok, and the summary")
-    p.set_defaults(func=_command("cmd_review"))
 
-    p = sub.add_parser(
-        "folders", help="print the Perma folder tree with ids", formatter_class=_formatter,
-        epilog="example:\n  PERMA_API_KEY=... permify folders\n  permify folders --sandbox",
-    )
-    _add_common_api(p)
-    p.set_defaults(func=_command("cmd_folders"))
 
-    p = sub.add_parser(
-        "sandbox", help="serve a local Perma-compatible API on 127.0.0.1", formatter_class=_formatter,
-        epilog="example:\n  permify sandbox --port 8765 --capture-seconds 2\n"
-        "  curl -H 'Authorization: ApiKey KEY' http://127.0.0.1:8765/v1/folders",
-    )
+def _sandbox_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (default 8765; 0 picks one)")
     p.add_argument("--capture-seconds", type=float, default=1.0, help="how long a capture takes (default 1)")
     p.add_argument("--fail-pattern", action="append", default=[], metavar="GLOB",
@@ -186,20 +170,121 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="random seed for GUIDs and faults (default: new GUIDs every run)")
     p.add_argument("--link-limit", type=int, default=10, help="personal link quota of the demo user (-1: none)")
     p.add_argument("--state", metavar="FILE", help="keep the sandbox's data in FILE across restarts")
-    p.set_defaults(func=_command("cmd_sandbox"))
 
-    p = sub.add_parser(
-        "ledger", help="list, export or forget what permify has archived", formatter_class=_formatter,
-        epilog="example:\n  permify ledger list\n  permify ledger export ledger.csv\n"
-        "  permify ledger forget https://example.com/page",
-    )
+
+def _ledger_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("action", choices=("list", "export", "forget", "path"))
     p.add_argument("target", nargs="?", help="export: the CSV path; forget: a URL or a GUID")
     p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
-    p.set_defaults(func=_command("cmd_ledger"))
 
-    add_serve_parser(sub, _formatter, _add_common_api)  # the editor's page (Flask loads only when it runs)
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: a free one)")
+    p.add_argument("--no-browser", action="store_true", help="print the page's address but do not open a browser")
+    p.add_argument("--folder", metavar="ID|PATH", help="folder to preselect (default $PERMIFY_FOLDER)")
+    p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
+    _add_common_api(p)
+
+
+class _Sub(NamedTuple):
+    """One subcommand: its one-line help, its ``--help`` epilog, the function that adds its
+    arguments, and where its body is (module relative to this package, function name)."""
+
+    help: str
+    epilog: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    module: str
+    function: str
+
+
+#: Every subcommand, in the order ``permify --help`` lists them.
+_SUBCOMMANDS: dict[str, _Sub] = {
+    "archive": _Sub(
+        "archive cited URLs and write the document with Perma links",
+        "example:\n  permify archive article.docx --folder 'Law Review/Vol 12/Smith' --report smith.csv\n"
+        "  permify archive sample_docs/article.md --sandbox --diff\n\n" + _EPILOG,
+        _archive_args, ".commands", "cmd_archive",
+    ),
+    "urls": _Sub(
+        "list cited URLs with their locations (no network)",
+        "example:\n  permify urls article.md --format csv > urls.csv",
+        _urls_args, ".listing", "cmd_urls",
+    ),
+    "check": _Sub(
+        "exit 1 if a cited URL has no Perma link beside it (for CI)",
+        "example:\n  permify check article.perma.docx refs.perma.bib",
+        _add_input, ".listing", "cmd_check",
+    ),
+    "review": _Sub(
+        "check the Perma links already in documents (exit 1 if any is bad)",
+        "example:\n  permify review article.perma.docx refs.perma.bib --report links.csv\n"
+        "  permify review article.perma.md --offline",
+        _review_args, ".commands", "cmd_review",
+    ),
+    "folders": _Sub(
+        "print the Perma folder tree with ids",
+        "example:\n  PERMA_API_KEY=... permify folders\n  permify folders --sandbox",
+        _add_common_api, ".commands", "cmd_folders",
+    ),
+    "sandbox": _Sub(
+        "serve a local Perma-compatible API on 127.0.0.1",
+        "example:\n  permify sandbox --port 8765 --capture-seconds 2\n"
+        "  curl -H 'Authorization: ApiKey KEY' http://127.0.0.1:8765/v1/folders",
+        _sandbox_args, ".commands", "cmd_sandbox",
+    ),
+    "ledger": _Sub(
+        "list, export or forget what permify has archived",
+        "example:\n  permify ledger list\n  permify ledger export ledger.csv\n"
+        "  permify ledger forget https://example.com/page",
+        _ledger_args, ".commands", "cmd_ledger",
+    ),
+    # The editor's page: Flask loads only when it runs.
+    "serve": _Sub(
+        "open the editor's page: a local web page to archive manuscripts' URLs",
+        "example:\n  permify serve\n  permify serve --sandbox      (try it with no Perma account)",
+        _serve_args, "..web.command", "cmd_serve",
+    ),
+}
+
+
+def build_parser(only: str | None = None, *, alone: bool = False) -> argparse.ArgumentParser:
+    """The argument parser for every subcommand (each has ``--help`` with an example).
+
+    With ``only`` (a subcommand's name, or ``""`` for none), only that subcommand gets its
+    arguments, and with ``alone`` it is the only one listed: one run parses one subcommand, and
+    building the parsers of all of them is a good part of the start-up time of a quick command.
+    """
+    parser = argparse.ArgumentParser(
+        prog="permify",
+        description="Archive every URL a manuscript cites with Perma.cc and add the Perma links beside them.",
+        epilog=_EPILOG,
+        formatter_class=_formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"permify {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name, spec in _SUBCOMMANDS.items():
+        if alone and name != only:
+            continue
+        p = sub.add_parser(name, help=spec.help, formatter_class=_formatter, epilog=spec.epilog)
+        if only is None or only == name:
+            spec.arguments(p)
+        p.set_defaults(func=_Command(spec.module, spec.function))
     return parser
+
+
+def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser :func:`main` needs for ``argv``: the named subcommand's arguments only (the
+    first word that is not an option names it: no top-level option takes a value), and that
+    subcommand alone when nothing before it but ``--debug`` could print the top-level help or
+    an error that lists the subcommands."""
+    for i, word in enumerate(argv):
+        if not word.startswith("-"):
+            if word not in _SUBCOMMANDS:
+                break  # argparse reports it, listing the subcommands
+            return build_parser(word, alone=all(w == "--debug" for w in argv[:i]))
+    return build_parser("")
 
 
 @contextlib.contextmanager
@@ -212,13 +297,20 @@ def _broken_pipe_safe() -> Iterator[None]:
         raise SystemExit(ExitStatus.OK) from None
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the :class:`ExitStatus` (the console script exits with it)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def main(argv: Sequence[str] | None = None, *, on_loaded: Callable[[], None] | None = None) -> int:
+    """Run the command line; returns the :class:`ExitStatus` (the console script exits with it).
+
+    ``on_loaded`` is called once the command's code is imported, right before it runs.
+    """
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = _parser_for(words).parse_args(words)
     try:
         with _broken_pipe_safe():
-            return int(args.func(args) or ExitStatus.OK)
+            command = args.func
+            if on_loaded is not None:
+                command = command.load() if isinstance(command, _Command) else command
+                on_loaded()
+            return int(command(args) or ExitStatus.OK)
     except Interrupted as error:
         print(f"\npermify: {error}", file=sys.stderr)
         return ExitStatus.INTERRUPTED
@@ -242,9 +334,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ExitStatus.USAGE
 
 
+def _collect_from_here() -> None:
+    """Let the garbage collector ignore what start-up made, and collect from here on."""
+    gc.freeze()
+    gc.enable()
+
+
 def entry_point() -> None:
     """Console-script entry: exit with :func:`main`'s code."""
-    code = main()
+    # Start-up (the parser, the command's modules) makes tens of thousands of objects that live
+    # as long as the process: the collector's passes over them during start-up, and over all of
+    # them again as the interpreter exits, find nothing to free and cost a quick command a
+    # seventh of its time. So it is off until the command's code is loaded, which is then frozen
+    # (never looked at again) while the command runs with the collector on; and what is left
+    # at the end is frozen too: every file is closed by then, nothing needs finalizing. Only
+    # here, in a process of its own: main() called by a program leaves its collector alone.
+    gc.disable()
+    code = main(on_loaded=_collect_from_here)
+    gc.freeze()
     if code == ExitStatus.INTERRUPTED:
         # Interrupted: the ledger is closed and outputs are written atomically, so nothing is
         # left to clean up. Leave at once rather than in interpreter finalization, which a

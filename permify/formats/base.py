@@ -16,9 +16,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
+from .._lazy import lazy_exports
 from ..errors import UnsupportedFormatError
+
+if TYPE_CHECKING:
+    from .options import RewriteOptions
 
 __all__ = [
     "Adapter",
@@ -33,8 +37,9 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class CitedUrl:
+# A named tuple, not a dataclass: made for every citation, and defined by every command that
+# reads a document (a frozen dataclass of ten fields costs most of a millisecond to define).
+class CitedUrl(NamedTuple):
     """One place where a document cites a URL.
 
     Attributes:
@@ -58,7 +63,7 @@ class CitedUrl:
             that permify does not edit); the report adds the Perma link after it.
     """
 
-    index: int
+    index: int  # type: ignore[assignment]  # the field hides tuple.index, which nothing uses
     url: str
     location: str
     existing_archive: str | None = None
@@ -120,29 +125,6 @@ def context_around(text: str, start: int, end: int, width: int = CONTEXT_CHARS) 
     return f"{before}{gap_before}{url}{gap_after}{after}".strip()
 
 
-@dataclass(frozen=True)
-class RewriteOptions:
-    """How Perma links are written. Adapters ignore the options that do not apply to them.
-
-    Attributes:
-        bib_print: BibTeX only: the field that prints the ``url`` field's Perma link, in
-            brackets: ``note`` (default; BibTeX .bst styles print it after the URL),
-            ``addendum`` (biblatex prints it after the URL), or ``none`` (see docs/bibtex.md).
-        track_changes: .docx only: make every insertion a tracked revision by ``author``.
-        author: the revision author for tracked changes.
-        date: ISO-8601 time for tracked revisions (injected so output is reproducible).
-        link_style: .docx only: ``match`` (default) gives the Perma link the look of the cited
-            URL (a styled hyperlink's style, or plain text's look, still clickable);
-            ``hyperlink`` always uses the Hyperlink style.
-    """
-
-    bib_print: str = "note"
-    track_changes: bool = False
-    author: str = "permify"
-    date: str | None = None
-    link_style: str = "match"
-
-
 class ParsedDocument(ABC):
     """A parsed document: what it cites, and how to write it back with Perma links."""
 
@@ -186,8 +168,7 @@ class Adapter(ABC):
 _FORMAT_PACKAGES = ("markdown", "bibtex", "docx")
 
 
-@dataclass(frozen=True)
-class _Format:
+class _Format(NamedTuple):
     """One format as its subpackage declares it."""
 
     package: str
@@ -246,3 +227,7 @@ def adapter_for(name: str) -> Adapter:
     fmt = _formats()[name]
     cls: type[Adapter] = getattr(importlib.import_module(f"{fmt.package}.adapter"), fmt.adapter)
     return cls()
+
+
+# How links are written is loaded when first used: listing the URLs of a document writes none.
+__getattr__, __dir__ = lazy_exports(__name__, {"RewriteOptions": "permify.formats.options"}, __all__)

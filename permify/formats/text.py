@@ -8,8 +8,8 @@ round-trips byte for byte.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from operator import itemgetter
+from typing import NamedTuple
 
 from ..errors import InputError
 
@@ -19,8 +19,7 @@ _BOM = b"\xef\xbb\xbf"
 _EDIT_ORDER = itemgetter(0, 1)  # (start, end); the sort is stable, so ties keep their order
 
 
-@dataclass(frozen=True)
-class TextErrors:
+class TextErrors(NamedTuple):
     """A format's words for input that is not UTF-8 text; each follows the file's name.
 
     Attributes:

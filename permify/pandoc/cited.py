@@ -15,20 +15,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import panflute as pf
 
+from .._lazy import lazy_pattern
 from ..quotes import QuotationIndex
 from ..urls import find_urls, is_perma_link
 
-__all__ = ["PERMA_TEXT_RE", "Spot", "find_lists", "followed_by_perma", "spots_in"]
+__all__ = ["PERMA_TEXT_RE", "Spot", "find_lists", "followed_by_perma", "spots_in"]  # noqa: F822 - see __getattr__
 
-#: A Perma link as text, with or without a scheme (``perma.cc/ABCD-1234``).
-PERMA_TEXT_RE = re.compile(
+# A Perma link as text, with or without a scheme (``perma.cc/ABCD-1234``); the module's
+# PERMA_TEXT_RE. Compiled on first use, and tried only on text that holds "perma.cc/" (see
+# _perma_text): most documents have no Perma link yet, and a warm build starts faster.
+_PERMA_TEXT = lazy_pattern(
     r"(?:https?://)?(?:www\.)?perma\.cc/(?:[A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[A-Za-z0-9-]{6,11})(?![A-Za-z0-9-])",
     re.IGNORECASE,
 )
+
+
+def __getattr__(name: str) -> Any:
+    """``PERMA_TEXT_RE``, the compiled pattern of a Perma link as text (compiled on first use)."""
+    if name == "PERMA_TEXT_RE":
+        return _PERMA_TEXT()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _perma_text(text: str, *, whole: bool = False) -> bool:
+    """True when ``text`` holds a Perma link as text (is one, with ``whole``)."""
+    # Every match holds "perma.cc/" in some case (its letters have no other case-insensitive
+    # match): the substring test keeps the pattern off almost every word.
+    if "perma.cc/" not in text.lower():
+        return False
+    return (_PERMA_TEXT().fullmatch(text) if whole else _PERMA_TEXT().search(text)) is not None
 # Inlines between a citation and a Perma link that already follows it: "[", "(archived at", ...
 _LOOKAHEAD = 4
 _SPACES = (pf.Space, pf.SoftBreak, pf.LineBreak)
@@ -42,12 +61,14 @@ _CONNECTOR_WORDS = frozenset({"", "archived", "archive", "at", "on", "perma", "l
 _QUOTE_MARKS = frozenset("\"'\u201c\u201d\u201e\u2018\u2019\u00ab\u00bb\u2039\u203a")
 
 
-@dataclass(frozen=True)
-class Spot:
+class Spot(NamedTuple):
     """A cited URL at ``index`` of an inline list: a ``Link`` (``cut`` None) or a bare URL in
-    a ``Str`` ending at offset ``cut`` of its text. ``quoted`` when it is inside a quotation."""
+    a ``Str`` ending at offset ``cut`` of its text. ``quoted`` when it is inside a quotation.
 
-    index: int
+    A named tuple, not a dataclass: the filter defines it on every start, and a dataclass
+    costs a measurable part of a warm build's time."""
+
+    index: int  # type: ignore[assignment]  # the field hides tuple.index, which nothing here uses
     url: str
     cut: int | None
     quoted: bool
@@ -93,8 +114,8 @@ def followed_by_perma(items: Sequence[pf.Element], index: int) -> bool:
         if isinstance(item, _SPACES):
             continue
         if isinstance(item, pf.Link):
-            return is_perma_link(item.url) or PERMA_TEXT_RE.fullmatch(item.url.rstrip("/")) is not None
-        if isinstance(item, pf.Str) and PERMA_TEXT_RE.search(item.text):
+            return is_perma_link(item.url) or _perma_text(item.url.rstrip("/"), whole=True)
+        if isinstance(item, pf.Str) and _perma_text(item.text):
             return True
         if not (isinstance(item, pf.Str) and item.text.strip(_CONNECTOR_MARKS).lower() in _CONNECTOR_WORDS):
             return False  # another word: the Perma link further on is not this citation's
@@ -146,7 +167,7 @@ def spots_in(items: Sequence[pf.Element], quoted: bool) -> list[Spot]:
             matches = find_urls(item.text)
             for n, m in enumerate(matches):
                 rest = item.text[m.end : matches[n + 1].start if n + 1 < len(matches) else len(item.text)]
-                if PERMA_TEXT_RE.search(rest) or (n + 1 == len(matches) and followed_by_perma(items, i)):
+                if _perma_text(rest) or (n + 1 == len(matches) and followed_by_perma(items, i)):
                     continue
                 found.append((i, m.url, m.end, m.start, m.end, False))
     if quoted or not found:

@@ -1,7 +1,7 @@
 """``permify serve``: start the editor's page on 127.0.0.1 and open it in the browser.
 
-This module imports no Flask at import time: the command line registers the subcommand with
-:func:`add_serve_parser`, and only :func:`cmd_serve` loads the web app.
+The command line (:mod:`permify.cli.main`) declares the subcommand's arguments and imports this
+module only to run it; even then Flask loads in :func:`serve_page`, not at import time.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from ..errors import UsageError
 
-__all__ = ["Serving", "add_serve_parser", "cmd_serve", "serve_page"]
+__all__ = ["Serving", "cmd_serve", "serve_page"]
 
 
 @dataclass(frozen=True)
@@ -30,21 +30,6 @@ class Serving:
     desk: Any
     server: Any
     sandbox: Any = None
-
-
-def add_serve_parser(sub: Any, formatter: Any, add_common_api: Any) -> None:
-    """Add ``serve`` to the command line's subparsers."""
-    p = sub.add_parser(
-        "serve", help="open the editor's page: a local web page to archive manuscripts' URLs",
-        formatter_class=formatter,
-        epilog="example:\n  permify serve\n  permify serve --sandbox      (try it with no Perma account)",
-    )
-    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: a free one)")
-    p.add_argument("--no-browser", action="store_true", help="print the page's address but do not open a browser")
-    p.add_argument("--folder", metavar="ID|PATH", help="folder to preselect (default $PERMIFY_FOLDER)")
-    p.add_argument("--ledger", metavar="PATH", help="ledger file (default $PERMIFY_LEDGER or the user cache)")
-    add_common_api(p)
-    p.set_defaults(func=cmd_serve)
 
 
 def _key_source(config_path: Path) -> str:

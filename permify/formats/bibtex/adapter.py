@@ -33,10 +33,14 @@ byte-identical; a failed block is reported in ``warnings`` with its line number.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from ...errors import InvalidGuidError, UsageError
 from ...urls import is_perma_link
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, ScanOptions
+
+if TYPE_CHECKING:  # loaded when a document is written
+    from ..options import RewriteOptions
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .fields import FieldRules

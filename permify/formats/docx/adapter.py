@@ -24,10 +24,14 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, ScanOptions
+
+if TYPE_CHECKING:  # loaded when a document is written
+    from ..options import RewriteOptions
 from . import NAME, SUFFIXES
 from .package import (
     Package,

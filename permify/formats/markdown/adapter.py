@@ -18,24 +18,30 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
+from ..._lazy import lazy_pattern
 from ...errors import InputError
 from ...quotes import QUOTED_REASON, QuotationIndex
 from ...urls import PERMA_URL_RE
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions, context_around
+from ..base import Adapter, CitedUrl, ParsedDocument, ScanOptions, context_around
+
+if TYPE_CHECKING:  # loaded when a document is written
+    from ..options import RewriteOptions
 from ..text import TextErrors, decode_text, encode_text, splice
 from . import NAME, SUFFIXES
 from .scan import Hit, TooCostlyError, scan
 
 __all__ = ["MarkdownAdapter", "MarkdownDocument", "perma_insertion", "strip_perma_links"]
 
-_SAFE_LINK_RE = re.compile(r"https?://[^\s<>\\]+")
-_INSERTED_RE = re.compile(rf" \\?\[<{PERMA_URL_RE.pattern}>\]")
+# Compiled when first used: listing URLs writes no link.
+_SAFE_LINK_RE = lazy_pattern(r"https?://[^\s<>\\]+")
+_INSERTED_RE = lazy_pattern(rf" \\?\[<{PERMA_URL_RE.pattern}>\]")
 
 
 def perma_insertion(perma_link: str, escape: bool = False) -> str:
     """The text permify puts after a citation: `` [<LINK>]`` (`` \\[<LINK>]`` if ``escape``)."""
-    if not _SAFE_LINK_RE.fullmatch(perma_link):
+    if not _SAFE_LINK_RE().fullmatch(perma_link):
         raise ValueError(f"not a link permify can write into Markdown: {perma_link!r}")
     opening = "\\[" if escape else "["
     return f" {opening}<{perma_link}>]"
@@ -46,7 +52,7 @@ def strip_perma_links(text: str) -> str:
 
     The inverse of :meth:`MarkdownDocument.rewrite` on a document that had none before.
     """
-    return _INSERTED_RE.sub("", text)
+    return _INSERTED_RE().sub("", text)
 
 
 class MarkdownDocument(ParsedDocument):

@@ -9,12 +9,14 @@ then bare URLs by the rules of :mod:`permify.urls`) and records each cited URL a
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from markdown_it.common.utils import normalizeReference, unescapeAll
 
+from ..._lazy import lazy_pattern
 from ...urls import find_urls, perma_url, url_at
 
 __all__ = ["SCHEME_URL_RE", "Hit", "InlineScanner", "Ref"]
@@ -23,13 +25,14 @@ _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # Where something can start: an escape, a code span, an autolink or tag, a link or image, or
 # a bare URL (not glued to a preceding word, as in urls._CANDIDATE_RE).
 _INTEREST_RE = re.compile(r"[\\`<\[]|!\[|(?<![A-Za-z0-9+.-])https?://", re.IGNORECASE)
-_AUTOLINK_RE = re.compile(r"<([A-Za-z][A-Za-z0-9.+-]{1,31}:[^<>\x00-\x20]*)>")
-_EMAIL_RE = re.compile(
+# The patterns of what few texts hold are compiled on first use (see permify._lazy).
+_AUTOLINK_RE = lazy_pattern(r"<([A-Za-z][A-Za-z0-9.+-]{1,31}:[^<>\x00-\x20]*)>")
+_EMAIL_RE = lazy_pattern(
     r"<[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*>"
 )
 _ATTR = r"""(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)"""
-_HTML_RE = re.compile(
+_HTML_RE = lazy_pattern(
     rf"<[A-Za-z][A-Za-z0-9-]*{_ATTR}*\s*/?>"
     r"|</[A-Za-z][A-Za-z0-9-]*\s*>"
     r"|<!-->|<!--->|<!--[\s\S]*?-->"
@@ -44,7 +47,7 @@ _PERMA = (r"(?:https?://)?(?:www\.)?perma\.cc/(?:[A-Za-z0-9]{4}-[A-Za-z0-9]{4}|[
 # after spaces or one line break, an optional separator (`·`, `|`, `,`, `;`, `:`, `.`, a dash), an
 # optional opening bracket, an optional word ("archived at", "Perma link:"), then the link as
 # an autolink `<P>`, a Markdown link `[text](P)` or bare `P`, and the closing bracket.
-_EXISTING_RE = re.compile(
+_EXISTING_RE = lazy_pattern(
     rf"""[ \t]*(?:\r?\n[ \t]*)?
     (?:[\u00b7|,;:.\u2013\u2014-][ \t]*(?:\r?\n[ \t]*)?)?
     (?P<open>\\?[(\[])?[ \t]*
@@ -55,31 +58,37 @@ _EXISTING_RE = re.compile(
     (?(open)[ \t]*\\?[)\]])""",
     re.IGNORECASE | re.VERBOSE,
 )
-_ATTRS_RE = re.compile(r"\{[^{}\r\n]*\}")
+_ATTRS_RE = lazy_pattern(r"\{[^{}\r\n]*\}")
 
 
-@dataclass
+# The scanner's records are plain classes and named tuples, not dataclasses: each dataclass
+# costs a measurable part of ``permify urls``'s start-up, and these are never compared or printed.
 class Hit:
     """One cited URL found by the scanner (offsets index the scanned text).
 
     ``pos`` is where the citation starts for people (the URL, or a reference's ``[``);
     ``insert_at`` is where a Perma link goes; ``escape`` asks for ``\\[`` instead of ``[``
     because the next character (or a shortcut reference) would otherwise capture it.
+    ``block`` is the character range of the block (paragraph, heading, table row) the hit is
+    in; ``start`` where the citation starts as a whole: an inline link's ``[`` (its ``pos``
+    is the destination), else ``pos``.
     """
 
-    kind: str
-    pos: int
-    insert_at: int
-    written: str
-    url: str
-    title: str | None = None
-    existing: str | None = None
-    escape: bool = False
-    #: the character range of the block (paragraph, heading, table row) the hit is in
-    block: tuple[int, int] = (0, 0)
-    #: where the citation starts as a whole: an inline link's ``[`` (its ``pos`` is the
-    #: destination), else ``pos``
-    start: int = 0
+    __slots__ = ("block", "escape", "existing", "insert_at", "kind", "pos", "start", "title", "url", "written")
+
+    def __init__(self, kind: str, pos: int, insert_at: int, written: str, url: str, title: str | None = None,
+                 existing: str | None = None, escape: bool = False, block: tuple[int, int] = (0, 0),
+                 start: int = 0) -> None:
+        self.kind = kind
+        self.pos = pos
+        self.insert_at = insert_at
+        self.written = written
+        self.url = url
+        self.title = title
+        self.existing = existing
+        self.escape = escape
+        self.block = block
+        self.start = start
 
     @property
     def end(self) -> int:
@@ -87,16 +96,14 @@ class Hit:
         return self.pos + len(self.written) if self.kind == "bare" else self.insert_at
 
 
-@dataclass
-class Ref:
+class Ref(NamedTuple):
     """A link reference definition: its destination as written, and decoded."""
 
     written: str
     url: str
 
 
-@dataclass
-class _Link:
+class _Link(NamedTuple):
     """A link or image parsed at some ``[``; ``dest`` is None for reference links."""
 
     end: int
@@ -108,7 +115,7 @@ class _Link:
     shortcut: bool = False
 
 
-_ENTITY_RE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_ENTITY_RE = lazy_pattern(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def _decode_entities(s: str) -> str:
@@ -117,12 +124,18 @@ def _decode_entities(s: str) -> str:
     Autolinks keep backslashes literally, but an ``&amp;`` there is meant as ``&`` (pandoc
     reads it so), and that is the page to archive.
     """
-    return _ENTITY_RE.sub(lambda m: html.unescape(m.group(0)), s)
+    return _ENTITY_RE().sub(lambda m: html.unescape(m.group(0)), s)
 
 
 def _normalised_perma(written: str) -> str:
     """``https://perma.cc/GUID`` for a Perma link as written (no scheme, ``www.``, upper case)."""
     return perma_url(written.rstrip("/").rsplit("/", 1)[1].upper())
+
+
+@functools.lru_cache(maxsize=1)  # one text, scanned block by block
+def _mentions_perma(text: str) -> bool:
+    """True when ``text`` holds ``perma.cc`` in any case, as every Perma link does."""
+    return re.search(r"perma\.cc", text, re.IGNORECASE) is not None
 
 
 _CLOSING_RUNS: dict[int, re.Pattern[str]] = {}
@@ -189,13 +202,13 @@ class InlineScanner:
 
     def _angle(self, j: int, end: int) -> int:
         text = self.text
-        m = _AUTOLINK_RE.match(text, j, end)
+        m = _AUTOLINK_RE().match(text, j, end)
         if m:
             url = m.group(1)
             if SCHEME_URL_RE.match(url):
                 return self._add("autolink", j + 1, m.end(), url, _decode_entities(url), None, end)
             return m.end()
-        m = _EMAIL_RE.match(text, j, end) or _HTML_RE.match(text, j, end)
+        m = _EMAIL_RE().match(text, j, end) or _HTML_RE().match(text, j, end)
         if m:
             if not m.group(0).startswith("<!--") and find_urls(m.group(0)):
                 self.html_urls.append(j)
@@ -257,7 +270,7 @@ class InlineScanner:
             elif ch == "`":
                 i = self._code_span(i, end)
             elif ch == "<":
-                m = _AUTOLINK_RE.match(text, i, end) or _HTML_RE.match(text, i, end)
+                m = _AUTOLINK_RE().match(text, i, end) or _HTML_RE().match(text, i, end)
                 i = m.end() if m else i + 1
             elif ch == "[":
                 stack.append(i)
@@ -396,10 +409,11 @@ class InlineScanner:
         text = self.text
         insert_at = stop
         if kind != "bare":
-            attrs = _ATTRS_RE.match(text, stop, end)  # pandoc {#id .class} belongs to the link
+            attrs = _ATTRS_RE().match(text, stop, end)  # pandoc {#id .class} belongs to the link
             if attrs:
                 insert_at = attrs.end()
-        existing = _EXISTING_RE.match(text, insert_at, end)
+        # Every Perma link holds "perma.cc": a text without one has none to find (most texts).
+        existing = _EXISTING_RE().match(text, insert_at, end) if _mentions_perma(text) else None
         hit = Hit(kind, pos, insert_at, written, url, title, start=pos if start is None else start)
         if existing:
             target = existing.group("auto") or existing.group("link") or existing.group("bare")

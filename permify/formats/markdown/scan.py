@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.front_matter import front_matter_plugin
 
+from ..._lazy import lazy_pattern
 from ...urls import find_urls
 from .inline import SCHEME_URL_RE, Hit, InlineScanner, Ref
 
@@ -53,7 +54,7 @@ class TooCostlyError(ValueError):
     """
 
 _LINE_END_RE = re.compile(r"\r\n|\r|\n")
-_DEF_DEST_RE = re.compile(r"\]:[ \t]*(?:(?:\r\n|\r|\n)[ \t>]*)?(<[^<>\r\n]*>|\S+)")
+_DEF_DEST_RE = lazy_pattern(r"\]:[ \t]*(?:(?:\r\n|\r|\n)[ \t>]*)?(<[^<>\r\n]*>|\S+)")
 
 _MD = (
     MarkdownIt("commonmark")
@@ -63,13 +64,12 @@ _MD = (
 )
 
 
-@dataclass
-class ScanResult:
+class ScanResult(NamedTuple):
     """The hits in document order, warnings for people, and the text's line starts."""
 
     hits: list[Hit]
     warnings: list[str]
-    line_starts: list[int] = field(default_factory=list)
+    line_starts: list[int]
 
     def line_col(self, pos: int) -> tuple[int, int]:
         """1-based line and column of offset ``pos``."""
@@ -96,7 +96,7 @@ def _references(text: str, starts: list[int], env: dict) -> dict[str, Ref]:
         lo, hi = ref["map"]
         chunk_start = starts[lo]
         chunk = text[chunk_start : starts[hi] if hi < len(starts) else len(text)]
-        m = _DEF_DEST_RE.search(chunk)
+        m = _DEF_DEST_RE().search(chunk)
         if not m:
             continue
         written = m.group(1)
