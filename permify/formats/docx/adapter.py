@@ -29,6 +29,7 @@ from lxml import etree
 
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions
 from . import NAME, SUFFIXES
+from .hits import Hit
 from .package import (
     Package,
     Rels,
@@ -38,7 +39,7 @@ from .package import (
     write_package,
 )
 from .paragraphs import live_paragraphs, managed_paragraphs
-from .scan import Hit, StoryScanner
+from .scan import StoryScanner
 from .write import Inserter
 from .xml import NS, STORY_TYPE, W_ID, w
 

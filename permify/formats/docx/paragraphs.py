@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .fields import control_manager
+from .managers import control_manager
 from .xml import MC_ALT, MC_FALLBACK, W_P, W_R, W_TXBX, W, w
 
 __all__ = [

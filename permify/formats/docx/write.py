@@ -37,8 +37,8 @@ from typing import AnyStr
 
 from lxml import etree
 
+from .hits import Anchor
 from .package import Rels, is_utf8, part_encoding, serialize_xml
-from .scan import Anchor
 from .xml import R_ID, W_HYPERLINK, W_ID, W_INS, W_MOVETO, W_R, W_RPR, W_T, W_VAL, XML_SPACE, w
 
 __all__ = ["Inserter"]
