@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 
 from lxml import etree
 
-from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions, context_around
 from . import NAME, SUFFIXES
 from .hits import Hit
 from .package import (
@@ -198,14 +198,7 @@ class DocxDocument(ParsedDocument):
         self._fresh = True  # the trees above are unedited and can serve one rewrite
         self._link_style: bool | None = None  # has a Hyperlink style (found on first rewrite)
         self._hits = [(s, h) for s in self._stories for h in s.hits]
-        self.citations = [
-            CitedUrl(
-                index=i, url=h.url, location=h.location, existing_archive=h.existing,
-                title=h.title, kind=h.kind, written=h.url, skip_reason=h.skip_reason,
-                note=h.note, context=h.context,
-            )
-            for i, (_s, h) in enumerate(self._hits)
-        ]
+        self._citations: list[CitedUrl] | None = None
         boxes = sorted({h.location for _s, h in self._hits
                         if h.in_textbox and h.anchors and not (h.existing or h.skip_reason)},
                        key=lambda loc: loc)
@@ -214,6 +207,25 @@ class DocxDocument(ParsedDocument):
                 f"{loc}: Perma links added inside a text box can overflow a fixed-size box; "
                 "check it in Word after the rewrite"
             )
+
+    @property
+    def citations(self) -> list[CitedUrl]:
+        """Every cited URL in document order, built on first use: a rewrite never needs them,
+        and a long document's context strings cost as much as the rest of its scan."""
+        if self._citations is None:
+            self._citations = [
+                CitedUrl(
+                    index=i, url=h.url, location=h.location, existing_archive=h.existing,
+                    title=h.title, kind=h.kind, written=h.url, skip_reason=h.skip_reason,
+                    note=h.note, context=context_around(h.text, h.start, h.end),
+                )
+                for i, (_s, h) in enumerate(self._hits)
+            ]
+        return self._citations
+
+    @citations.setter
+    def citations(self, value: list[CitedUrl]) -> None:
+        self._citations = value
 
     def _warn(self, message: str) -> None:
         if message not in self.warnings:

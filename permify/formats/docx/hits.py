@@ -31,7 +31,11 @@ class Anchor:
 
 @dataclass(slots=True)
 class Hit:
-    """A URL found in a story, with every place (one, or two for a text box) to edit."""
+    """A URL found in a story, with every place (one, or two for a text box) to edit.
+
+    ``text`` is its paragraph's text as the reader sees it (``start``/``end`` are offsets in
+    it): the citation's context is cut from it only when the citations are listed.
+    """
 
     url: str
     kind: str
@@ -45,7 +49,7 @@ class Hit:
     consumed: bool = False
     skip_reason: str | None = None
     note: str | None = None
-    context: str = ""
+    text: str = ""
 
 
 @dataclass(slots=True)

@@ -39,7 +39,6 @@ from lxml import etree
 
 from ...quotes import QUOTED_REASON, inside_quotation
 from ...urls import find_urls, is_perma_link
-from ..base import context_around
 from .existing import PERMA_TEXT_RE, linked_by_next_paragraph, mark_existing, tail_hit
 from .fields import HTTP_RE, hyperlink_field_target, title
 from .hits import Anchor, Frame, Hit, Para
@@ -215,8 +214,8 @@ class StoryScanner:
         if textbox:
             for h in hits:
                 h.in_textbox = True
-        for h in hits:  # the paragraph as the reader sees it, for reports
-            h.context = context_around(full, h.start, h.end)
+        for h in hits:  # the paragraph as the reader sees it: the context, cut when asked for
+            h.text = full
         return hits, full
 
     def _walk(
