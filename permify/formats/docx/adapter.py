@@ -140,19 +140,14 @@ def _scan(pkg: Package, warn: Callable[[str], None], options: ScanOptions) -> li
                     nid = note.get(W_ID, "")
                     num = numbers[kind].get(nid)
                     label = f"{kind} {num}" if num is not None else f"{kind} (id {nid})"
-                    hits.extend(scanner.scan_story(note, _fixed(label)))
+                    hits.extend(scanner.scan_story(note, label))
             else:
-                hits = scanner.scan_story(root, _fixed(kind if len(names) == 1 else f"{kind} {i}"))
+                hits = scanner.scan_story(root, kind if len(names) == 1 else f"{kind} {i}")
             if kind == "comment" and not options.include_comments:
                 for hit in hits:
                     hit.skip_reason = COMMENT_REASON
             stories.append(_Story(name, root, data, rels, hits, part_targets))
     return stories
-
-
-def _fixed(label: str) -> Callable[[int], str]:
-    """A location function naming every paragraph of a note or header ``label``."""
-    return lambda _n: label
 
 
 def _has_hyperlink_style(pkg: Package, main: _Story) -> bool:

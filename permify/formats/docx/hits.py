@@ -84,11 +84,3 @@ class Para:
         self.pos = 0
         self.pieces: list[tuple[int, int, etree._Element, etree._Element]] = []
         self.hits: list[Hit] = []
-
-    def add(self, text: str, masked: bool) -> int:
-        """Append ``text`` (blanked for detection if ``masked``); return its offset."""
-        start = self.pos
-        self.full.append(text)
-        self.det.append(" " * len(text) if masked else text)
-        self.pos += len(text)
-        return start

@@ -173,13 +173,17 @@ class Rels:
 
     def add_hyperlink(self, url: str) -> str:
         """Add an external hyperlink relationship with a fresh id and return that id."""
-        if self._used is None:
-            self._used = {rel.get("Id", "") for rel in self.root}
-        while f"rIdPerma{self._next}" in self._used:
-            self._next += 1
-        rid = f"rIdPerma{self._next}"
-        self._used.add(rid)
-        if self._can_splice() and _PLAIN_VALUE.fullmatch(url):
+        used = self._used
+        if used is None:
+            used = self._used = {rel.get("Id", "") for rel in self.root}
+        number = self._next
+        rid = f"rIdPerma{number}"
+        while rid in used:
+            number += 1
+            rid = f"rIdPerma{number}"
+        self._next = number
+        used.add(rid)
+        if (self._splice or self._can_splice()) and _PLAIN_VALUE.fullmatch(url):
             self._pending.append((rid, url))
         else:
             self._flush()

@@ -117,29 +117,34 @@ class StoryScanner:
 
     # ------------------------------------------------------------------ stories
     def scan_story(
-        self, container: etree._Element, location: Callable[[int], str], textbox: bool = False
+        self, container: etree._Element, location: Callable[[int], str] | str, textbox: bool = False
     ) -> list[Hit]:
         """Every hit in ``container``'s own paragraphs (and its text boxes), in order.
 
-        ``location(n)`` names the n-th (1-based) own paragraph for people.
+        ``location(n)`` names the n-th (1-based) own paragraph for people; a string names
+        them all (a note, a header).
         """
         hits: list[Hit] = []
         fields: list[Frame] = []
         n = 0
         live, boxes = self.live, self.boxes
-        tail: Hit | None = None  # the previous paragraph's last URL, if nothing follows it
+        # the previous paragraph's hits and text, if it had any: its last URL is linked by a
+        # paragraph that is only a Perma link (looked at once there is a next paragraph)
+        before: tuple[list[Hit], str] | None = None
         for p in container.iter(W_P):
             if boxes and owner(p, container) is not container:
                 continue
             n += 1
             if live is not None and not fields and p not in live:
-                tail = None
+                before = None
                 continue  # no link, field, colon or Perma link: nothing to find
-            where = location(n)
+            where = location if isinstance(location, str) else location(n)
             para, full = self._scan_paragraph(p, fields, where, textbox)
-            if tail is not None:
-                para = linked_by_next_paragraph(tail, para, full)
-            tail = tail_hit(para, full)
+            if before is not None:
+                tail = tail_hit(*before)
+                if tail is not None:
+                    para = linked_by_next_paragraph(tail, para, full)
+            before = (para, full) if para else None
             if para:
                 hits.extend(para)
             if boxes:
@@ -149,7 +154,7 @@ class StoryScanner:
 
     def _scan_text_box(self, el: etree._Element, where: str) -> list[Hit]:
         if el.tag != MC_ALT:
-            return self.scan_story(el, lambda _n: where, textbox=True)
+            return self.scan_story(el, where, textbox=True)
         choice = el.find(MC_CHOICE)
         fallback = el.find(MC_FALLBACK)
         main = first_txbx(choice) if choice is not None else None
@@ -158,11 +163,11 @@ class StoryScanner:
             main, twin = twin, None
         if main is None:
             return []
-        hits = self.scan_story(main, lambda _n: where, textbox=True)
+        hits = self.scan_story(main, where, textbox=True)
         if twin is not None:
             twins = StoryScanner(self.targets, lambda _msg: None, self.live, self.boxes,
                                  self.include_quoted, self.managed, self.quote_styles).scan_story(
-                twin, lambda _n: where, textbox=True
+                twin, where, textbox=True
             )
             if [h.url for h in twins] == [h.url for h in hits]:
                 for hit, other in zip(hits, twins, strict=True):
@@ -221,38 +226,48 @@ class StoryScanner:
     def _walk(
         self, el: etree._Element, para: Para, fields: list[Frame], where: str, masked: bool
     ) -> None:
+        # The paragraph's lists and offset are kept in locals here (runs are most of a story,
+        # and attribute look-ups per w:t add up); ``para.pos`` is brought up to date around
+        # every call that reads or moves it.
+        full_append, det_append, pieces_append = para.full.append, para.det.append, para.pieces.append
+        pos = para.pos
         for child in el:
             tag = child.tag
             if tag == W_R:
-                # A run's text, inlined: runs are most of a story, and a call each adds up.
+                # A run's text, inlined: a call per run adds up.
                 for item in child:
                     tag = item.tag
                     if tag == W_T:
                         text = item.text or ""
-                        start = para.pos
-                        para.pos = start + len(text)
-                        para.full.append(text)
+                        start, pos = pos, pos + len(text)
+                        full_append(text)
                         if fields and any(f.separated for f in fields):  # a field result
-                            para.det.append(" " * len(text))
+                            det_append(" " * len(text))
                             top = fields[-1]
                             top.result.append(text)
                             if top.fmt is None:
                                 top.fmt = child
                         elif masked:
-                            para.det.append(" " * len(text))
+                            det_append(" " * len(text))
                         else:
-                            para.det.append(text)
-                            para.pieces.append((start, para.pos, item, child))
+                            det_append(text)
+                            pieces_append((start, pos, item, child))
                     elif tag == W_RPR:
                         continue
                     elif tag == W_INSTRTEXT:
                         if fields and not fields[-1].separated:
                             fields[-1].instr.append(item.text or "")
                     elif tag == W_FLDCHAR:
+                        para.pos = pos
                         self._fld_char(item.get(_W_FLDCHARTYPE), child, para, fields, where, masked)
-                    elif tag in _GAPS:  # a tab, break, note mark, drawing...
-                        para.add(" ", True)
-            elif tag == W_HYPERLINK:
+                        pos = para.pos
+                    elif tag in _GAPS:  # a tab, break, note mark, drawing...: a space
+                        full_append(" ")
+                        det_append(" ")
+                        pos += 1
+                continue
+            para.pos = pos
+            if tag == W_HYPERLINK:
                 self._hyperlink(child, para, fields, where, masked)
             elif tag == W_FLDSIMPLE:
                 self._fld_simple(child, para, fields, where, masked)
@@ -265,6 +280,8 @@ class StoryScanner:
                 if choice is not None:
                     self._walk(choice, para, fields, where, masked)
             # anything else (pPr, bookmarks, w:del, w:moveFrom, proofErr...) holds no live text
+            pos = para.pos
+        para.pos = pos
 
     def _hyperlink(
         self, el: etree._Element, para: Para, fields: list[Frame], where: str, masked: bool

@@ -70,6 +70,7 @@ class Inserter:
         default_factory=dict, repr=False
     )
     _utf8: dict[int, bool] = field(default_factory=dict, repr=False)
+    _closes: dict[tuple[str | None, str | None], str] = field(default_factory=dict, repr=False)
     # element with marks in its tail -> its tail's own text, before the marks
     _tails: dict[etree._Element, str] = field(default_factory=dict, repr=False)
     # w:t split in its text -> (where its first half now ends, the number of that split's mark,
@@ -146,8 +147,8 @@ class Inserter:
         :meth:`str.format` template with the fields ``rid`` and ``url`` (and, tracked, the
         revision ids ``link``, ``open`` and ``close``)."""
         fmt, rpr = anchor.fmt, None
-        if fmt is not None:  # w:rPr is the first child when present; find() is the slow way
-            rpr = fmt[0] if len(fmt) and fmt[0].tag == W_RPR else fmt.find(W_RPR)
+        if fmt is not None:
+            rpr = _rpr(fmt)
         key = (look_key(rpr), anchor.from_link, self._scope(parent, root, original))
         template = self._texts.get(key)
         if template is None:
@@ -220,8 +221,7 @@ class Inserter:
                     or parent is None or parent.tag in _REVISION_WRAPPERS
                     or offset >= len(t.text or "")):
                 return None
-        first = run[0]  # w:rPr is the first child when present; find() is the slow way
-        rpr = first if first.tag == W_RPR else run.find(W_RPR) if len(run) > 1 else None
+        rpr = _rpr(run)
         parent = run.getparent()
         assert parent is not None
         key = (tuple(run.items()), look_key(rpr), None if rpr is None else rpr.tail,
@@ -230,7 +230,9 @@ class Inserter:
         if rendered is None:
             rendered = self._heads[key] = self._render_head(run, rpr, parent)
         head, end = rendered
-        close = f"</{_qname(t)}></{_qname(run)}>"
+        close = self._closes.get((t.prefix, run.prefix))
+        if close is None:
+            close = self._closes[t.prefix, run.prefix] = f"</{_qname(t)}></{_qname(run)}>"
         # the second half ends with the original's end tags: the same only with the same prefixes
         return (close, head) if end == close else None
 
@@ -360,6 +362,17 @@ class Inserter:
                 clone.append(sib)
             self._addnext(parent, clone)
         return parent
+
+
+def _rpr(run: etree._Element) -> etree._Element | None:
+    """``run``'s ``w:rPr``: its first child when present (schema order); find() is the slow
+    way, needed only if the first child is something else and there are others."""
+    if not len(run):
+        return None
+    first = run[0]
+    if first.tag == W_RPR:
+        return first
+    return run.find(W_RPR) if len(run) > 1 else None
 
 
 def _qname(el: etree._Element) -> str:
