@@ -132,15 +132,8 @@ def _scan(pkg: Package, warn: Callable[[str], None], options: ScanOptions) -> li
             rels = pkg.rels(name)
             part_targets = rels.targets()
             scanner = _scanner(part_targets, warn, root, data, options)
-            hits = []
             if kind in _NOTE_TAGS:
-                for note in root.iter(_NOTE_TAGS[kind]):
-                    if note.get(_W_TYPE, "normal") != "normal":
-                        continue  # separators and continuation notices
-                    nid = note.get(W_ID, "")
-                    num = numbers[kind].get(nid)
-                    label = f"{kind} {num}" if num is not None else f"{kind} (id {nid})"
-                    hits.extend(scanner.scan_story(note, label))
+                hits = scanner.scan_notes(root, _NOTE_TAGS[kind], _labels(kind, numbers[kind]))
             else:
                 hits = scanner.scan_story(root, kind if len(names) == 1 else f"{kind} {i}")
             if kind == "comment" and not options.include_comments:
@@ -148,6 +141,18 @@ def _scan(pkg: Package, warn: Callable[[str], None], options: ScanOptions) -> li
                     hit.skip_reason = COMMENT_REASON
             stories.append(_Story(name, root, data, rels, hits, part_targets))
     return stories
+
+
+def _labels(kind: str, numbers: dict[str, int]) -> Callable[[etree._Element], str | None]:
+    """The location of each note of ``kind`` (``footnote 3``), None for separators and
+    continuation notices, which are not scanned."""
+    def label(note: etree._Element) -> str | None:
+        if note.get(_W_TYPE, "normal") != "normal":
+            return None
+        nid = note.get(W_ID, "")
+        num = numbers.get(nid)
+        return f"{kind} {num}" if num is not None else f"{kind} (id {nid})"
+    return label
 
 
 def _has_hyperlink_style(pkg: Package, main: _Story) -> bool:

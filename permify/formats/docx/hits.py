@@ -84,3 +84,10 @@ class Para:
         self.pos = 0
         self.pieces: list[tuple[int, int, etree._Element, etree._Element]] = []
         self.hits: list[Hit] = []
+
+    def piece_at(self, offset: int) -> tuple[int, int, etree._Element, etree._Element] | None:
+        """The piece of the text (start, end, ``w:t``, run) that holds character ``offset``."""
+        for piece in self.pieces:
+            if piece[0] <= offset < piece[1]:
+                return piece
+        return None

@@ -27,7 +27,8 @@ Fallback copy's matching places are attached to the same hit, so one URL counts 
 copies get the same edit.
 
 Speed: paragraphs that cannot hold a citation (:func:`~permify.formats.docx.paragraphs.live_paragraphs`,
-found in C) are only counted, and text-box bookkeeping is skipped in parts without text boxes.
+found in C) are only counted, text-box bookkeeping is skipped in parts without text boxes, and
+the notes of a part are scanned in one pass over its paragraphs (:meth:`StoryScanner.scan_notes`).
 """
 
 from __future__ import annotations
@@ -42,15 +43,7 @@ from ...urls import find_urls, is_perma_link
 from .existing import PERMA_TEXT_RE, linked_by_next_paragraph, mark_existing, tail_hit
 from .fields import HTTP_RE, hyperlink_field_target, title
 from .hits import Anchor, Frame, Hit, Para
-from .managers import (
-    flush_manager,
-    manage_paragraph,
-    managed_control,
-    manager,
-    manager_hits,
-    open_manager,
-    sdt_manager,
-)
+from .managers import flush_manager, manage_paragraph, managed_control, manager, manager_hits, open_manager, sdt_manager
 from .paragraphs import block_quotation, first_run, first_txbx, owner, text_boxes
 from .xml import (
     MC_ALT,
@@ -88,6 +81,8 @@ _W_SDT = w("sdt")
 # cheap tests before the slower work: a Perma link in the text, a quotation mark
 _QUOTE_MARK_RE = re.compile("[\"'\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a]")
 _W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = w("anchor"), w("instr"), w("fldCharType")
+# a paragraph's hits and text: a paragraph that is only a Perma link links its last URL
+_Previous = tuple[list[Hit], str]
 
 
 class StoryScanner:
@@ -121,16 +116,12 @@ class StoryScanner:
     ) -> list[Hit]:
         """Every hit in ``container``'s own paragraphs (and its text boxes), in order.
 
-        ``location(n)`` names the n-th (1-based) own paragraph for people; a string names
-        them all (a note, a header).
-        """
+        ``location(n)`` names the n-th (1-based) own paragraph for people; a string, all."""
         hits: list[Hit] = []
         fields: list[Frame] = []
         n = 0
         live, boxes = self.live, self.boxes
-        # the previous paragraph's hits and text, if it had any: its last URL is linked by a
-        # paragraph that is only a Perma link (looked at once there is a next paragraph)
-        before: tuple[list[Hit], str] | None = None
+        before: _Previous | None = None  # the last paragraph's hits and text, if it had hits
         for p in container.iter(W_P):
             if boxes and owner(p, container) is not container:
                 continue
@@ -139,18 +130,62 @@ class StoryScanner:
                 before = None
                 continue  # no link, field, colon or Perma link: nothing to find
             where = location if isinstance(location, str) else location(n)
-            para, full = self._scan_paragraph(p, fields, where, textbox)
-            if before is not None:
-                tail = tail_hit(*before)
-                if tail is not None:
-                    para = linked_by_next_paragraph(tail, para, full)
-            before = (para, full) if para else None
-            if para:
-                hits.extend(para)
+            before = self._scan_into(hits, p, fields, where, textbox, before)
             if boxes:
                 for alt_or_box in text_boxes(p):
                     hits.extend(self._scan_text_box(alt_or_box, f"text box in {where}"))
         return hits
+
+    def scan_notes(self, root: etree._Element, tag: str,
+                   label: Callable[[etree._Element], str | None]) -> list[Hit]:
+        """Every hit in the notes ``tag`` (footnotes, endnotes, comments) of part ``root``, in
+        order: :meth:`scan_story` of each note that ``label`` names (None: not scanned).
+
+        Where the part has no text box and every note is a child of the root (always, in
+        practice), in one pass over the part's paragraphs: a long document has thousands of
+        one-paragraph notes, and a scan per note costs more than its paragraph."""
+        if self.boxes or len(root.findall(tag)) != len(list(root.iter(tag))):
+            hits: list[Hit] = []
+            for each in root.iter(tag):
+                name = label(each)
+                if name is not None:
+                    hits.extend(self.scan_story(each, name))
+            return hits
+        hits, live = [], self.live
+        note: etree._Element | None = None
+        where: str | None = None
+        fields: list[Frame] = []
+        before: _Previous | None = None
+        for p in root.iter(W_P):
+            parent = p.getparent()
+            if parent is not note:  # a new note (or a table in this one): what scan_story resets
+                el = parent
+                while el is not None and el.tag != tag:
+                    el = el.getparent()
+                if el is not note:
+                    note, fields, before = el, [], None
+                    where = label(el) if el is not None else None
+            if where is None:
+                continue
+            if live is not None and not fields and p not in live:
+                before = None
+                continue
+            before = self._scan_into(hits, p, fields, where, False, before)
+        return hits
+
+    def _scan_into(self, hits: list[Hit], p: etree._Element, fields: list[Frame], where: str,
+                   textbox: bool, before: _Previous | None) -> _Previous | None:
+        """Scan paragraph ``p`` into ``hits``, given the hits and text of the paragraph
+        ``before`` it (if it had hits), whose last URL it may link; return its own."""
+        para, full = self._scan_paragraph(p, fields, where, textbox)
+        if before is not None:
+            tail = tail_hit(*before)
+            if tail is not None:
+                para = linked_by_next_paragraph(tail, para, full)
+        if para:
+            hits.extend(para)
+            return para, full
+        return None
 
     def _scan_text_box(self, el: etree._Element, where: str) -> list[Hit]:
         if el.tag != MC_ALT:
@@ -188,10 +223,9 @@ class StoryScanner:
         det = "".join(para.det)
         hits = para.hits
         if "://" in det:  # find_urls needs a scheme
-            pieces = para.pieces
             for m in find_urls(det):
-                start_piece = _piece_at(pieces, m.start)
-                end_piece = _piece_at(pieces, m.end - 1)
+                start_piece = para.piece_at(m.start)
+                end_piece = para.piece_at(m.end - 1)
                 if start_piece is None or end_piece is None:
                     continue
                 anchor = Anchor(
@@ -362,11 +396,3 @@ class StoryScanner:
                     title=title(result, url))
             )
 
-
-def _piece_at(
-    pieces: list[tuple[int, int, etree._Element, etree._Element]], offset: int
-) -> tuple[int, int, etree._Element, etree._Element] | None:
-    for piece in pieces:
-        if piece[0] <= offset < piece[1]:
-            return piece
-    return None

@@ -28,7 +28,7 @@ import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import AnyStr
+from typing import AnyStr, cast
 
 from lxml import etree
 
@@ -387,11 +387,10 @@ def _escape(text: str) -> str:
 
 
 def _fill(data: AnyStr, opening: AnyStr, closing: AnyStr, filled: list[AnyStr]) -> AnyStr:
-    """``data`` with each ``<?mark N?>`` (``opening`` N ``closing``) replaced by ``filled[N]``."""
-    pieces = data.split(opening)
-    out = [pieces[0]]
-    for piece in pieces[1:]:
-        end = piece.index(closing)
-        out.append(filled[int(piece[:end])])
-        out.append(piece[end + len(closing):])
-    return data[:0].join(out)
+    """``data`` with each ``opening`` N ``closing`` (a placeholder or a mark) replaced by
+    ``filled[N]``."""
+    number = cast(AnyStr, b"([0-9]+)" if isinstance(data, bytes) else "([0-9]+)")
+    # split in C: every other piece is a number
+    pieces = re.split(re.escape(opening) + number + re.escape(closing), data)
+    pieces[1::2] = [filled[int(n)] for n in pieces[1::2]]
+    return data[:0].join(pieces)
