@@ -29,7 +29,7 @@ from lxml import etree
 
 from ..base import Adapter, CitedUrl, ParsedDocument, RewriteOptions, ScanOptions, context_around
 from . import NAME, SUFFIXES
-from .hits import Hit
+from .hits import Anchor, Hit
 from .package import (
     Package,
     Rels,
@@ -242,8 +242,13 @@ class DocxDocument(ParsedDocument):
             if not 0 <= index < len(hits):
                 raise KeyError(index)
         # a skipped hit (comment, quotation) is never edited; a reference-manager one has no anchor
-        chosen = [(hits[i][0], hits[i][1], url) for i, url in sorted(perma_links.items())
-                  if not hits[i][1].existing and not hits[i][1].skip_reason]
+        chosen = False
+        jobs: list[tuple[_Story, Anchor, str]] = []
+        for i, url in sorted(perma_links.items()):
+            story, hit = hits[i]
+            if not hit.existing and not hit.skip_reason:
+                chosen = True
+                jobs += [(story, anchor, url) for anchor in hit.anchors]
         if not chosen:
             return self._pkg.data
         date = options.date or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -254,10 +259,9 @@ class DocxDocument(ParsedDocument):
             match_look=options.link_style != "hyperlink",
             track=options.track_changes, author=options.author, date=date,
         )
-        # Edit each paragraph from its end backwards so earlier offsets stay valid.
-        jobs = [(story, anchor, url) for story, hit, url in chosen for anchor in hit.anchors]
         if not jobs:
             return self._pkg.data
+        # Edit each paragraph from its end backwards so earlier offsets stay valid.
         jobs.sort(key=lambda j: j[1].pos, reverse=True)
         edited: dict[str, _Story] = {}
         for story, anchor, url in jobs:

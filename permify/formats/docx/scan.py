@@ -342,11 +342,9 @@ class StoryScanner:
     @staticmethod
     def _link_hit(para: Para, url: str, kind: str, where: str, start: int, first: int, el: etree._Element) -> None:
         """Record a link-like citation (a hyperlink or a simple field) whose display text began at ``first``."""
-        para.hits.append(
-            Hit(url, kind, where, start, para.pos,
-                [Anchor(para.p, para.pos, after=el, fmt=first_run(el), from_link=True)],
-                title=title("".join(para.full[first:]), url))
-        )
+        end = para.pos  # positional arguments: thousands of links
+        anchor = Anchor(para.p, end, el, None, 0, first_run(el), True)
+        para.hits.append(Hit(url, kind, where, start, end, [anchor], title("".join(para.full[first:]), url)))
 
     def _fld_simple(
         self, el: etree._Element, para: Para, fields: list[Frame], where: str, masked: bool
