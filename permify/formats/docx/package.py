@@ -50,8 +50,6 @@ __all__ = [
 ]
 
 _RELS_END = b"</Relationships>"
-# a new hyperlink relationship exactly as lxml serialises it, for values needing no escaping
-_REL_XML = '<Relationship Id="{0}" Type="' + RT_HYPERLINK + '" Target="{1}" TargetMode="External"/>'
 _PLAIN_VALUE = re.compile(r"[!#-%'-;=?-~]*")  # printable ASCII but for space & " < >
 
 #: refuse packages that would inflate beyond this many bytes in total (zip bombs)
@@ -198,7 +196,9 @@ class Rels:
             if not data.endswith(_RELS_END):  # pragma: no cover - ruled out by _can_splice
                 self._flush()
                 return serialize_xml(self.root, self.original)
-            new = "".join(_REL_XML.format(rid, url) for rid, url in self._pending)
+            # each new relationship exactly as lxml serialises it (values needing no escaping)
+            new = "".join([f'<Relationship Id="{rid}" Type="{RT_HYPERLINK}" Target="{url}" TargetMode="External"/>'
+                           for rid, url in self._pending])
             data = data[: -len(_RELS_END)] + new.encode("ascii") + _RELS_END
         return data
 
