@@ -38,10 +38,10 @@ from .package import (
     rels_name,
     write_package,
 )
-from .paragraphs import live_paragraphs, managed_paragraphs
+from .paragraphs import ascii_compatible, has, live_paragraphs, managed_paragraphs
 from .scan import StoryScanner
 from .write import Inserter
-from .xml import NS, STORY_TYPE, W_ID, w
+from .xml import MC_FALLBACK, NS, STORY_TYPE, W_ID, W_TXBX, w
 
 __all__ = ["COMMENT_REASON", "DocxAdapter", "DocxDocument"]
 
@@ -97,7 +97,12 @@ def _numbers(document: etree._Element) -> dict[str, dict[str, int]]:
 def _scanner(targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
              root: etree._Element, data: bytes, options: ScanOptions) -> StoryScanner:
     """A scanner for one part that skips what the part cannot hold (see docx_scan)."""
-    boxes = b"txbxContent" in data or b"Fallback" in data
+    # text boxes: where the part has them (in a part in UTF-16, where its bytes spell their
+    # names in ASCII, that is never, as it always was)
+    if ascii_compatible(data):
+        boxes = has(root, W_TXBX, MC_FALLBACK)
+    else:
+        boxes = b"txbxContent" in data or b"Fallback" in data
     quote_styles = _QUOTE_STYLE_RE.search(data) is not None
     return StoryScanner(targets, warn, live_paragraphs(root), boxes, options.include_quoted,
                         managed_paragraphs(root, data), quote_styles)
