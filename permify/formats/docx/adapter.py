@@ -28,11 +28,9 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
-from ..base import Adapter, CitedUrl, ParsedDocument, ScanOptions
-
-if TYPE_CHECKING:  # loaded when a document is written
-    from ..options import RewriteOptions
+from ..base import Adapter, CitedUrl, ParsedDocument, ScanOptions, context_around
 from . import NAME, SUFFIXES
+from .hits import Anchor, Hit
 from .package import (
     Package,
     Rels,
@@ -41,10 +39,13 @@ from .package import (
     rels_name,
     write_package,
 )
-from .paragraphs import live_paragraphs, managed_paragraphs
-from .scan import Hit, StoryScanner
+from .paragraphs import ascii_compatible, has, live_paragraphs, managed_paragraphs
+from .scan import StoryScanner
 from .write import Inserter
-from .xml import NS, STORY_TYPE, W_ID, w
+from .xml import MC_FALLBACK, NS, STORY_TYPE, W_ID, W_TXBX, w
+
+if TYPE_CHECKING:  # loaded when a document is written
+    from ..options import RewriteOptions
 
 __all__ = ["COMMENT_REASON", "DocxAdapter", "DocxDocument"]
 
@@ -100,7 +101,12 @@ def _numbers(document: etree._Element) -> dict[str, dict[str, int]]:
 def _scanner(targets: dict[str, tuple[str, str, bool]], warn: Callable[[str], None],
              root: etree._Element, data: bytes, options: ScanOptions) -> StoryScanner:
     """A scanner for one part that skips what the part cannot hold (see docx_scan)."""
-    boxes = b"txbxContent" in data or b"Fallback" in data
+    # text boxes: where the part has them (in a part in UTF-16, where its bytes spell their
+    # names in ASCII, that is never, as it always was)
+    if ascii_compatible(data):
+        boxes = has(root, W_TXBX, MC_FALLBACK)
+    else:
+        boxes = b"txbxContent" in data or b"Fallback" in data
     quote_styles = _QUOTE_STYLE_RE.search(data) is not None
     return StoryScanner(targets, warn, live_paragraphs(root), boxes, options.include_quoted,
                         managed_paragraphs(root, data), quote_styles)
@@ -135,17 +141,10 @@ def _scan(pkg: Package, warn: Callable[[str], None], options: ScanOptions) -> li
             rels = pkg.rels(name)
             part_targets = rels.targets()
             scanner = _scanner(part_targets, warn, root, data, options)
-            hits = []
             if kind in _NOTE_TAGS:
-                for note in root.iter(_NOTE_TAGS[kind]):
-                    if note.get(_W_TYPE, "normal") != "normal":
-                        continue  # separators and continuation notices
-                    nid = note.get(W_ID, "")
-                    num = numbers[kind].get(nid)
-                    label = f"{kind} {num}" if num is not None else f"{kind} (id {nid})"
-                    hits.extend(scanner.scan_story(note, _fixed(label)))
+                hits = scanner.scan_notes(root, _NOTE_TAGS[kind], _labels(kind, numbers[kind]))
             else:
-                hits = scanner.scan_story(root, _fixed(kind if len(names) == 1 else f"{kind} {i}"))
+                hits = scanner.scan_story(root, kind if len(names) == 1 else f"{kind} {i}")
             if kind == "comment" and not options.include_comments:
                 for hit in hits:
                     hit.skip_reason = COMMENT_REASON
@@ -153,9 +152,16 @@ def _scan(pkg: Package, warn: Callable[[str], None], options: ScanOptions) -> li
     return stories
 
 
-def _fixed(label: str) -> Callable[[int], str]:
-    """A location function naming every paragraph of a note or header ``label``."""
-    return lambda _n: label
+def _labels(kind: str, numbers: dict[str, int]) -> Callable[[etree._Element], str | None]:
+    """The location of each note of ``kind`` (``footnote 3``), None for separators and
+    continuation notices, which are not scanned."""
+    def label(note: etree._Element) -> str | None:
+        if note.get(_W_TYPE, "normal") != "normal":
+            return None
+        nid = note.get(W_ID, "")
+        num = numbers.get(nid)
+        return f"{kind} {num}" if num is not None else f"{kind} (id {nid})"
+    return label
 
 
 def _has_hyperlink_style(pkg: Package, main: _Story) -> bool:
@@ -201,14 +207,7 @@ class DocxDocument(ParsedDocument):
         self._fresh = True  # the trees above are unedited and can serve one rewrite
         self._link_style: bool | None = None  # has a Hyperlink style (found on first rewrite)
         self._hits = [(s, h) for s in self._stories for h in s.hits]
-        self.citations = [
-            CitedUrl(
-                index=i, url=h.url, location=h.location, existing_archive=h.existing,
-                title=h.title, kind=h.kind, written=h.url, skip_reason=h.skip_reason,
-                note=h.note, context=h.context,
-            )
-            for i, (_s, h) in enumerate(self._hits)
-        ]
+        self._citations: list[CitedUrl] | None = None
         boxes = sorted({h.location for _s, h in self._hits
                         if h.in_textbox and h.anchors and not (h.existing or h.skip_reason)},
                        key=lambda loc: loc)
@@ -217,6 +216,25 @@ class DocxDocument(ParsedDocument):
                 f"{loc}: Perma links added inside a text box can overflow a fixed-size box; "
                 "check it in Word after the rewrite"
             )
+
+    @property
+    def citations(self) -> list[CitedUrl]:
+        """Every cited URL in document order, built on first use: a rewrite never needs them,
+        and a long document's context strings cost as much as the rest of its scan."""
+        if self._citations is None:
+            self._citations = [
+                CitedUrl(
+                    index=i, url=h.url, location=h.location, existing_archive=h.existing,
+                    title=h.title, kind=h.kind, written=h.url, skip_reason=h.skip_reason,
+                    note=h.note, context=context_around(h.text, h.start, h.end),
+                )
+                for i, (_s, h) in enumerate(self._hits)
+            ]
+        return self._citations
+
+    @citations.setter
+    def citations(self, value: list[CitedUrl]) -> None:
+        self._citations = value
 
     def _warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -233,8 +251,13 @@ class DocxDocument(ParsedDocument):
             if not 0 <= index < len(hits):
                 raise KeyError(index)
         # a skipped hit (comment, quotation) is never edited; a reference-manager one has no anchor
-        chosen = [(hits[i][0], hits[i][1], url) for i, url in sorted(perma_links.items())
-                  if not hits[i][1].existing and not hits[i][1].skip_reason]
+        chosen = False
+        jobs: list[tuple[_Story, Anchor, str]] = []
+        for i, url in sorted(perma_links.items()):
+            story, hit = hits[i]
+            if not hit.existing and not hit.skip_reason:
+                chosen = True
+                jobs += [(story, anchor, url) for anchor in hit.anchors]
         if not chosen:
             return self._pkg.data
         date = options.date or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -245,10 +268,9 @@ class DocxDocument(ParsedDocument):
             match_look=options.link_style != "hyperlink",
             track=options.track_changes, author=options.author, date=date,
         )
-        # Edit each paragraph from its end backwards so earlier offsets stay valid.
-        jobs = [(story, anchor, url) for story, hit, url in chosen for anchor in hit.anchors]
         if not jobs:
             return self._pkg.data
+        # Edit each paragraph from its end backwards so earlier offsets stay valid.
         jobs.sort(key=lambda j: j[1].pos, reverse=True)
         edited: dict[str, _Story] = {}
         for story, anchor, url in jobs:

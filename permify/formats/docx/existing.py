@@ -13,12 +13,9 @@ The rules are written out in docs/word.md ("Perma links already there").
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from ...urls import is_perma_link, perma_url
-
-if TYPE_CHECKING:
-    from .scan import Hit
+from .hits import Hit
 
 __all__ = ["PERMA_TEXT_RE", "linked_by_next_paragraph", "mark_existing", "tail_hit"]
 

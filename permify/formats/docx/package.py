@@ -50,8 +50,6 @@ __all__ = [
 ]
 
 _RELS_END = b"</Relationships>"
-# a new hyperlink relationship exactly as lxml serialises it, for values needing no escaping
-_REL_XML = '<Relationship Id="{0}" Type="' + RT_HYPERLINK + '" Target="{1}" TargetMode="External"/>'
 _PLAIN_VALUE = re.compile(r"[!#-%'-;=?-~]*")  # printable ASCII but for space & " < >
 
 #: refuse packages that would inflate beyond this many bytes in total (zip bombs)
@@ -173,13 +171,17 @@ class Rels:
 
     def add_hyperlink(self, url: str) -> str:
         """Add an external hyperlink relationship with a fresh id and return that id."""
-        if self._used is None:
-            self._used = {rel.get("Id", "") for rel in self.root}
-        while f"rIdPerma{self._next}" in self._used:
-            self._next += 1
-        rid = f"rIdPerma{self._next}"
-        self._used.add(rid)
-        if self._can_splice() and _PLAIN_VALUE.fullmatch(url):
+        used = self._used
+        if used is None:
+            used = self._used = {rel.get("Id", "") for rel in self.root}
+        number = self._next
+        rid = f"rIdPerma{number}"
+        while rid in used:
+            number += 1
+            rid = f"rIdPerma{number}"
+        self._next = number
+        used.add(rid)
+        if (self._splice or self._can_splice()) and _PLAIN_VALUE.fullmatch(url):
             self._pending.append((rid, url))
         else:
             self._flush()
@@ -194,7 +196,9 @@ class Rels:
             if not data.endswith(_RELS_END):  # pragma: no cover - ruled out by _can_splice
                 self._flush()
                 return serialize_xml(self.root, self.original)
-            new = "".join(_REL_XML.format(rid, url) for rid, url in self._pending)
+            # each new relationship exactly as lxml serialises it (values needing no escaping)
+            new = "".join([f'<Relationship Id="{rid}" Type="{RT_HYPERLINK}" Target="{url}" TargetMode="External"/>'
+                           for rid, url in self._pending])
             data = data[: -len(_RELS_END)] + new.encode("ascii") + _RELS_END
         return data
 

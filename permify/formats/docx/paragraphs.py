@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .fields import control_manager
-from .xml import MC_ALT, MC_FALLBACK, W_P, W_R, W_TXBX, W, w
+from .managers import control_manager
+from .xml import MC_ALT, MC_FALLBACK, W_FLDCHAR, W_FLDSIMPLE, W_HYPERLINK, W_P, W_R, W_T, W_TXBX, W, w
 
 __all__ = [
-    "block_quotation", "first_run", "first_txbx", "live_paragraphs", "managed_paragraphs", "owner",
-    "text_boxes",
+    "ascii_compatible", "block_quotation", "first_run", "first_txbx", "has", "live_paragraphs",
+    "managed_paragraphs", "owner", "text_boxes",
 ]
 
 _TAGGED_CONTROLS = etree.XPath("//w:sdt[w:sdtPr/w:tag]", namespaces={"w": W})
@@ -24,28 +24,52 @@ _QUOTE_STYLES = frozenset({"quote", "intensequote", "blocktext", "blockquote", "
 
 # A paragraph can hold a citation only if it has a link, a field, or a colon in its text; one
 # may also hold a Perma link without a scheme for the URL that ends the paragraph before.
-_LIVE = etree.XPath(
-    "//w:p[.//w:hyperlink or .//w:fldSimple or .//w:fldChar or .//w:t[contains(., ':')]"
-    " or .//w:t[contains(., 'perma.cc/')]]",
-    namespaces={"w": W},
+# Each test with the element it looks for; descendant:: rather than //: the same paragraphs
+# below the part's root, found in a third less time.
+_TESTS = (
+    (W_HYPERLINK, "descendant::w:hyperlink"),
+    (W_FLDSIMPLE, "descendant::w:fldSimple"),
+    (W_FLDCHAR, "descendant::w:fldChar"),
+    (W_T, "descendant::w:t[contains(., ':') or contains(., 'perma.cc/')]"),
 )
+_LIVE: dict[tuple[bool, ...], etree.XPath] = {}
 
 
 def live_paragraphs(root: etree._Element) -> set[etree._Element]:
-    """The paragraphs of ``root``'s document that may hold a citation: those with a link, a
+    """The paragraphs below ``root`` (a part's root) that may hold a citation: those with a link, a
     field, or a colon in a ``w:t`` (a URL's ``://`` needs one, and one character is never
     split across runs), or ``perma.cc/`` in a ``w:t`` (a Perma link with no scheme). Found
     in C by one XPath; every other paragraph, outside an open complex field, gives no hit and
-    no warning, so the scan only counts it.
+    no warning, so the scan only counts it. The XPath asks only about the elements the part
+    has (a part without fields is not searched for one in every paragraph).
     """
-    return set(_LIVE(root))
+    used = tuple(has(root, tag) for tag, _test in _TESTS)
+    if not any(used):
+        return set()
+    xpath = _LIVE.get(used)
+    if xpath is None:
+        tests = " or ".join(test for (_tag, test), use in zip(_TESTS, used, strict=True) if use)
+        xpath = _LIVE[used] = etree.XPath(f"descendant::w:p[{tests}]", namespaces={"w": W})
+    return set(xpath(root))
+
+
+def has(root: etree._Element, *tags: str) -> bool:
+    """True if ``root``'s tree holds an element with one of ``tags``: found in C, and at no
+    cost when no document lxml has read names them (it looks tags up in its names first)."""
+    return next(root.iter(*tags), None) is not None
+
+
+def ascii_compatible(data: bytes) -> bool:
+    """True if the bytes of a part spell its tags in ASCII (not UTF-16 or UTF-32)."""
+    return not data.startswith((b"\xff\xfe", b"\xfe\xff")) and b"\0" not in data[:4]
 
 
 def managed_paragraphs(root: etree._Element, data: bytes) -> dict[etree._Element, str]:
     """Paragraphs inside a block-level content control of a reference manager (a Mendeley
-    Cite bibliography, say), each with the manager's name; empty, without a look at the tree,
-    when the part's bytes have no content-control tag."""
-    if b"tag" not in data:
+    Cite bibliography, say), each with the manager's name; empty, without a search of the
+    tree, when the part has no content-control tag (``w:tag``; in a part in UTF-16, when its
+    bytes do not spell "tag" in ASCII, as it always was)."""
+    if not (has(root, _W_TAG) if ascii_compatible(data) else b"tag" in data):
         return {}
     found: dict[etree._Element, str] = {}
     for sdt in _TAGGED_CONTROLS(root):

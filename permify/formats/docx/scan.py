@@ -15,7 +15,7 @@ Deleted and moved-from text (``w:del``, ``w:moveFrom``) is never read. Inserted 
 is live. Field results are never scanned as text (editing them is undone by a field update),
 except a reference-manager field's (``ADDIN``: Zotero, Mendeley, EndNote): the URLs its result
 shows are cited (``reference-manager``) but have no place to edit, and carry a note telling
-the user to add the Perma link in the reference manager.
+the user to add the Perma link in the reference manager (:mod:`permify.formats.docx.managers`).
 
 An existing Perma link is recognised by what the reader sees and by a hyperlink's target
 (:mod:`permify.formats.docx.existing`); the URL is then ``linked``. A URL between
@@ -27,30 +27,23 @@ Fallback copy's matching places are attached to the same hit, so one URL counts 
 copies get the same edit.
 
 Speed: paragraphs that cannot hold a citation (:func:`~permify.formats.docx.paragraphs.live_paragraphs`,
-found in C) are only counted, and text-box bookkeeping is skipped in parts without text boxes.
+found in C) are only counted, text-box bookkeeping is skipped in parts without text boxes, and
+the notes of a part are scanned in one pass over its paragraphs (:meth:`StoryScanner.scan_notes`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Container, Mapping
-from dataclasses import dataclass, field
 
 from lxml import etree
 
 from ...quotes import QUOTED_REASON, inside_quotation
 from ...urls import find_urls, is_perma_link
-from ..base import context_around
 from .existing import PERMA_TEXT_RE, linked_by_next_paragraph, mark_existing, tail_hit
-from .fields import (
-    HTTP_RE,
-    MANAGER_ADVICE,
-    control_manager,
-    hyperlink_field_target,
-    manager,
-    manager_note,
-    title,
-)
+from .fields import HTTP_RE, hyperlink_field_target, title
+from .hits import Anchor, Frame, Hit, Para
+from .managers import flush_manager, manage_paragraph, managed_control, manager, manager_hits, open_manager, sdt_manager
 from .paragraphs import block_quotation, first_run, first_txbx, owner, text_boxes
 from .xml import (
     MC_ALT,
@@ -65,11 +58,10 @@ from .xml import (
     W_R,
     W_RPR,
     W_T,
-    W_VAL,
     w,
 )
 
-__all__ = ["Anchor", "Hit", "StoryScanner"]
+__all__ = ["StoryScanner"]
 
 # Elements whose children are runs or run-level content of the same paragraph.
 _CONTAINERS = frozenset(
@@ -85,76 +77,12 @@ _GAPS = frozenset(
         "drawing", "pict", "object", "ptab",
     )
 ) | {MC_ALT}
-_W_SDT, _W_SDTPR, _W_TAG = w("sdt"), w("sdtPr"), w("tag")
+_W_SDT = w("sdt")
 # cheap tests before the slower work: a Perma link in the text, a quotation mark
 _QUOTE_MARK_RE = re.compile("[\"'\u201c\u201d\u2018\u2019\u201e\u00ab\u00bb\u2039\u203a]")
 _W_ANCHOR, _W_INSTR, _W_FLDCHARTYPE = w("anchor"), w("instr"), w("fldCharType")
-@dataclass(slots=True)
-class Anchor:
-    """One place to insert a Perma link: after ``after``, or inside ``t`` at ``offset``."""
-
-    para: etree._Element
-    pos: int
-    after: etree._Element | None = None
-    t: etree._Element | None = None
-    offset: int = 0
-    fmt: etree._Element | None = None
-    from_link: bool = False
-
-
-@dataclass(slots=True)
-class Hit:
-    """A URL found in a story, with every place (one, or two for a text box) to edit."""
-
-    url: str
-    kind: str
-    location: str
-    start: int
-    end: int
-    anchors: list[Anchor]
-    title: str | None = None
-    existing: str | None = None
-    in_textbox: bool = False
-    consumed: bool = False
-    skip_reason: str | None = None
-    note: str | None = None
-    context: str = ""
-
-
-@dataclass(slots=True)
-class _Frame:
-    """An open complex field."""
-
-    instr: list[str] = field(default_factory=list)
-    separated: bool = False
-    para: etree._Element | None = None
-    result_start: int = 0
-    result: list[str] = field(default_factory=list)
-    fmt: etree._Element | None = None
-    begin_run: etree._Element | None = None
-    links: list[str] = field(default_factory=list)  # URLs of hyperlinks in a manager's result
-    flushed: int = 0  # result pieces already cited (a manager's result spans paragraphs)
-
-
-class _Para:
-    """The text of one paragraph as it is built: full text, detection text, pieces, hits."""
-
-    __slots__ = ("det", "full", "hits", "p", "pieces", "pos")
-
-    def __init__(self, p: etree._Element) -> None:
-        self.p = p
-        self.full: list[str] = []
-        self.det: list[str] = []
-        self.pos = 0
-        self.pieces: list[tuple[int, int, etree._Element, etree._Element]] = []
-        self.hits: list[Hit] = []
-
-    def add(self, text: str, masked: bool) -> int:
-        start = self.pos
-        self.full.append(text)
-        self.det.append(" " * len(text) if masked else text)
-        self.pos += len(text)
-        return start
+# a paragraph's hits and text: a paragraph that is only a Perma link links its last URL
+_Previous = tuple[list[Hit], str]
 
 
 class StoryScanner:
@@ -184,39 +112,84 @@ class StoryScanner:
 
     # ------------------------------------------------------------------ stories
     def scan_story(
-        self, container: etree._Element, location: Callable[[int], str], textbox: bool = False
+        self, container: etree._Element, location: Callable[[int], str] | str, textbox: bool = False
     ) -> list[Hit]:
         """Every hit in ``container``'s own paragraphs (and its text boxes), in order.
 
-        ``location(n)`` names the n-th (1-based) own paragraph for people.
-        """
+        ``location(n)`` names the n-th (1-based) own paragraph for people; a string, all."""
         hits: list[Hit] = []
-        fields: list[_Frame] = []
+        fields: list[Frame] = []
         n = 0
         live, boxes = self.live, self.boxes
-        tail: Hit | None = None  # the previous paragraph's last URL, if nothing follows it
+        before: _Previous | None = None  # the last paragraph's hits and text, if it had hits
         for p in container.iter(W_P):
             if boxes and owner(p, container) is not container:
                 continue
             n += 1
             if live is not None and not fields and p not in live:
-                tail = None
+                before = None
                 continue  # no link, field, colon or Perma link: nothing to find
-            where = location(n)
-            para, full = self._scan_paragraph(p, fields, where, textbox)
-            if tail is not None:
-                para = linked_by_next_paragraph(tail, para, full)
-            tail = tail_hit(para, full)
-            if para:
-                hits.extend(para)
+            where = location if isinstance(location, str) else location(n)
+            before = self._scan_into(hits, p, fields, where, textbox, before)
             if boxes:
                 for alt_or_box in text_boxes(p):
                     hits.extend(self._scan_text_box(alt_or_box, f"text box in {where}"))
         return hits
 
+    def scan_notes(self, root: etree._Element, tag: str,
+                   label: Callable[[etree._Element], str | None]) -> list[Hit]:
+        """Every hit in the notes ``tag`` (footnotes, endnotes, comments) of part ``root``, in
+        order: :meth:`scan_story` of each note that ``label`` names (None: not scanned).
+
+        Where the part has no text box and every note is a child of the root (always, in
+        practice), in one pass over the part's paragraphs: a long document has thousands of
+        one-paragraph notes, and a scan per note costs more than its paragraph."""
+        if self.boxes or len(root.findall(tag)) != len(list(root.iter(tag))):
+            hits: list[Hit] = []
+            for each in root.iter(tag):
+                name = label(each)
+                if name is not None:
+                    hits.extend(self.scan_story(each, name))
+            return hits
+        hits, live = [], self.live
+        note: etree._Element | None = None
+        where: str | None = None
+        fields: list[Frame] = []
+        before: _Previous | None = None
+        for p in root.iter(W_P):
+            parent = p.getparent()
+            if parent is not note:  # a new note (or a table in this one): what scan_story resets
+                el = parent
+                while el is not None and el.tag != tag:
+                    el = el.getparent()
+                if el is not note:
+                    note, fields, before = el, [], None
+                    where = label(el) if el is not None else None
+            if where is None:
+                continue
+            if live is not None and not fields and p not in live:
+                before = None
+                continue
+            before = self._scan_into(hits, p, fields, where, False, before)
+        return hits
+
+    def _scan_into(self, hits: list[Hit], p: etree._Element, fields: list[Frame], where: str,
+                   textbox: bool, before: _Previous | None) -> _Previous | None:
+        """Scan paragraph ``p`` into ``hits``, given the hits and text of the paragraph
+        ``before`` it (if it had hits), whose last URL it may link; return its own."""
+        para, full = self._scan_paragraph(p, fields, where, textbox)
+        if before is not None:
+            tail = tail_hit(*before)
+            if tail is not None:
+                para = linked_by_next_paragraph(tail, para, full)
+        if para:
+            hits.extend(para)
+            return para, full
+        return None
+
     def _scan_text_box(self, el: etree._Element, where: str) -> list[Hit]:
         if el.tag != MC_ALT:
-            return self.scan_story(el, lambda _n: where, textbox=True)
+            return self.scan_story(el, where, textbox=True)
         choice = el.find(MC_CHOICE)
         fallback = el.find(MC_FALLBACK)
         main = first_txbx(choice) if choice is not None else None
@@ -225,11 +198,11 @@ class StoryScanner:
             main, twin = twin, None
         if main is None:
             return []
-        hits = self.scan_story(main, lambda _n: where, textbox=True)
+        hits = self.scan_story(main, where, textbox=True)
         if twin is not None:
             twins = StoryScanner(self.targets, lambda _msg: None, self.live, self.boxes,
                                  self.include_quoted, self.managed, self.quote_styles).scan_story(
-                twin, lambda _n: where, textbox=True
+                twin, where, textbox=True
             )
             if [h.url for h in twins] == [h.url for h in hits]:
                 for hit, other in zip(hits, twins, strict=True):
@@ -240,20 +213,19 @@ class StoryScanner:
 
     # ------------------------------------------------------------------ paragraphs
     def _scan_paragraph(
-        self, p: etree._Element, fields: list[_Frame], where: str, textbox: bool
+        self, p: etree._Element, fields: list[Frame], where: str, textbox: bool
     ) -> tuple[list[Hit], str]:
         """The hits of paragraph ``p`` and its text as the reader sees it."""
-        para = _Para(p)
+        para = Para(p)
         self._walk(p, para, fields, where, masked=False)
         if fields:
-            self._flush_manager(fields, para, where)
+            flush_manager(fields, para, where, self.warn)
         det = "".join(para.det)
         hits = para.hits
         if "://" in det:  # find_urls needs a scheme
-            pieces = para.pieces
             for m in find_urls(det):
-                start_piece = _piece_at(pieces, m.start)
-                end_piece = _piece_at(pieces, m.end - 1)
+                start_piece = para.piece_at(m.start)
+                end_piece = para.piece_at(m.end - 1)
                 if start_piece is None or end_piece is None:
                     continue
                 anchor = Anchor(
@@ -265,9 +237,7 @@ class StoryScanner:
             return hits, full
         name = self.managed.get(p) if self.managed else None
         if name:  # a reference manager's content control: cited, never edited
-            for h in hits:
-                h.kind, h.anchors, h.note = "reference-manager", [], manager_note(name)
-                self._warn_managed(name, h.url, where)
+            manage_paragraph(hits, name, where, self.warn)
         if len(hits) > 1:
             hits.sort(key=lambda h: (h.start, h.end))
         if PERMA_TEXT_RE.search(full) or (len(hits) > 1 and any(is_perma_link(h.url) for h in hits)):
@@ -283,50 +253,60 @@ class StoryScanner:
         if textbox:
             for h in hits:
                 h.in_textbox = True
-        for h in hits:  # the paragraph as the reader sees it, for reports
-            h.context = context_around(full, h.start, h.end)
+        for h in hits:  # the paragraph as the reader sees it: the context, cut when asked for
+            h.text = full
         return hits, full
 
     def _walk(
-        self, el: etree._Element, para: _Para, fields: list[_Frame], where: str, masked: bool
+        self, el: etree._Element, para: Para, fields: list[Frame], where: str, masked: bool
     ) -> None:
+        # The paragraph's lists and offset are kept in locals here (runs are most of a story,
+        # and attribute look-ups per w:t add up); ``para.pos`` is brought up to date around
+        # every call that reads or moves it.
+        full_append, det_append, pieces_append = para.full.append, para.det.append, para.pieces.append
+        pos = para.pos
         for child in el:
             tag = child.tag
             if tag == W_R:
-                # A run's text, inlined: runs are most of a story, and a call each adds up.
+                # A run's text, inlined: a call per run adds up.
                 for item in child:
                     tag = item.tag
                     if tag == W_T:
                         text = item.text or ""
-                        start = para.pos
-                        para.pos = start + len(text)
-                        para.full.append(text)
+                        start, pos = pos, pos + len(text)
+                        full_append(text)
                         if fields and any(f.separated for f in fields):  # a field result
-                            para.det.append(" " * len(text))
+                            det_append(" " * len(text))
                             top = fields[-1]
                             top.result.append(text)
                             if top.fmt is None:
                                 top.fmt = child
                         elif masked:
-                            para.det.append(" " * len(text))
+                            det_append(" " * len(text))
                         else:
-                            para.det.append(text)
-                            para.pieces.append((start, para.pos, item, child))
+                            det_append(text)
+                            pieces_append((start, pos, item, child))
                     elif tag == W_RPR:
                         continue
                     elif tag == W_INSTRTEXT:
                         if fields and not fields[-1].separated:
                             fields[-1].instr.append(item.text or "")
                     elif tag == W_FLDCHAR:
+                        para.pos = pos
                         self._fld_char(item.get(_W_FLDCHARTYPE), child, para, fields, where, masked)
-                    elif tag in _GAPS:  # a tab, break, note mark, drawing...
-                        para.add(" ", True)
-            elif tag == W_HYPERLINK:
+                        pos = para.pos
+                    elif tag in _GAPS:  # a tab, break, note mark, drawing...: a space
+                        full_append(" ")
+                        det_append(" ")
+                        pos += 1
+                continue
+            para.pos = pos
+            if tag == W_HYPERLINK:
                 self._hyperlink(child, para, fields, where, masked)
             elif tag == W_FLDSIMPLE:
                 self._fld_simple(child, para, fields, where, masked)
-            elif tag == _W_SDT and _control_manager(child):
-                self._managed_control(child, para, fields, where, masked)
+            elif tag == _W_SDT and sdt_manager(child):
+                managed_control(child, para, fields, where, masked, self._walk, self.warn)
             elif tag in _CONTAINERS:
                 self._walk(child, para, fields, where, masked)
             elif tag == MC_ALT:
@@ -334,9 +314,11 @@ class StoryScanner:
                 if choice is not None:
                     self._walk(choice, para, fields, where, masked)
             # anything else (pPr, bookmarks, w:del, w:moveFrom, proofErr...) holds no live text
+            pos = para.pos
+        para.pos = pos
 
     def _hyperlink(
-        self, el: etree._Element, para: _Para, fields: list[_Frame], where: str, masked: bool
+        self, el: etree._Element, para: Para, fields: list[Frame], where: str, masked: bool
     ) -> None:
         start, first = para.pos, len(para.full)
         self._walk(el, para, fields, where, masked=True)
@@ -349,25 +331,23 @@ class StoryScanner:
             url = f"{url}#{anchor_name}"
         if not HTTP_RE.match(url):
             return
-        frame = _open_manager(fields)
+        frame = open_manager(fields)
         if frame is not None:
-            frame.links.append(url)  # cited by the field's result (see _manager_hits)
+            frame.links.append(url)  # cited by the field's result (see managers.manager_hits)
             return
         if masked:
             return
         self._link_hit(para, url, "hyperlink", where, start, first, el)
 
     @staticmethod
-    def _link_hit(para: _Para, url: str, kind: str, where: str, start: int, first: int, el: etree._Element) -> None:
+    def _link_hit(para: Para, url: str, kind: str, where: str, start: int, first: int, el: etree._Element) -> None:
         """Record a link-like citation (a hyperlink or a simple field) whose display text began at ``first``."""
-        para.hits.append(
-            Hit(url, kind, where, start, para.pos,
-                [Anchor(para.p, para.pos, after=el, fmt=first_run(el), from_link=True)],
-                title=title("".join(para.full[first:]), url))
-        )
+        end = para.pos  # positional arguments: thousands of links
+        anchor = Anchor(para.p, end, el, None, 0, first_run(el), True)
+        para.hits.append(Hit(url, kind, where, start, end, [anchor], title("".join(para.full[first:]), url)))
 
     def _fld_simple(
-        self, el: etree._Element, para: _Para, fields: list[_Frame], where: str, masked: bool
+        self, el: etree._Element, para: Para, fields: list[Frame], where: str, masked: bool
     ) -> None:
         start, first = para.pos, len(para.full)
         self._walk(el, para, fields, where, masked=True)
@@ -375,19 +355,19 @@ class StoryScanner:
         name = manager(instr)
         if name:
             if not masked:
-                self._manager_hits(name, para, start, "".join(para.full[first:]), [], where)
+                manager_hits(name, para, start, "".join(para.full[first:]), [], where, self.warn)
             return
         url = hyperlink_field_target(instr)
-        if url is None or masked or _open_manager(fields) is not None:
+        if url is None or masked or open_manager(fields) is not None:
             return
         self._link_hit(para, url, "fldSimple", where, start, first, el)
 
     def _fld_char(
-        self, kind: str | None, r: etree._Element, para: _Para, fields: list[_Frame],
+        self, kind: str | None, r: etree._Element, para: Para, fields: list[Frame],
         where: str, masked: bool,
     ) -> None:
         if kind == "begin":
-            fields.append(_Frame(begin_run=r))
+            fields.append(Frame(begin_run=r))
         elif kind == "separate" and fields:
             fields[-1].separated = True
             fields[-1].para = para.p
@@ -400,8 +380,8 @@ class StoryScanner:
             if name:
                 if not masked and not any(f.separated for f in fields):
                     start = frame.result_start if frame.para is para.p else 0
-                    self._manager_hits(name, para, start, "".join(frame.result[frame.flushed:]),
-                                       frame.links, where)
+                    manager_hits(name, para, start, "".join(frame.result[frame.flushed:]),
+                                 frame.links, where, self.warn)
                 return
             url = hyperlink_field_target(instr)
             if url is None or masked or any(f.separated for f in fields):
@@ -414,83 +394,3 @@ class StoryScanner:
                     title=title(result, url))
             )
 
-    def _managed_control(self, el: etree._Element, para: _Para, fields: list[_Frame], where: str,
-                         masked: bool) -> None:
-        """A reference manager's inline content control (Mendeley Cite): read like the result
-        of an ADDIN field, so its URLs are cited but never edited."""
-        if next(el.iter(W_INSTRTEXT), None) is not None:
-            self._walk(el, para, fields, where, masked)  # a field inside (Citavi): read as a field
-            return
-        name = _control_manager(el) or "ADDIN"
-        frame = _Frame(instr=[f"ADDIN {name}"], separated=True, para=para.p, result_start=para.pos)
-        fields.append(frame)
-        try:
-            self._walk(el, para, fields, where, masked)
-        finally:
-            fields.remove(frame)
-        if not masked and not any(f.separated for f in fields):
-            self._manager_hits(name, para, frame.result_start, "".join(frame.result), frame.links, where)
-
-    def _flush_manager(self, fields: list[_Frame], para: _Para, where: str) -> None:
-        """At the end of a paragraph inside a reference-manager field's result (a bibliography
-        of many paragraphs), cite the URLs this paragraph shows, located here."""
-        top = fields[-1]
-        if not top.separated or (top.flushed == len(top.result) and not top.links):
-            return
-        name = manager("".join(top.instr))
-        if not name or any(f.separated for f in fields[:-1]):
-            return
-        start = top.result_start if top.para is para.p else 0
-        self._manager_hits(name, para, start, "".join(top.result[top.flushed:]), top.links, where)
-        top.flushed, top.links = len(top.result), []
-
-    def _warn_managed(self, name: str, url: str, where: str) -> None:
-        self.warn(f"{where}: a reference-manager field ({name}) shows {url}; it is archived, "
-                  f"but the field is not edited: {MANAGER_ADVICE} (the report gives the link)")
-
-    def _manager_hits(self, name: str, para: _Para, start: int, result: str, links: list[str],
-                      where: str) -> None:
-        """Cite the URLs a reference-manager field's ``result`` shows (it began at ``start`` of
-        the paragraph's text), and those of hyperlinks inside it. They have nowhere to edit:
-        each carries the note to add the Perma link in the reference manager."""
-        note = manager_note(name)
-        # located by search in the paragraph's text: a tab or break inside the result reads as
-        # a space there and is missing from ``result``
-        text, cursor = "".join(para.full), start
-        found = []
-        for m in find_urls(result):
-            begin = text.find(m.url, cursor)
-            if begin < 0:
-                found.append((para.pos, para.pos, m.url))
-                continue
-            cursor = begin + len(m.url)
-            found.append((begin, cursor, m.url))
-        shown = {url for _s, _e, url in found}
-        found += [(para.pos, para.pos, url) for url in links if url not in shown]
-        for begin, end, url in found:
-            para.hits.append(Hit(url, "reference-manager", where, begin, end, [], note=note))
-            self._warn_managed(name, url, where)
-
-
-def _control_manager(sdt: etree._Element) -> str | None:
-    """The reference manager of content control ``sdt`` (by its tag), or None."""
-    pr = sdt.find(_W_SDTPR)
-    tag = pr.find(_W_TAG) if pr is not None else None
-    return control_manager(tag.get(W_VAL)) if tag is not None else None
-
-
-def _open_manager(fields: list[_Frame]) -> _Frame | None:
-    """The innermost reference-manager field whose result is being read, if any."""
-    for f in reversed(fields):
-        if f.separated and manager("".join(f.instr)):
-            return f
-    return None
-
-
-def _piece_at(
-    pieces: list[tuple[int, int, etree._Element, etree._Element]], offset: int
-) -> tuple[int, int, etree._Element, etree._Element] | None:
-    for piece in pieces:
-        if piece[0] <= offset < piece[1]:
-            return piece
-    return None
