@@ -369,7 +369,8 @@ RELS_INPUTS = {
 def test_new_relationships_serialise_as_lxml_elements_would(name: str) -> None:
     # New relationships are spliced in as text where that gives the same bytes as adding
     # elements; the oracle adds elements to a second copy and serialises it.
-    from permify.formats.docx.package import Rels, parse_xml, serialize_xml
+    from permify.formats.docx.parts import parse_xml, serialize_xml
+    from permify.formats.docx.rels import Rels
     from permify.formats.docx.xml import PR, RT_HYPERLINK
 
     text = RELS_INPUTS[name]

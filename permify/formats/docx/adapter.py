@@ -31,15 +31,10 @@ from lxml import etree
 from ..base import Adapter, CitedUrl, ParsedDocument, ScanOptions, context_around
 from . import NAME, SUFFIXES
 from .hits import Anchor, Hit
-from .package import (
-    Package,
-    Rels,
-    open_package,
-    parse_xml,
-    rels_name,
-    write_package,
-)
+from .package import Package, open_package, write_package
 from .paragraphs import ascii_compatible, has, live_paragraphs, managed_paragraphs
+from .parts import parse_xml
+from .rels import Rels, rels_name
 from .scan import StoryScanner
 from .write import Inserter
 from .xml import MC_FALLBACK, NS, STORY_TYPE, W_ID, W_TXBX, w

@@ -1,37 +1,34 @@
-"""The .docx package layer: a size-checked zip, safe XML, parts, relationships and content types.
+"""The .docx package layer: a size-checked zip, its members, content types and main part.
 
 Everything here works on the raw OPC package (a zip of XML parts) so that permify can change
 a few parts and copy every other member *byte for byte*: python-docx re-serialises ten parts
 and reorders the zip on a no-op save (docs/word.md), which is why it is not used.
 
-Bad input never escapes as a ``zipfile``/``lxml`` exception: :func:`open_package` raises
+One XML part's parsing and serialising is in :mod:`.parts`, a part's relationships in
+:mod:`.rels`. Bad input never escapes as a ``zipfile``/``lxml`` exception: :func:`open_package` raises
 :class:`~permify.errors.InputError` with one line saying what is wrong and what to do.
 """
 
 from __future__ import annotations
 
-import codecs
 import io
-import posixpath
-import re
 import struct
 import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import AnyStr
 
 from lxml import etree
 
 from ...errors import InputError
+from .parts import parse_xml
+from .rels import Rels, rels_name
 from .xml import (
     CT_DEFAULT,
     CT_OVERRIDE,
     MAIN_TYPES,
     PR,
-    PR_RELATIONSHIP,
     PR_RELATIONSHIPS,
-    RT_HYPERLINK,
     RT_OFFICE_DOCUMENT,
 )
 
@@ -40,17 +37,9 @@ __all__ = [
     "MAX_RATIO",
     "MAX_TOTAL_SIZE",
     "Package",
-    "Rels",
-    "is_utf8",
     "open_package",
-    "parse_xml",
-    "part_encoding",
-    "serialize_xml",
     "write_package",
 ]
-
-_RELS_END = b"</Relationships>"
-_PLAIN_VALUE = re.compile(r"[!#-%'-;=?-~]*")  # printable ASCII but for space & " < >
 
 #: refuse packages that would inflate beyond this many bytes in total (zip bombs)
 MAX_TOTAL_SIZE = 512 * 1024 * 1024
@@ -65,168 +54,8 @@ _CHUNK = 1024 * 1024  # members are inflated this much at a time, counting as th
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_MARKER = "EncryptedPackage".encode("utf-16-le")
 
-# Parsing never reads a DTD, resolves an entity or touches the network (XXE, billion laughs).
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False
-)
-
-
-def parse_xml(data: bytes, source: str, part: str) -> etree._Element:
-    """Parse one XML part safely, or raise :class:`InputError` naming the part."""
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise InputError(
-            source, f"part {part} is not well-formed XML ({exc}); open and re-save it in Word"
-        ) from None
-    if root is None:  # pragma: no cover - lxml returns None only for empty documents
-        raise InputError(source, f"part {part} is empty; open and re-save it in Word")
-    return root
-
-
-def _prolog(data: AnyStr) -> AnyStr:
-    """The original text before the root element that serialising would lose (the XML
-    declaration, exactly as written, and the white space after it)."""
-    # latin-1 maps bytes one to one, so offsets in the text are offsets in the bytes
-    text = data if isinstance(data, str) else data[:1024].decode("latin-1")
-    if not text.startswith("<?xml") or "?>" not in text:
-        return data[:0]
-    end = text.index("?>") + 2
-    while end < len(text) and text[end] in " \t\r\n":
-        end += 1
-    return data[:end]
-
-
-def part_encoding(root: etree._Element, original: bytes | None) -> str:
-    """The encoding :func:`serialize_xml` writes ``root``'s part in: the part's own, UTF-8 for
-    a new part."""
-    return (root.getroottree().docinfo.encoding or "UTF-8") if original is not None else "UTF-8"
-
-
-def is_utf8(encoding: str) -> bool:
-    """True for the names of UTF-8 (``UTF-8``, ``utf8``...)."""
-    return encoding.upper().replace("-", "") == "UTF8"
-
-
-def serialize_xml(root: etree._Element, original: bytes | None) -> bytes:
-    """Serialise an edited part, keeping the original declaration bytes (quote style,
-    ``standalone``) so that only the edited elements differ."""
-    if original is None:
-        return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n' + etree.tostring(
-            root, encoding="UTF-8", xml_declaration=False
-        )
-    encoding = part_encoding(root, original)
-    body = etree.tostring(root.getroottree(), encoding=encoding, xml_declaration=False)
-    if is_utf8(encoding):
-        return _prolog(original) + body
-    # Another encoding (UTF-16, say): find the declaration in the decoded text and write it in
-    # the encoding and byte order lxml chose for the body, its byte-order mark first.
-    prolog = _prolog(original.decode(encoding).lstrip("\ufeff"))
-    for bom, codec in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if body.startswith(bom):
-            return bom + prolog.encode(codec) + body[len(bom):]
-    return prolog.encode(encoding) + body
-
-
 def _part_name(name: str) -> str:
     return "/" + name.lstrip("/")
-
-
-def rels_name(part: str) -> str:
-    """The relationship part of ``part``: ``word/document.xml`` -> ``word/_rels/document.xml.rels``."""
-    folder, base = posixpath.split(part)
-    return posixpath.join(folder, "_rels", base + ".rels")
-
-
-@dataclass
-class Rels:
-    """The relationships of one part (its own ``.rels``), editable in place."""
-
-    part: str
-    root: etree._Element
-    original: bytes | None
-    changed: bool = False
-    _used: set[str] | None = field(default=None, repr=False)
-    _next: int = 1
-    _pending: list[tuple[str, str]] = field(default_factory=list, repr=False)
-    _splice: bool | None = field(default=None, repr=False)
-
-    def targets(self) -> dict[str, tuple[str, str, bool]]:
-        """Id -> (type, target, is_external)."""
-        self._flush()  # relationships kept as text (see _can_splice) are listed too
-        out: dict[str, tuple[str, str, bool]] = {}
-        for rel in self.root.iterfind(PR_RELATIONSHIP):
-            out[rel.get("Id", "")] = (
-                rel.get("Type", ""),
-                rel.get("Target", ""),
-                rel.get("TargetMode", "") == "External",
-            )
-        return out
-
-    def resolve(self, target: str) -> str:
-        """A relative internal target as a zip member name (``footnotes.xml`` -> ``word/footnotes.xml``)."""
-        if target.startswith("/"):
-            return target.lstrip("/")
-        return posixpath.normpath(posixpath.join(posixpath.dirname(self.part), target))
-
-    def add_hyperlink(self, url: str) -> str:
-        """Add an external hyperlink relationship with a fresh id and return that id."""
-        used = self._used
-        if used is None:
-            used = self._used = {rel.get("Id", "") for rel in self.root}
-        number = self._next
-        rid = f"rIdPerma{number}"
-        while rid in used:
-            number += 1
-            rid = f"rIdPerma{number}"
-        self._next = number
-        used.add(rid)
-        if (self._splice or self._can_splice()) and _PLAIN_VALUE.fullmatch(url):
-            self._pending.append((rid, url))
-        else:
-            self._flush()
-            self._append(rid, url)
-        self.changed = True
-        return rid
-
-    def serialize(self) -> bytes:
-        """The part's bytes as :func:`serialize_xml` gives them, new relationships included."""
-        data = serialize_xml(self.root, self.original)
-        if self._pending:
-            if not data.endswith(_RELS_END):  # pragma: no cover - ruled out by _can_splice
-                self._flush()
-                return serialize_xml(self.root, self.original)
-            # each new relationship exactly as lxml serialises it (values needing no escaping)
-            new = "".join([f'<Relationship Id="{rid}" Type="{RT_HYPERLINK}" Target="{url}" TargetMode="External"/>'
-                           for rid, url in self._pending])
-            data = data[: -len(_RELS_END)] + new.encode("ascii") + _RELS_END
-        return data
-
-    # Adding a Relationship element costs microseconds each, thousands of times for a long
-    # document; its serialised form is fixed, so new relationships whose values need no
-    # escaping are kept as text and spliced before the closing tag. Only where the result is
-    # the same bytes: a default-namespace root that is not empty, last in a UTF-8 part.
-    def _can_splice(self) -> bool:
-        if self._splice is None:
-            root = self.root
-            if (root.tag != PR_RELATIONSHIPS or root.prefix is not None or root.getnext() is not None
-                    or not is_utf8(part_encoding(root, self.original))):
-                self._splice = False
-            elif len(root):
-                self._splice = True
-            # else: an empty root serialises as <Relationships/>: ask again once it has children
-        return bool(self._splice)
-
-    def _append(self, rid: str, url: str) -> None:
-        # one call, attributes in this order (Id, Type, Target, TargetMode)
-        etree.SubElement(self.root, PR_RELATIONSHIP, {"Id": rid, "Type": RT_HYPERLINK, "Target": url,
-                                                    "TargetMode": "External"})
-
-    def _flush(self) -> None:
-        """Turn the spliced relationships into elements, in order."""
-        for rid, url in self._pending:
-            self._append(rid, url)
-        self._pending.clear()
 
 
 @dataclass

@@ -34,7 +34,8 @@ from lxml import etree
 
 from .hits import Anchor
 from .looks import clean_rpr, link_rpr, look_key, matched_rpr
-from .package import Rels, is_utf8, part_encoding, serialize_xml
+from .parts import is_utf8, part_encoding, serialize_xml
+from .rels import Rels
 from .xml import R_ID, W_HYPERLINK, W_ID, W_INS, W_MOVETO, W_R, W_RPR, W_T, XML_SPACE, w
 
 __all__ = ["Inserter"]
