@@ -25,8 +25,9 @@ from .reconcile import job_state
 from .reviews import PendingReview, Reviews
 
 if TYPE_CHECKING:  # Perma's models: annotations only, loaded by the client when it parses
+    from ..perma.accounts import Folder
     from ..perma.client import PermaClient
-    from ..perma.models import CaptureJob, Folder
+    from ..perma.models import CaptureJob
 
 __all__ = ["Cancelled", "Run", "Watch"]
 

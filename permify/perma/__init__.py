@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names below load on first use (PEP 562): importing the package stays cheap
+    from .accounts import Folder, Organization, User
     from .client import PermaClient, check_url_for_perma, normalize_guid
     from .models import (
         GUID_ALPHABET,
@@ -16,9 +17,6 @@ if TYPE_CHECKING:  # the names below load on first use (PEP 562): importing the 
         Batch,
         Capture,
         CaptureJob,
-        Folder,
-        Organization,
-        User,
         is_perma_guid,
     )
     from .session import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, TIMEOUT_OPTION, PermaSession, RetryPolicy
@@ -35,9 +33,9 @@ _LAZY = {
     'Batch': '.models',
     'Capture': '.models',
     'CaptureJob': '.models',
-    'Folder': '.models',
-    'Organization': '.models',
-    'User': '.models',
+    'Folder': '.accounts',
+    'Organization': '.accounts',
+    'User': '.accounts',
     'is_perma_guid': '.models',
     'DEFAULT_BASE_URL': '.session',
     'DEFAULT_TIMEOUT': '.session',

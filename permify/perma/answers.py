@@ -80,7 +80,7 @@ def summarize_body(
     # is_quota_message, and a warm run never reads an answer at all.
     import html
 
-    from .models import collect_strings
+    from .json_values import collect_strings
 
     text = body.decode("utf-8", "replace")
     data: Any = None
@@ -152,7 +152,7 @@ def error_for_status(
     if status == 400:
         fields: dict[str, list[str]] = {}
         if isinstance(data, dict):
-            from .models import collect_strings
+            from .json_values import collect_strings
 
             for key, value in list(data.items())[:_MAX_MESSAGES]:
                 fields[safe_text(str(key), 60)] = [

@@ -26,7 +26,8 @@ from typing import Any, BinaryIO, TypeVar
 import requests
 
 from ..errors import NetworkError, PermaError, ProtocolError
-from .models import Archive, Batch, CaptureJob, Folder, Organization, User
+from .accounts import Folder, Organization, User
+from .models import Archive, Batch, CaptureJob
 from .session import DEFAULT_BASE_URL, PermaSession
 from .validate import check_url_for_perma, normalize_guid
 

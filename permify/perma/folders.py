@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import NotFoundError, UsageError, ValidationError
 from ..text import safe_text
-from .models import Folder
+from .accounts import Folder
 
 if TYPE_CHECKING:  # a type only: folder plans are read without loading the HTTP stack
     from .client import PermaClient

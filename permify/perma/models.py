@@ -1,4 +1,5 @@
-"""Frozen dataclasses built from Perma.cc API JSON.
+"""The archives' side of the Perma.cc API as frozen dataclasses: archives and their captures,
+capture jobs and batches (folders, organizations and the user are in :mod:`.accounts`).
 
 Built with ``from_json`` class methods that tolerate what the real server does: unknown keys
 (ignored), null fields, timestamps with and without microseconds, ``parent`` as an integer or
@@ -10,18 +11,29 @@ written into documents and the ledger. A GUID must be a Perma GUID (:func:`is_pe
 or the archive is refused with :class:`~permify.errors.ProtocolError` and a capture job is
 marked as a protocol failure (:data:`PROTOCOL_ERROR`, no GUID) while the rest of its batch
 stays usable. Every string is made safe to show (no control characters or escapes) and
-capped in length; numbers and timestamps are parsed from bounded text only.
+capped in length; numbers and timestamps are parsed from bounded text only
+(:mod:`.json_values`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from ..text import safe_text
+from .accounts import Folder, Organization
+from .json_values import (
+    TEXT_LIMIT,
+    decode_messages,
+    json_float,
+    json_id,
+    json_int,
+    json_str,
+    json_text,
+    parse_timestamp,
+)
 from .validate import GUID_ALPHABET, MAX_URL_LENGTH, check_guid, is_perma_guid
 
 __all__ = [
@@ -33,12 +45,8 @@ __all__ = [
     "Batch",
     "Capture",
     "CaptureJob",
-    "Folder",
-    "Organization",
-    "User",
     "check_guid",
     "is_perma_guid",
-    "parse_timestamp",
 ]
 
 #: Capture-job statuses that are still moving; a batch is settled when none of its jobs has one.
@@ -46,78 +54,11 @@ TRANSITIONAL_STATUSES = frozenset({"pending", "in_progress"})
 #: The status given to a capture job whose answer broke the API's contract (e.g. a bad GUID).
 PROTOCOL_ERROR = "protocol_error"
 # Limits for strings kept from the server: URLs a little over Perma's own limit (so a match
-# still works), titles at Perma's title limit, messages and names shorter.
+# still works), titles at Perma's title limit (messages: json_values.TEXT_LIMIT).
 _URL_LIMIT = 4096
 _TITLE_LIMIT = MAX_URL_LENGTH
-_TEXT_LIMIT = 1000
-_NAME_LIMIT = 500
 _STATUS_RE = re.compile(r"^[a-z_]{1,40}\Z")
 _MAX_MESSAGES = 20
-
-
-def parse_timestamp(value: Any) -> datetime | None:
-    """Parse Perma's ISO-8601 UTC timestamps (``Z``, with or without microseconds)."""
-    if not value or not isinstance(value, str) or len(value) > 64:
-        return None
-    text = value.strip()
-    if text.endswith(("Z", "z")):
-        text = text[:-1] + "+00:00"
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        # Python 3.10's fromisoformat wants exactly 0, 3 or 6 fraction digits.
-        m = re.match(r"^(.*T\d\d:\d\d:\d\d)\.(\d+)(.*)$", text)
-        if not m:
-            return None
-        frac = (m.group(2) + "000000")[:6]
-        try:
-            parsed = datetime.fromisoformat(f"{m.group(1)}.{frac}{m.group(3)}")
-        except ValueError:
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed
-
-
-def _int(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and len(value) <= 200:  # bounded: no regex over a huge string
-        m = re.search(r"(\d+)/?$", value)  # "/v1/folders/25/" in the stale doc examples
-        return int(m.group(1)) if m else None
-    return None
-
-
-def _str(value: Any, limit: int = _TEXT_LIMIT) -> str | None:
-    """A string field made safe to show and capped, or None when it is not a string."""
-    if not isinstance(value, str):
-        return None
-    # Most fields (URLs, GUIDs, states) are short printable text without a space: what
-    # safe_text would return unchanged, without its work (a batch answer has a few per URL).
-    if len(value) <= limit and " " not in value and value.isprintable():
-        return value
-    return safe_text(value, limit)
-
-
-def _float(value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value) if abs(value) < 1e9 else 0.0
-    return 0.0
-
-
-def _text(value: Any, limit: int = _TEXT_LIMIT) -> str:
-    """Like :func:`_str`, with "" for a missing or non-string value."""
-    text = _str(value, limit)
-    return "" if text is None else text
-
-
-def _id(value: Any) -> int:
-    """A required integer id (an int, or a short digit string); anything else is a TypeError."""
-    if isinstance(value, bool) or not isinstance(value, (int, str)) or len(str(value)) > 20:
-        raise TypeError("not an id")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -135,97 +76,12 @@ class Capture:
     def from_json(cls, data: dict[str, Any]) -> Capture:
         """Build from a capture object."""
         return cls(
-            role=_text(data.get("role"), 40),
-            status=_text(data.get("status"), 40),
-            url=_str(data.get("url"), _URL_LIMIT),
-            record_type=_str(data.get("record_type"), 100),
-            content_type=_str(data.get("content_type"), 200),
+            role=json_text(data.get("role"), 40),
+            status=json_text(data.get("status"), 40),
+            url=json_str(data.get("url"), _URL_LIMIT),
+            record_type=json_str(data.get("record_type"), 100),
+            content_type=json_str(data.get("content_type"), 200),
             user_upload=bool(data.get("user_upload")),
-        )
-
-
-@dataclass(frozen=True)
-class Folder:
-    """A Perma folder. ``path`` is the id chain from the root, e.g. ``"25-35-36"``."""
-
-    id: int
-    name: str
-    parent: int | None = None
-    has_children: bool = False
-    path: str = ""
-    organization: int | None = None
-    sponsored_by: int | None = None
-    is_sponsored_root_folder: bool = False
-    read_only: bool = False
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Folder:
-        """Build from a folder object."""
-        org = data.get("organization")
-        return cls(
-            id=_id(data["id"]),
-            name=_text(data.get("name"), _NAME_LIMIT),
-            parent=_int(data.get("parent")),
-            has_children=bool(data.get("has_children")),
-            path=_text(data.get("path"), _NAME_LIMIT),
-            organization=_int(org.get("id")) if isinstance(org, dict) else _int(org),
-            sponsored_by=_int(data.get("sponsored_by")),
-            is_sponsored_root_folder=bool(data.get("is_sponsored_root_folder")),
-            read_only=bool(data.get("read_only")),
-        )
-
-    @property
-    def is_personal(self) -> bool:
-        """True when links created here count against the user's personal quota."""
-        return self.organization is None and self.sponsored_by is None
-
-
-@dataclass(frozen=True)
-class Organization:
-    """An organization (a journal, a court) and its shared folder."""
-
-    id: int
-    name: str
-    registrar: str | None = None
-    default_to_private: bool = False
-    shared_folder: Folder | None = None
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Organization:
-        """Build from an organization object."""
-        shared = data.get("shared_folder")
-        return cls(
-            id=_id(data["id"]),
-            name=_text(data.get("name"), _NAME_LIMIT),
-            registrar=_str(data.get("registrar"), _NAME_LIMIT),
-            default_to_private=bool(data.get("default_to_private")),
-            shared_folder=Folder.from_json(shared) if isinstance(shared, dict) else None,
-        )
-
-
-@dataclass(frozen=True)
-class User:
-    """The account that owns the API key."""
-
-    id: int
-    full_name: str = ""
-    short_name: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    top_level_folders: tuple[Folder, ...] = ()
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> User:
-        """Build from ``GET /v1/user``."""
-        return cls(
-            id=_id(data.get("id") or 0),
-            full_name=_text(data.get("full_name"), _NAME_LIMIT),
-            short_name=_text(data.get("short_name"), _NAME_LIMIT),
-            first_name=_text(data.get("first_name"), _NAME_LIMIT),
-            last_name=_text(data.get("last_name"), _NAME_LIMIT),
-            top_level_folders=tuple(
-                Folder.from_json(f) for f in data.get("top_level_folders") or () if isinstance(f, dict)
-            ),
         )
 
 
@@ -258,18 +114,18 @@ class Archive:
         org = data.get("organization")
         return cls(
             guid=check_guid(data["guid"]),
-            url=_text(data.get("url"), _URL_LIMIT),
-            title=_text(data.get("title"), _TITLE_LIMIT),
+            url=json_text(data.get("url"), _URL_LIMIT),
+            title=json_text(data.get("title"), _TITLE_LIMIT),
             creation_timestamp=parse_timestamp(data.get("creation_timestamp")),
-            description=_str(data.get("description")),
-            warc_size=_int(data.get("warc_size")),
-            warc_download_url=_str(data.get("warc_download_url"), _URL_LIMIT),
+            description=json_str(data.get("description")),
+            warc_size=json_int(data.get("warc_size")),
+            warc_download_url=json_str(data.get("warc_download_url"), _URL_LIMIT),
             captures=tuple(Capture.from_json(c) for c in data.get("captures") or () if isinstance(c, dict)),
-            queue_time=_int(data.get("queue_time")),
-            capture_time=_int(data.get("capture_time")),
-            notes=_str(data.get("notes")),
+            queue_time=json_int(data.get("queue_time")),
+            capture_time=json_int(data.get("capture_time")),
+            notes=json_str(data.get("notes")),
             is_private=data.get("is_private") if isinstance(data.get("is_private"), bool) else None,
-            private_reason=_str(data.get("private_reason"), 100),
+            private_reason=json_str(data.get("private_reason"), 100),
             archive_timestamp=parse_timestamp(data.get("archive_timestamp")),
             organization=Organization.from_json(org) if isinstance(org, dict) else None,
         )
@@ -325,7 +181,7 @@ class CaptureJob:
         message = data.get("message")
         guid = data.get("guid")
         status = data.get("status")
-        errors = tuple(safe_text(m, _TEXT_LIMIT) for m in decode_messages(message)[:_MAX_MESSAGES])
+        errors = tuple(safe_text(m, TEXT_LIMIT) for m in decode_messages(message)[:_MAX_MESSAGES])
         problem: str | None = None
         if guid is not None and not is_perma_guid(guid):
             problem = "invalid GUID " + safe_text(repr(guid) if isinstance(guid, str) else type(guid).__name__, 60)
@@ -337,16 +193,16 @@ class CaptureJob:
         return cls(
             guid=guid,
             status=status or "",
-            submitted_url=_text(data.get("submitted_url"), _URL_LIMIT),
-            message=safe_text(message, _TEXT_LIMIT) if isinstance(message, str) else None,
-            id=_int(data.get("id")),
-            attempt=_int(data.get("attempt")) or 0,
-            step_count=_float(data.get("step_count")),
-            step_description=_str(data.get("step_description")),
-            queue_position=_int(data.get("queue_position")) or 0,
+            submitted_url=json_text(data.get("submitted_url"), _URL_LIMIT),
+            message=safe_text(message, TEXT_LIMIT) if isinstance(message, str) else None,
+            id=json_int(data.get("id")),
+            attempt=json_int(data.get("attempt")) or 0,
+            step_count=json_float(data.get("step_count")),
+            step_description=json_str(data.get("step_description")),
+            queue_position=json_int(data.get("queue_position")) or 0,
             capture_start_time=parse_timestamp(data.get("capture_start_time")),
             capture_end_time=parse_timestamp(data.get("capture_end_time")),
-            title=_text(data.get("title"), _TITLE_LIMIT),
+            title=json_text(data.get("title"), _TITLE_LIMIT),
             user_deleted=data.get("user_deleted") if isinstance(data.get("user_deleted"), bool) else None,
             errors=errors,
             protocol_error=errors[0] if problem is not None else None,
@@ -393,53 +249,19 @@ class Batch:
             remaining_value = None
         folder = Folder.from_json(target) if isinstance(target, dict) else None
         return cls(
-            id=_id(data["id"]),
+            id=json_id(data["id"]),
             started_on=parse_timestamp(data.get("started_on")),
-            created_by=_int(data.get("created_by")),
+            created_by=json_int(data.get("created_by")),
             target_folder=folder,
-            target_folder_id=folder.id if folder else _int(target),
+            target_folder_id=folder.id if folder else json_int(target),
             capture_jobs=tuple(
                 CaptureJob.from_json(j) for j in data.get("capture_jobs") or () if isinstance(j, dict)
             ),
             links_remaining=remaining_value,
-            links_remaining_period=_str(data.get("links_remaining_period"), 40),
+            links_remaining_period=json_str(data.get("links_remaining_period"), 40),
         )
 
     @property
     def settled(self) -> bool:
         """True when no job is pending or in progress."""
         return not any(job.transitional for job in self.capture_jobs)
-
-
-def decode_messages(message: Any) -> list[str]:
-    """Every human message inside a capture job ``message`` (a JSON string) or an error body."""
-    if message is None:
-        return []
-    if isinstance(message, str):
-        try:
-            decoded = json.loads(message)
-        except (ValueError, RecursionError):  # RecursionError: a hostile, deeply nested string
-            return [message] if message.strip() else []
-        if isinstance(decoded, str):
-            return [decoded]
-        return collect_strings(decoded)
-    return collect_strings(message)
-
-
-def collect_strings(value: Any) -> list[str]:
-    """All strings in an arbitrary JSON value, depth first (dict of lists, list, string...).
-
-    Iterative, so a deeply nested hostile body cannot exhaust the stack.
-    """
-    out: list[str] = []
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if item.strip():
-                out.append(item)
-        elif isinstance(item, dict):
-            stack.extend(reversed(list(item.values())))
-        elif isinstance(item, (list, tuple)):
-            stack.extend(reversed(item))
-    return out

@@ -16,8 +16,8 @@ from pathlib import Path
 from ..api import ensure_archives, known_archives
 from ..archiving.outcomes import ArchiveOptions, Outcome, ProgressEvent, UrlRequest
 from ..documents import linked_in_documents
+from ..perma.accounts import Folder, User
 from ..perma.client import PermaClient
-from ..perma.models import Folder, User
 from ..perma.session import PermaSession
 from ..review import Verdict, review_archives
 from ..site import ArchiveSite

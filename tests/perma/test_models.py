@@ -9,17 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from permify.perma.models import (
-    Archive,
-    Batch,
-    CaptureJob,
-    Folder,
-    Organization,
-    User,
-    collect_strings,
-    decode_messages,
-    parse_timestamp,
-)
+from permify.perma.accounts import Folder, Organization, User
+from permify.perma.json_values import collect_strings, decode_messages, parse_timestamp
+from permify.perma.models import Archive, Batch, CaptureJob
 
 UTC = timezone.utc
 FOLDER = {
