@@ -18,14 +18,15 @@ the verdict says so first: ``origin answered 403: bot wall (Cloudflare)``.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 try:  # the parser behind re.compile: the parsed pattern says which characters every match holds
-    from re import _parser as _sre  # type: ignore[attr-defined]
+    _sre: Any = importlib.import_module("re._parser")
 except ImportError:  # Python 3.10
-    import sre_parse as _sre  # type: ignore[no-redef]
+    _sre = importlib.import_module("sre_parse")
 
 
 Severity = Literal["suspect", "failed"]
