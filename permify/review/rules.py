@@ -177,7 +177,18 @@ def _longest(items: list[tuple[Any, Any]]) -> str:
 
 def _may_match(needles: tuple[Needles, ...], lowered: str) -> bool:
     """False when no pattern can match ``lowered``: each lacks one of its needs."""
-    return any(all(any(choice in lowered for choice in need) for need in needs) for needs in needles)
+    # Plain loops: this runs for every rule on every page, and nested generators cost more
+    # than the substring tests they drive.
+    for needs in needles:
+        for need in needs:
+            for choice in need:
+                if choice in lowered:
+                    break
+            else:
+                break  # this need is missing: the pattern cannot match
+        else:
+            return True
+    return False
 
 
 def _compile(patterns: tuple[str, ...]) -> _Search | None:

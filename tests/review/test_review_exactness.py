@@ -83,3 +83,16 @@ def test_the_pre_test_never_turns_away_a_match() -> None:
         for search in searches:
             if search.folded is not None and search.folded.search(text) is not None:
                 assert search.needles is None or rules._may_match(search.needles, text), (text, search.exact)
+
+
+def test_verdict_to_json_is_asdict() -> None:
+    """``Verdict.to_json`` copies the fields flat: right only while every field is a plain value."""
+    from dataclasses import asdict, fields
+
+    from permify.review.verdict import Verdict
+
+    assert all(re.fullmatch(r"(str|int|bool|VerdictStatus)( \| None)?", str(f.type)) for f in fields(Verdict))
+    full = Verdict("suspect", "why", guid="AB2C-D3EF", rule="near-empty", http_status=200, content_type="text/html",
+                   size=10, truncated=True, title="T", words=1, user_upload=True, is_private=False, checked=False,
+                   url="https://example.com/", permanent_at="2030-01-01T00:00:00+00:00")
+    assert full.to_json() == asdict(full) and list(full.to_json()) == list(asdict(full))
