@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from typing import Any, Literal
 
@@ -96,7 +96,9 @@ class Verdict:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (for reports and the ledger)."""
-        return asdict(self)
+        # Every field is a plain value (str, int, bool, None), so this is what dataclasses.asdict
+        # gives, without its recursive deep copy (which cost more than the rest of storing it).
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Verdict:
