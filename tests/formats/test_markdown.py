@@ -472,3 +472,24 @@ def test_any_markdown_round_trips(src: str) -> None:
     again = parse(out)
     assert [c.url for c in again.citations] == [c.url for c in doc.citations]
     assert archive_all(again).decode("utf-8") == out
+
+
+def test_whole_text_searched_for_perma_once_not_per_block_or_link(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether the document mentions perma.cc is asked once per parse: asking it per block or
+    per link searches the whole text each time, which made a 5,000-link file quadratic."""
+    from permify.formats.markdown import inline, scan
+
+    calls: list[int] = []
+    real = inline.mentions_perma
+
+    def counting(text: str) -> bool:
+        calls.append(len(text))
+        return real(text)
+
+    monkeypatch.setattr(inline, "mentions_perma", counting)
+    monkeypatch.setattr(scan, "mentions_perma", counting)
+    blocks = [f"Para {i}: [case](https://example.com/{i}) and https://example.org/{i}." for i in range(200)]
+    blocks.append("Done [x](https://example.net/x) [https://perma.cc/ABCD-EFGH].")
+    doc = MarkdownAdapter().parse("\n\n".join(blocks).encode(), "many.md")
+    assert len(doc.citations) == 401
+    assert len(calls) == 1

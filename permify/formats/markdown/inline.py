@@ -19,7 +19,7 @@ from markdown_it.common.utils import normalizeReference, unescapeAll
 from ..._lazy import lazy_pattern
 from ...urls import find_urls, perma_url, url_at
 
-__all__ = ["SCHEME_URL_RE", "Hit", "InlineScanner", "Ref"]
+__all__ = ["SCHEME_URL_RE", "Hit", "InlineScanner", "Ref", "mentions_perma"]
 
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # Where something can start: an escape, a code span, an autolink or tag, a link or image, or
@@ -133,7 +133,7 @@ def _normalised_perma(written: str) -> str:
 
 
 @functools.lru_cache(maxsize=1)  # one text, scanned block by block
-def _mentions_perma(text: str) -> bool:
+def mentions_perma(text: str) -> bool:
     """True when ``text`` holds ``perma.cc`` in any case, as every Perma link does."""
     return re.search(r"perma\.cc", text, re.IGNORECASE) is not None
 
@@ -159,7 +159,11 @@ def _plain(s: str) -> str | None:
 class InlineScanner:
     """The inline scanner over one line range of ``text`` (see the module docstring)."""
 
-    def __init__(self, text: str, refs: dict[str, Ref], probe: bool = False) -> None:
+    def __init__(self, text: str, refs: dict[str, Ref], probe: bool = False,
+                 mentions_perma: bool | None = None) -> None:
+        """A scanner of ``text`` (the whole document). ``mentions_perma``: whether the text
+        holds ``perma.cc`` at all, when the caller knows (it scans one block at a time with
+        a scanner each, and asks the whole text once); else asked on the first hit."""
         self.text = text
         self.refs = refs
         self.probe = probe
@@ -168,6 +172,7 @@ class InlineScanner:
         self.existing_linked: list[str] = []  # Perma links markdown-it will see as links
         self.found_link = False
         self._brackets: dict[int, int] = {}  # "[" offset -> matching "]" offset, or -1
+        self._mentions_perma = mentions_perma
 
     # ------------------------------------------------------------------ the main loop
 
@@ -413,7 +418,10 @@ class InlineScanner:
             if attrs:
                 insert_at = attrs.end()
         # Every Perma link holds "perma.cc": a text without one has none to find (most texts).
-        existing = _EXISTING_RE().match(text, insert_at, end) if _mentions_perma(text) else None
+        # Asked of the whole text once, never once per hit (that would be quadratic).
+        if self._mentions_perma is None:
+            self._mentions_perma = mentions_perma(text)
+        existing = _EXISTING_RE().match(text, insert_at, end) if self._mentions_perma else None
         hit = Hit(kind, pos, insert_at, written, url, title, start=pos if start is None else start)
         if existing:
             target = existing.group("auto") or existing.group("link") or existing.group("bare")

@@ -28,7 +28,7 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..._lazy import lazy_pattern
 from ...urls import find_urls
-from .inline import SCHEME_URL_RE, Hit, InlineScanner, Ref
+from .inline import SCHEME_URL_RE, Hit, InlineScanner, Ref, mentions_perma
 
 __all__ = ["MAX_BRACKETS", "MAX_BRACKET_DEPTH", "MAX_DELIMITERS", "Hit", "ScanResult", "TooCostlyError", "scan"]
 
@@ -174,11 +174,12 @@ def scan(text: str) -> ScanResult:
                     f"line {tok.map[0] + 1}: raw HTML block with {n} URL(s) left alone"
                     " (not archived); add the Perma link by hand"
                 )
+    perma_in_text = mentions_perma(text)  # once for the whole text, not once per block
     for (lo, hi), oracle in ranges.items():
         start, stop = offset(lo), offset(hi)
         if start < toml_end:
             continue
-        scanner = InlineScanner(text, refs)
+        scanner = InlineScanner(text, refs, mentions_perma=perma_in_text)
         scanner.run(start, stop)
         for pos in scanner.html_urls:
             line, col = result.line_col(pos)
