@@ -13,8 +13,11 @@ The sandbox runs in its own process, as Perma runs on another machine.
    whose verdict the ledger keeps on the same basis is not downloaded again, the others cost
    one WARC download each, on a bounded pool). The untimed first run judges every capture and
    keeps the verdicts, so the timed runs are the review of a manuscript checked before, as a
-   journal checks every draft and proof. Goal: the median ratio at most 1.5. Also timed, with
-   no goal: ``recheck=True``, every WARC downloaded and read again (a first review).
+   journal checks every draft and proof. Goal: the median ratio at most 1.5. Also timed, against
+   the same goal: ``recheck=True``, every WARC downloaded and read again, as a first review of
+   links this ledger never judged; it misses the goal on a two-core machine (the client's CPU
+   is the bound: see docs/review.md), which is printed as FAIL but, being known, is not
+   counted in the exit status.
 
 Both parts also print the client's CPU seconds, steadier than wall time on a shared machine.
 
@@ -165,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"client CPU s (median): GETs {statistics.median(CHECK_CPU['gets']):.2f}, "
           f"review_documents {statistics.median(CHECK_CPU['review']):.2f}, "
           f"recheck {statistics.median(CHECK_CPU['recheck']):.2f}")
-    print_ratio("recheck / sequential GETs (no goal)", Comparison(checks["recheck"], checks["gets"]))
+    print_ratio("recheck (a first review) / sequential GETs, known to miss",
+                Comparison(checks["recheck"], checks["gets"]), goal=1.5)
     ok_review = print_ratio("review / sequential GETs", Comparison(checks["review"], checks["gets"]), goal=1.5)
     return 0 if ok_archive and ok_review else 1
 
