@@ -207,6 +207,7 @@ def _check_and_migrate(db: sqlite3.Connection, path: Path, busy_timeout: float) 
     # commits, which the folder reconcile heals (see the module docstring).
     db.execute("PRAGMA synchronous=NORMAL")
 
+
 def _use_wal(db: sqlite3.Connection, busy_timeout: float) -> None:
     """Switch to WAL, which lets readers and one writer work at once.
 
