@@ -316,14 +316,15 @@ def _capture_dates(site: ArchiveSite, outcomes: dict[str, Outcome]) -> dict[str,
     if ledger is None or folder_id is None:
         return dates
     book = ledger.scoped(site.api_host, folder_id)
-    here = book.get_many(wanted)  # set-wise reads: no query per URL
-    elsewhere = book.get_many_any_folder([k for k in wanted if k not in here or here[k].guid != outcomes[k].guid])
-    for key in wanted:
-        guid = outcomes[key].guid
-        for entry in (here.get(key), elsewhere.get(key)):  # --reuse-any-folder takes others' archives
-            if entry is not None and entry.guid == guid:
-                dates[key] = entry.created_at[:10]
-                break
+    here = book.guids_and_days(wanted)  # set-wise reads: no query per URL, no entries built
+    for key, (guid, day) in here.items():
+        if guid == outcomes[key].guid:
+            dates[key] = day
+    # --reuse-any-folder takes others' archives: those are looked up in every folder
+    elsewhere = book.get_many_any_folder([k for k in wanted if k not in dates])
+    for key, entry in elsewhere.items():
+        if entry.guid == outcomes[key].guid:
+            dates[key] = entry.created_at[:10]
     return dates
 
 

@@ -30,6 +30,10 @@ class FolderLedger:
         """The entries of many URLs in this folder (``{url_key: entry}``), read set-wise."""
         return self.ledger.get_many(self.api_host, self.folder_id, url_keys)
 
+    def guids_and_days(self, url_keys: Iterable[str]) -> dict[str, tuple[str | None, str]]:
+        """``{url_key: (guid, day the entry was made)}`` for many URLs in this folder."""
+        return self.ledger.guids_and_days(self.api_host, self.folder_id, url_keys)
+
     def get_many_any_folder(self, url_keys: Iterable[str]) -> dict[str, LedgerEntry]:
         """For many URLs, the best entry with a GUID in any folder of this API host."""
         return self.ledger.get_many(self.api_host, None, url_keys)

@@ -160,6 +160,23 @@ class Ledger(LedgerClaims, LedgerVerdicts):
             ).fetchone()
         return self._entry(row) if row else None
 
+    def guids_and_days(
+        self, api_host: str, folder_id: int, url_keys: Iterable[str]
+    ) -> dict[str, tuple[str | None, str]]:
+        """``{url_key: (guid, the day its entry was made)}`` for the URLs of one folder the ledger
+        holds: what :meth:`get_many` reads, without building entries (a report's capture dates)."""
+        found: dict[str, tuple[str | None, str]] = {}
+        keys = list(dict.fromkeys(url_keys))
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            rows = self._db.execute(
+                f"SELECT url_key, guid, substr(created_at, 1, 10) FROM archives WHERE api_host=? AND folder_id=?"
+                f" AND url_key IN ({','.join('?' * len(chunk))})",
+                (api_host, folder_id, *chunk),
+            )
+            found.update((key, (guid, day)) for key, guid, day in rows)
+        return found
+
     def get_many(self, api_host: str, folder_id: int | None, url_keys: Iterable[str]) -> dict[str, LedgerEntry]:
         """The entries of many URLs at once (``{url_key: entry}``, only those the ledger holds):
         a few ``IN (...)`` queries instead of one per URL. With ``folder_id=None``, the best

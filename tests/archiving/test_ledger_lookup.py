@@ -116,3 +116,21 @@ def test_the_warm_path_gives_what_the_archiver_gives(tmp_path: Path, monkeypatch
     monkeypatch.setattr(warm_module, "warm_outcomes", lambda *a: None)  # the archiver's path
     assert run() == warm
     assert any("AAAA-0001" in s for s in warm[1].split())
+
+
+def test_guids_and_days_match_the_entries_get_many_builds(tmp_path: Path) -> None:
+    """The report's capture dates read (guid, day) pairs: the same as the entries give, for the
+    folder asked only, and nothing for URLs the ledger does not hold there."""
+    path = tmp_path / "ledger.db"
+    clock = iter([1_700_000_000.0 + 86_400 * i for i in range(100)])
+    with Ledger(path, clock=lambda: next(clock)) as ledger:
+        ledger.record(HOST, 42, "k1", "https://a.example/1", guid="AAAA-1111", status="completed")
+        ledger.record(HOST, 42, "k2", "https://a.example/2", guid=None, status="failed")
+        ledger.record(HOST, 7, "k3", "https://a.example/3", guid="BBBB-2222", status="completed")
+        ledger.record(HOST, 42, "k1", "https://a.example/1", guid="AAAA-1111", status="completed")  # a later day
+        pairs = ledger.guids_and_days(HOST, 42, ["k1", "k2", "k3", "k9", "k1"])
+        entries = ledger.get_many(HOST, 42, ["k1", "k2", "k3", "k9"])
+    assert set(pairs) == set(entries) == {"k1", "k2"}
+    for key, (guid, day) in pairs.items():
+        assert (guid, day) == (entries[key].guid, entries[key].created_at[:10])
+    assert pairs["k1"] == ("AAAA-1111", "2023-11-14")  # the day it was first recorded, kept on update
