@@ -28,7 +28,8 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 
 from ..._lazy import lazy_pattern
 from ...urls import find_urls
-from .inline import SCHEME_URL_RE, Hit, InlineScanner, Ref, mentions_perma
+from .hits import Hit, Ref
+from .inline import SCHEME_URL_RE, InlineScanner, mentions_perma
 
 __all__ = ["MAX_BRACKETS", "MAX_BRACKET_DEPTH", "MAX_DELIMITERS", "Hit", "ScanResult", "TooCostlyError", "scan"]
 
