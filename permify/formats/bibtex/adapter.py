@@ -115,11 +115,11 @@ class BibtexDocument(ParsedDocument):
         primary: str | None = None
         printed_in: str | None = None
         fields: list[tuple[str, str, int, str]] = []
-        inline: list[tuple[str, str, int, str, str]] = []
+        inline: list[tuple[str, str, int, str, str, int | None]] = []
         for index, link in links:
             slot = self._slots[index]
             if slot.role == "text":
-                inline.append((slot.field, slot.value, slot.position, slot.written, link))
+                inline.append((slot.field, slot.value, slot.position, slot.written, link, slot.end))
             if index == entry.primary:
                 primary = link
                 if slot.role == "url" and slot.field.lower() == "url":

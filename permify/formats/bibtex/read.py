@@ -57,7 +57,12 @@ class EntryRecord(NamedTuple):
 class Slot(NamedTuple):
     """Where one citation's archive is recorded: its entry, field (name as written, raw value),
     role (``url``, ``text``; ``same`` for a URL field repeating an earlier URL of the entry,
-    whose record it shares; ``skip`` for a citation never written) and 1-based position in the field."""
+    whose record it shares; ``skip`` for a citation never written) and 1-based position in the field.
+
+    ``end``: for a URL of a text field whose value is one delimited piece, where the URL ends
+    in the raw value (its printed link goes there), as parsing found it; None otherwise (the
+    rewrite finds it in the value's pieces).
+    """
 
     entry: int
     field: str
@@ -65,6 +70,7 @@ class Slot(NamedTuple):
     role: str
     position: int
     written: str
+    end: int | None = None
 
 
 class _Found(NamedTuple):
@@ -79,6 +85,7 @@ class _Found(NamedTuple):
     url: str
     existing: str | None = None
     skip: str | None = None
+    end: int | None = None  # a text-field URL's end in the raw value (see Slot.end)
 
 
 def block_raw(block: model.Block) -> str:
@@ -266,7 +273,8 @@ class Reader:
             where = f"entry {key}, field {item.field} (line {item.line + 1})"
             citations.append(CitedUrl(len(citations), item.url, where, existing[n], title, "field",
                                       item.written, _context(raw, item.written, key, title), item.skip))
-            doc._slots.append(Slot(entry_index, item.field, item.value, item.role, item.position, item.written))
+            doc._slots.append(Slot(entry_index, item.field, item.value, item.role, item.position, item.written,
+                                   item.end))
         doc._entries.append(EntryRecord(offset, raw, prints, None if primary is None else first + primary))
 
     def _existing(self, found: list[_Found], primary: int | None, perma: str | None,
@@ -293,7 +301,8 @@ class Reader:
 
     def _text_field(self, f: model.Field) -> list[_Found]:
         value = f.value
-        if "#" not in value and value[:1] in _DELIMITERS:
+        single = "#" not in value and value[:1] in _DELIMITERS
+        if single:
             if "://" not in value:  # reads as itself: no URL (skips most notes cheaply)
                 return []
             text = value[1:-1]  # what _value() gives, without the call
@@ -307,8 +316,9 @@ class Reader:
                 continue
             position += 1
             after = _PERMA_AFTER_RE.match(text, u.end)
+            # text is the raw value without its delimiter: the end in the value is one more
             out.append(_Found(f.key, value, "text", position, f.start_line, u.written, u.url,
-                              after.group(1) if after else None))
+                              after.group(1) if after else None, None, 1 + u.end if single else None))
         return out
 
     def _url_field(self, f: model.Field, key: str) -> list[_Found]:
