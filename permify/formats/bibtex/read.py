@@ -110,6 +110,7 @@ class Reader:
         self.macros: dict[str, str] = dict(MONTH_MACROS)
         self.url_macros: list[str] = []  # the macros whose value holds '://' (once all are read)
         self.budget = ExpansionBudget()  # caps what @string and # may spell (doubling macros)
+        self._names: dict[str, tuple[str, str]] = {}  # field name as written -> (lower-cased, role)
 
     def warn(self, line: int, message: str) -> None:
         """Add ``message`` to the document's warnings, for 0-based ``line``."""
@@ -219,13 +220,16 @@ class Reader:
         title: str | None = None  # the raw value of the last title field
         prints: dict[str, str] = {}
         archives: dict[tuple[str, int], str] = {}  # (field, position) -> its archive field's link
-        role_of = self.rules.role
+        names = self._names
         for f in fields:
-            name = f.key.lower()
+            # (lower-cased name, role) by the name as written: files repeat a few dozen names
+            known = names.get(f.key)
+            if known is None:
+                known = names[f.key] = (f.key.lower(), self.rules.role(f.key.lower()))
+            name, role = known
             value = f.value
             if name == "title":
                 title = value
-            role = role_of(name)
             try:
                 if role == "url":
                     found.extend(self._url_field(f, key))
@@ -257,12 +261,19 @@ class Reader:
                 title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
             except ExpansionLimitError:
                 title = None  # only the title Perma shows; the URLs are archived
-        primary = _primary(found)
-        same = _repeated(found, primary)
-        existing = self._existing(found, primary, perma, archives, key, fields[0].start_line)
-        for n, first in same.items():  # a URL field repeating another's URL shares its record
-            existing[n] = existing[first]
-            found[n] = found[n]._replace(role="same")
+        if len(found) == 1 and perma is None:
+            # most entries cite one URL and have no perma field: what the general path gives
+            # (_primary, no repeats, _existing), without its calls
+            only = found[0]
+            primary: int | None = 0 if only.role in ("url", "text") else None
+            existing = [only.existing]
+        else:
+            primary = _primary(found)
+            same = _repeated(found, primary)
+            existing = self._existing(found, primary, perma, archives, key, fields[0].start_line)
+            for n, first in same.items():  # a URL field repeating another's URL shares its record
+                existing[n] = existing[first]
+                found[n] = found[n]._replace(role="same")
         doc = self.doc
         entry_index = len(doc._entries)
         citations = doc.citations
