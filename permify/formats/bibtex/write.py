@@ -59,7 +59,8 @@ def entry_edits(raw: str, links: EntryLinks, offset: int = 0) -> list[Edit]:
     while raw[at - 1].isspace():  # raw[:at].rstrip(), without copying the entry
         at -= 1
     tail: list[str] = []  # new fields at the end of the entry, in order
-    for name, value, lines in _field_groups(links.fields, layout):
+    # most entries get only a perma field: the groups below are skipped without a call
+    for name, value, lines in _field_groups(links.fields, layout) if links.fields else ():
         end = value_end(raw, name.lower(), value)
         after = end
         while after < at and raw[after].isspace():
@@ -69,7 +70,7 @@ def entry_edits(raw: str, links: EntryLinks, offset: int = 0) -> list[Edit]:
                               "".join(layout.sep + line + "," for line in lines)))
         else:  # the last field: its archive fields start the new tail
             tail.extend(lines)
-    for name, value, where in _inline_ends(raw, links.inline):
+    for name, value, where in _inline_ends(raw, links.inline) if links.inline else ():
         for end, text in where:
             edits.append(Edit(offset + end, offset + end, text))
         del name, value
