@@ -116,11 +116,12 @@ class BibtexDocument(ParsedDocument):
         printed_in: str | None = None
         fields: list[tuple[str, str, int, str]] = []
         inline: list[tuple[str, str, int, str, str, int | None]] = []
+        slots, entry_primary = self._slots, entry.primary
         for index, link in links:
-            slot = self._slots[index]
+            slot = slots[index]
             if slot.role == "text":
                 inline.append((slot.field, slot.value, slot.position, slot.written, link, slot.end))
-            if index == entry.primary:
+            if index == entry_primary:
                 primary = link
                 if slot.role == "url" and slot.field.lower() == "url":
                     printed_in = print_field

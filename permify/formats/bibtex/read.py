@@ -131,6 +131,7 @@ class Reader:
         self.url_macros = [name for name, value in self.macros.items() if "://" in value]
         self.url_macros.extend(self.budget.oversized)  # an entry using one is reported
         locator = Locator(text)
+        doc = self.doc
         for entry, parsed in blocks.entries:
             raw, start_line = block_raw(entry), block_line(entry)
             if parsed is not entry:  # a duplicate key: bibtexparser wrapped the entry
@@ -145,9 +146,9 @@ class Reader:
                 self.warn(start_line, f"entry {entry.key!r} left unchanged (its text could "
                           "not be located)")
                 continue
-            if self.doc.biblatex_hint is None:
+            if doc.biblatex_hint is None:
                 self._biblatex_hint(entry)
-            if self._may_cite(raw):
+            if "://" in raw or "#" in raw or self._may_cite(raw):  # the first tests: most entries
                 self._entry(offset, raw, entry.key, entry.fields)
         if not blocks.entries:
             self.doc.warnings.append("no BibTeX entries found")
@@ -282,8 +283,9 @@ class Reader:
             # positional: CitedUrl(index, url, location, existing_archive, title, kind, written,
             # context, skip_reason)
             where = f"entry {key}, field {item.field} (line {item.line + 1})"
+            context = f"{key}: {title}" if title else _context(raw, item.written, key)
             citations.append(CitedUrl(len(citations), item.url, where, existing[n], title, "field",
-                                      item.written, _context(raw, item.written, key, title), item.skip))
+                                      item.written, context, item.skip))
             doc._slots.append(Slot(entry_index, item.field, item.value, item.role, item.position, item.written,
                                    item.end))
         doc._entries.append(EntryRecord(offset, raw, prints, None if primary is None else first + primary))
@@ -358,11 +360,9 @@ class Reader:
                 for n, (written, url) in enumerate(pairs, 1)]
 
 
-def _context(raw: str, written: str, key: str, title: str | None) -> str:
-    """What a reader of the bibliography sees around the URL: the entry's title, else the
-    entry's text around it (for reports)."""
-    if title:
-        return f"{key}: {title}"
+def _context(raw: str, written: str, key: str) -> str:
+    """What a reader of the bibliography sees around the URL in an entry without a title
+    (with one, it is ``key: title``): the entry's text around it (for reports)."""
     at = raw.find(written)
     return context_around(raw, at, at + len(written)) if at >= 0 else key
 
