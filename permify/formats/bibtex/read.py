@@ -55,26 +55,17 @@ class EntryRecord(NamedTuple):
 
 
 class Slot(NamedTuple):
-    """Where one citation's archive is recorded: its entry, field (name as written, raw value),
-    role (``url``, ``text``; ``same`` for a URL field repeating an earlier URL of the entry,
-    whose record it shares; ``skip`` for a citation never written) and 1-based position in the field.
+    """One URL read from an entry, and where its archive is recorded: the field (name as
+    written, raw value), role (``url``, ``text``; ``same`` for a URL field repeating an
+    earlier URL of the entry, whose record it shares; ``skip`` for a citation never written),
+    1-based position in the field, 0-based line, the URL as written and as archived, the
+    archive recorded already, why it is skipped.
 
     ``end``: for a URL of a text field whose value is one delimited piece, where the URL ends
     in the raw value (its printed link goes there), as parsing found it; None otherwise (the
-    rewrite finds it in the value's pieces).
+    rewrite finds it in the value's pieces). The entry it belongs to is kept beside it
+    (``BibtexDocument._slot_entries``): the read builds one record per URL, not two.
     """
-
-    entry: int
-    field: str
-    value: str
-    role: str
-    position: int
-    written: str
-    end: int | None = None
-
-
-class _Found(NamedTuple):
-    """A URL read from an entry, before it becomes a :class:`CitedUrl`."""
 
     field: str
     value: str
@@ -85,7 +76,7 @@ class _Found(NamedTuple):
     url: str
     existing: str | None = None
     skip: str | None = None
-    end: int | None = None  # a text-field URL's end in the raw value (see Slot.end)
+    end: int | None = None
 
 
 def block_raw(block: model.Block) -> str:
@@ -216,7 +207,7 @@ class Reader:
         return resolve(value, pieces, self.macros, missing, self.budget)
 
     def _entry(self, offset: int, raw: str, key: str, fields: list[model.Field]) -> None:
-        found: list[_Found] = []
+        found: list[Slot] = []
         perma: str | None = None
         title: str | None = None  # the raw value of the last title field
         prints: dict[str, str] = {}
@@ -247,7 +238,7 @@ class Reader:
                         archives[of] = link.group(0)
                         continue
                     reason = self.rules.skip_reason(name)
-                    found.extend(_Found(f.key, value, "skip", n, f.start_line, u.written, u.url, skip=reason)
+                    found.extend(Slot(f.key, value, "skip", n, f.start_line, u.written, u.url, skip=reason)
                                  for n, u in enumerate(self._urls_of(value), 1) if not is_perma_link(u.url))
             except ExpansionLimitError as exc:  # doubling @string macros, say
                 self.warn(f.start_line, f"entry {key!r}, field {f.key}: {exc}; not expanded, its "
@@ -286,11 +277,11 @@ class Reader:
             context = f"{key}: {title}" if title else _context(raw, item.written, key)
             citations.append(CitedUrl(len(citations), item.url, where, existing[n], title, "field",
                                       item.written, context, item.skip))
-            doc._slots.append(Slot(entry_index, item.field, item.value, item.role, item.position, item.written,
-                                   item.end))
+        doc._slots.extend(found)
+        doc._slot_entries.extend([entry_index] * len(found))
         doc._entries.append(EntryRecord(offset, raw, prints, None if primary is None else first + primary))
 
-    def _existing(self, found: list[_Found], primary: int | None, perma: str | None,
+    def _existing(self, found: list[Slot], primary: int | None, perma: str | None,
                   archives: dict[tuple[str, int], str], key: str, line: int) -> list[str | None]:
         """The archive already recorded for each URL found (None: it has none yet)."""
         existing = [item.existing for item in found]
@@ -312,7 +303,7 @@ class Reader:
         single = "#" not in raw_value and raw_value[:1] in _DELIMITERS
         return urls_in_text(raw_value[1:-1] if single else self._value(raw_value) or "")
 
-    def _text_field(self, f: model.Field) -> list[_Found]:
+    def _text_field(self, f: model.Field) -> list[Slot]:
         value = f.value
         single = "#" not in value and value[:1] in _DELIMITERS
         if single:
@@ -321,7 +312,7 @@ class Reader:
             text = value[1:-1]  # what _value() gives, without the call
         else:
             text = self._value(value) or ""
-        out: list[_Found] = []
+        out: list[Slot] = []
         position = 0
         for u in urls_in_text(text):
             # a Perma link in a note is a printed copy (maybe ours), not a cited source
@@ -330,11 +321,11 @@ class Reader:
             position += 1
             after = _PERMA_AFTER_RE.match(text, u.end)
             # text is the raw value without its delimiter: the end in the value is one more
-            out.append(_Found(f.key, value, "text", position, f.start_line, u.written, u.url,
+            out.append(Slot(f.key, value, "text", position, f.start_line, u.written, u.url,
                               after.group(1) if after else None, None, 1 + u.end if single else None))
         return out
 
-    def _url_field(self, f: model.Field, key: str) -> list[_Found]:
+    def _url_field(self, f: model.Field, key: str) -> list[Slot]:
         raw_value = f.value
         single = "#" not in raw_value and raw_value[:1] in _DELIMITERS
         value = raw_value[1:-1] if single else self._value(raw_value, None)
@@ -356,7 +347,7 @@ class Reader:
                 pairs = [(u.written, u.url) for u in urls_in_text(value)]
             else:
                 pairs = [(value if single else raw_value, unescape(value))]
-        return [_Found(f.key, raw_value, "url", n, line, written, url)
+        return [Slot(f.key, raw_value, "url", n, line, written, url)
                 for n, (written, url) in enumerate(pairs, 1)]
 
 
@@ -380,7 +371,7 @@ def _unwrap(value: str) -> str:
     return value
 
 
-def _primary(found: list[_Found]) -> int | None:
+def _primary(found: list[Slot]) -> int | None:
     """Index of the entry's primary URL: the ``url`` field's first, else the first URL field's,
     else the first in a text field."""
     fallback: int | None = None
@@ -396,7 +387,7 @@ def _primary(found: list[_Found]) -> int | None:
     return fallback if fallback is not None else text
 
 
-def _repeated(found: list[_Found], primary: int | None) -> dict[int, int]:
+def _repeated(found: list[Slot], primary: int | None) -> dict[int, int]:
     """URL-field URLs that repeat an earlier one of the entry (the primary first): index -> that one's.
 
     BibDesk copies ``url`` into ``Bdsk-Url-1``; its archive is recorded once.
