@@ -235,6 +235,11 @@ def urls_in_text(text: str) -> list[TextUrl]:
     """
     if "://" not in text:
         return []
+    if text.startswith("\\url{") and text.count("{") == 1 and text.count("}") == 1 and text[-1] == "}":
+        # the whole text is one \url{...} without a brace inside (howpublished, most often):
+        # what the general path below gives, without pairing braces or looking for bare URLs
+        written = text[5:-1].strip()
+        return [TextUrl(written, unescape(written).strip(), 0, len(text))] if written else []
     found: list[tuple[int, TextUrl]] = []
     blanked = text
     if "\\" in text:
