@@ -378,7 +378,12 @@ def plain_title(title: str) -> str:
             text = _SYMBOL_RE.sub(_symbol, text)
             if "\\" in text:
                 text = _COMMAND_NAME_RE.sub("", text)
-    text = text.replace("---", "\u2014").replace("--", "\u2013").replace("~", " ")
-    text = text.replace("``", "\u201c").replace("''", "\u201d")
+    # each replacement asked only of a title holding its character: most hold none of them
+    if "-" in text:
+        text = text.replace("---", "\u2014").replace("--", "\u2013")
+    if "~" in text:
+        text = text.replace("~", " ")
+    if "`" in text or "'" in text:
+        text = text.replace("``", "\u201c").replace("''", "\u201d")
     text = text.replace("{", "").replace("}", "")
     return " ".join(text.split())
