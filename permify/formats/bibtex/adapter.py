@@ -72,6 +72,7 @@ class BibtexDocument(ParsedDocument):
         self.warnings: list[str] = []
         self._entries: list[EntryRecord] = []
         self._slots: list[Slot] = []  # by citation index
+        self._slot_entries: list[int] = []  # by citation index: its entry's index in _entries
         #: the first sign that the file is written for biblatex (``entry k is @online``, ``entry
         #: k has a journaltitle field``), or None: biblatex prints ``note`` before the URL, so
         #: the command line suggests ``--bib-print addendum`` (see docs/bibtex.md)
@@ -90,7 +91,7 @@ class BibtexDocument(ParsedDocument):
                 f"unknown BibTeX print field {options.bib_print!r}; use one of {', '.join(_PRINT_MODES)}"
             )
         print_field = None if options.bib_print == "none" else options.bib_print
-        citations, slots, count = self.citations, self._slots, len(self.citations)
+        citations, slot_entries, count = self.citations, self._slot_entries, len(self.citations)
         chosen: dict[int, list[tuple[int, str]]] = {}
         for index, link in perma_links.items():
             if not isinstance(index, int) or not 0 <= index < count:
@@ -100,7 +101,7 @@ class BibtexDocument(ParsedDocument):
                 raise InvalidGuidError(f"not a Perma link: {link!r}")
             cited = citations[index]
             if cited.existing_archive is None and cited.skip_reason is None:
-                chosen.setdefault(slots[index].entry, []).append((index, link))
+                chosen.setdefault(slot_entries[index], []).append((index, link))
         edits: list[Edit] = []
         for entry_index, links in chosen.items():
             entry = self._entries[entry_index]
@@ -115,12 +116,13 @@ class BibtexDocument(ParsedDocument):
         primary: str | None = None
         printed_in: str | None = None
         fields: list[tuple[str, str, int, str]] = []
-        inline: list[tuple[str, str, int, str, str]] = []
+        inline: list[tuple[str, str, int, str, str, int | None]] = []
+        slots, entry_primary = self._slots, entry.primary
         for index, link in links:
-            slot = self._slots[index]
+            slot = slots[index]
             if slot.role == "text":
-                inline.append((slot.field, slot.value, slot.position, slot.written, link))
-            if index == entry.primary:
+                inline.append((slot.field, slot.value, slot.position, slot.written, link, slot.end))
+            if index == entry_primary:
                 primary = link
                 if slot.role == "url" and slot.field.lower() == "url":
                     printed_in = print_field

@@ -152,20 +152,16 @@ def value_end(raw: str, name: str, value: str) -> int:
 
 def _name_before(raw: str, at: int, name: str) -> bool:
     """Whether ``raw[:at]`` ends with ``[,{(] name =`` (spaces allowed around each part)."""
-    pos = at
-    while pos > 0 and raw[pos - 1].isspace():
-        pos -= 1
-    if pos == 0 or raw[pos - 1] != "=":
+    # rstrip() of a copy rather than a loop over characters: entries are short, and it strips
+    # exactly what str.isspace() calls space
+    before = raw[:at].rstrip()
+    if before[-1:] != "=":
         return False
-    pos -= 1
-    while pos > 0 and raw[pos - 1].isspace():
-        pos -= 1
-    start = pos - len(name)
-    if start < 1 or raw[start:pos].lower() != name:
+    before = before[:-1].rstrip()
+    start = len(before) - len(name)
+    if start < 1 or before[start:].lower() != name:
         return False
-    while start > 0 and raw[start - 1].isspace():
-        start -= 1
-    return start > 0 and raw[start - 1] in ",{("
+    return before[:start].rstrip()[-1:] in (",", "{", "(")
 
 
 def _value_end_by_pattern(raw: str, name: str, value: str) -> int:

@@ -55,20 +55,17 @@ class EntryRecord(NamedTuple):
 
 
 class Slot(NamedTuple):
-    """Where one citation's archive is recorded: its entry, field (name as written, raw value),
-    role (``url``, ``text``; ``same`` for a URL field repeating an earlier URL of the entry,
-    whose record it shares; ``skip`` for a citation never written) and 1-based position in the field."""
+    """One URL read from an entry, and where its archive is recorded: the field (name as
+    written, raw value), role (``url``, ``text``; ``same`` for a URL field repeating an
+    earlier URL of the entry, whose record it shares; ``skip`` for a citation never written),
+    1-based position in the field, 0-based line, the URL as written and as archived, the
+    archive recorded already, why it is skipped.
 
-    entry: int
-    field: str
-    value: str
-    role: str
-    position: int
-    written: str
-
-
-class _Found(NamedTuple):
-    """A URL read from an entry, before it becomes a :class:`CitedUrl`."""
+    ``end``: for a URL of a text field whose value is one delimited piece, where the URL ends
+    in the raw value (its printed link goes there), as parsing found it; None otherwise (the
+    rewrite finds it in the value's pieces). The entry it belongs to is kept beside it
+    (``BibtexDocument._slot_entries``): the read builds one record per URL, not two.
+    """
 
     field: str
     value: str
@@ -79,6 +76,7 @@ class _Found(NamedTuple):
     url: str
     existing: str | None = None
     skip: str | None = None
+    end: int | None = None
 
 
 def block_raw(block: model.Block) -> str:
@@ -103,6 +101,7 @@ class Reader:
         self.macros: dict[str, str] = dict(MONTH_MACROS)
         self.url_macros: list[str] = []  # the macros whose value holds '://' (once all are read)
         self.budget = ExpansionBudget()  # caps what @string and # may spell (doubling macros)
+        self._names: dict[str, tuple[str, str]] = {}  # field name as written -> (lower-cased, role)
 
     def warn(self, line: int, message: str) -> None:
         """Add ``message`` to the document's warnings, for 0-based ``line``."""
@@ -123,6 +122,7 @@ class Reader:
         self.url_macros = [name for name, value in self.macros.items() if "://" in value]
         self.url_macros.extend(self.budget.oversized)  # an entry using one is reported
         locator = Locator(text)
+        doc = self.doc
         for entry, parsed in blocks.entries:
             raw, start_line = block_raw(entry), block_line(entry)
             if parsed is not entry:  # a duplicate key: bibtexparser wrapped the entry
@@ -137,9 +137,9 @@ class Reader:
                 self.warn(start_line, f"entry {entry.key!r} left unchanged (its text could "
                           "not be located)")
                 continue
-            if self.doc.biblatex_hint is None:
+            if doc.biblatex_hint is None:
                 self._biblatex_hint(entry)
-            if self._may_cite(raw):
+            if "://" in raw or "#" in raw or self._may_cite(raw):  # the first tests: most entries
                 self._entry(offset, raw, entry.key, entry.fields)
         if not blocks.entries:
             self.doc.warnings.append("no BibTeX entries found")
@@ -207,18 +207,21 @@ class Reader:
         return resolve(value, pieces, self.macros, missing, self.budget)
 
     def _entry(self, offset: int, raw: str, key: str, fields: list[model.Field]) -> None:
-        found: list[_Found] = []
+        found: list[Slot] = []
         perma: str | None = None
         title: str | None = None  # the raw value of the last title field
         prints: dict[str, str] = {}
         archives: dict[tuple[str, int], str] = {}  # (field, position) -> its archive field's link
-        role_of = self.rules.role
+        names = self._names
         for f in fields:
-            name = f.key.lower()
+            # (lower-cased name, role) by the name as written: files repeat a few dozen names
+            known = names.get(f.key)
+            if known is None:
+                known = names[f.key] = (f.key.lower(), self.rules.role(f.key.lower()))
+            name, role = known
             value = f.value
             if name == "title":
                 title = value
-            role = role_of(name)
             try:
                 if role == "url":
                     found.extend(self._url_field(f, key))
@@ -235,7 +238,7 @@ class Reader:
                         archives[of] = link.group(0)
                         continue
                     reason = self.rules.skip_reason(name)
-                    found.extend(_Found(f.key, value, "skip", n, f.start_line, u.written, u.url, skip=reason)
+                    found.extend(Slot(f.key, value, "skip", n, f.start_line, u.written, u.url, skip=reason)
                                  for n, u in enumerate(self._urls_of(value), 1) if not is_perma_link(u.url))
             except ExpansionLimitError as exc:  # doubling @string macros, say
                 self.warn(f.start_line, f"entry {key!r}, field {f.key}: {exc}; not expanded, its "
@@ -250,12 +253,19 @@ class Reader:
                 title = plain_title(title[1:-1] if delimited else self._value(title) or "") or None
             except ExpansionLimitError:
                 title = None  # only the title Perma shows; the URLs are archived
-        primary = _primary(found)
-        same = _repeated(found, primary)
-        existing = self._existing(found, primary, perma, archives, key, fields[0].start_line)
-        for n, first in same.items():  # a URL field repeating another's URL shares its record
-            existing[n] = existing[first]
-            found[n] = found[n]._replace(role="same")
+        if len(found) == 1 and perma is None:
+            # most entries cite one URL and have no perma field: what the general path gives
+            # (_primary, no repeats, _existing), without its calls
+            only = found[0]
+            primary: int | None = 0 if only.role in ("url", "text") else None
+            existing = [only.existing]
+        else:
+            primary = _primary(found)
+            same = _repeated(found, primary)
+            existing = self._existing(found, primary, perma, archives, key, fields[0].start_line)
+            for n, first in same.items():  # a URL field repeating another's URL shares its record
+                existing[n] = existing[first]
+                found[n] = found[n]._replace(role="same")
         doc = self.doc
         entry_index = len(doc._entries)
         citations = doc.citations
@@ -264,12 +274,14 @@ class Reader:
             # positional: CitedUrl(index, url, location, existing_archive, title, kind, written,
             # context, skip_reason)
             where = f"entry {key}, field {item.field} (line {item.line + 1})"
+            context = f"{key}: {title}" if title else _context(raw, item.written, key)
             citations.append(CitedUrl(len(citations), item.url, where, existing[n], title, "field",
-                                      item.written, _context(raw, item.written, key, title), item.skip))
-            doc._slots.append(Slot(entry_index, item.field, item.value, item.role, item.position, item.written))
+                                      item.written, context, item.skip))
+        doc._slots.extend(found)
+        doc._slot_entries.extend([entry_index] * len(found))
         doc._entries.append(EntryRecord(offset, raw, prints, None if primary is None else first + primary))
 
-    def _existing(self, found: list[_Found], primary: int | None, perma: str | None,
+    def _existing(self, found: list[Slot], primary: int | None, perma: str | None,
                   archives: dict[tuple[str, int], str], key: str, line: int) -> list[str | None]:
         """The archive already recorded for each URL found (None: it has none yet)."""
         existing = [item.existing for item in found]
@@ -291,15 +303,16 @@ class Reader:
         single = "#" not in raw_value and raw_value[:1] in _DELIMITERS
         return urls_in_text(raw_value[1:-1] if single else self._value(raw_value) or "")
 
-    def _text_field(self, f: model.Field) -> list[_Found]:
+    def _text_field(self, f: model.Field) -> list[Slot]:
         value = f.value
-        if "#" not in value and value[:1] in _DELIMITERS:
+        single = "#" not in value and value[:1] in _DELIMITERS
+        if single:
             if "://" not in value:  # reads as itself: no URL (skips most notes cheaply)
                 return []
             text = value[1:-1]  # what _value() gives, without the call
         else:
             text = self._value(value) or ""
-        out: list[_Found] = []
+        out: list[Slot] = []
         position = 0
         for u in urls_in_text(text):
             # a Perma link in a note is a printed copy (maybe ours), not a cited source
@@ -307,11 +320,12 @@ class Reader:
                 continue
             position += 1
             after = _PERMA_AFTER_RE.match(text, u.end)
-            out.append(_Found(f.key, value, "text", position, f.start_line, u.written, u.url,
-                              after.group(1) if after else None))
+            # text is the raw value without its delimiter: the end in the value is one more
+            out.append(Slot(f.key, value, "text", position, f.start_line, u.written, u.url,
+                              after.group(1) if after else None, None, 1 + u.end if single else None))
         return out
 
-    def _url_field(self, f: model.Field, key: str) -> list[_Found]:
+    def _url_field(self, f: model.Field, key: str) -> list[Slot]:
         raw_value = f.value
         single = "#" not in raw_value and raw_value[:1] in _DELIMITERS
         value = raw_value[1:-1] if single else self._value(raw_value, None)
@@ -333,15 +347,13 @@ class Reader:
                 pairs = [(u.written, u.url) for u in urls_in_text(value)]
             else:
                 pairs = [(value if single else raw_value, unescape(value))]
-        return [_Found(f.key, raw_value, "url", n, line, written, url)
+        return [Slot(f.key, raw_value, "url", n, line, written, url)
                 for n, (written, url) in enumerate(pairs, 1)]
 
 
-def _context(raw: str, written: str, key: str, title: str | None) -> str:
-    """What a reader of the bibliography sees around the URL: the entry's title, else the
-    entry's text around it (for reports)."""
-    if title:
-        return f"{key}: {title}"
+def _context(raw: str, written: str, key: str) -> str:
+    """What a reader of the bibliography sees around the URL in an entry without a title
+    (with one, it is ``key: title``): the entry's text around it (for reports)."""
     at = raw.find(written)
     return context_around(raw, at, at + len(written)) if at >= 0 else key
 
@@ -359,7 +371,7 @@ def _unwrap(value: str) -> str:
     return value
 
 
-def _primary(found: list[_Found]) -> int | None:
+def _primary(found: list[Slot]) -> int | None:
     """Index of the entry's primary URL: the ``url`` field's first, else the first URL field's,
     else the first in a text field."""
     fallback: int | None = None
@@ -375,7 +387,7 @@ def _primary(found: list[_Found]) -> int | None:
     return fallback if fallback is not None else text
 
 
-def _repeated(found: list[_Found], primary: int | None) -> dict[int, int]:
+def _repeated(found: list[Slot], primary: int | None) -> dict[int, int]:
     """URL-field URLs that repeat an earlier one of the entry (the primary first): index -> that one's.
 
     BibDesk copies ``url`` into ``Bdsk-Url-1``; its archive is recorded once.

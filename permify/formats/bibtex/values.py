@@ -235,6 +235,11 @@ def urls_in_text(text: str) -> list[TextUrl]:
     """
     if "://" not in text:
         return []
+    if text.startswith("\\url{") and text.count("{") == 1 and text.count("}") == 1 and text[-1] == "}":
+        # the whole text is one \url{...} without a brace inside (howpublished, most often):
+        # what the general path below gives, without pairing braces or looking for bare URLs
+        written = text[5:-1].strip()
+        return [TextUrl(written, unescape(written).strip(), 0, len(text))] if written else []
     found: list[tuple[int, TextUrl]] = []
     blanked = text
     if "\\" in text:
@@ -373,7 +378,12 @@ def plain_title(title: str) -> str:
             text = _SYMBOL_RE.sub(_symbol, text)
             if "\\" in text:
                 text = _COMMAND_NAME_RE.sub("", text)
-    text = text.replace("---", "\u2014").replace("--", "\u2013").replace("~", " ")
-    text = text.replace("``", "\u201c").replace("''", "\u201d")
+    # each replacement asked only of a title holding its character: most hold none of them
+    if "-" in text:
+        text = text.replace("---", "\u2014").replace("--", "\u2013")
+    if "~" in text:
+        text = text.replace("~", " ")
+    if "`" in text or "'" in text:
+        text = text.replace("``", "\u201c").replace("''", "\u201d")
     text = text.replace("{", "").replace("}", "")
     return " ".join(text.split())

@@ -37,14 +37,15 @@ class EntryLinks(NamedTuple):
     ``primary``: the primary URL's link (None when it gets none). ``print_field``: where its
     printed copy goes (None: no printed copy). ``fields``: ``(field name, its raw value,
     position, link)`` for the other URLs of URL fields. ``inline``: ``(field name, its raw
-    value, position, written, link)`` for the URLs of text fields.
+    value, position, written, link, end)`` for the URLs of text fields (``end``: where the URL
+    ends in the raw value, when parsing found it there; see :class:`~.read.Slot`).
     """
 
     primary: str | None
     print_field: str | None
     print_value: str | None
     fields: list[tuple[str, str, int, str]]
-    inline: list[tuple[str, str, int, str, str]]
+    inline: list[tuple[str, str, int, str, str, int | None]]
 
 
 def entry_edits(raw: str, links: EntryLinks, offset: int = 0) -> list[Edit]:
@@ -58,7 +59,8 @@ def entry_edits(raw: str, links: EntryLinks, offset: int = 0) -> list[Edit]:
     while raw[at - 1].isspace():  # raw[:at].rstrip(), without copying the entry
         at -= 1
     tail: list[str] = []  # new fields at the end of the entry, in order
-    for name, value, lines in _field_groups(links.fields, layout):
+    # most entries get only a perma field: the groups below are skipped without a call
+    for name, value, lines in _field_groups(links.fields, layout) if links.fields else ():
         end = value_end(raw, name.lower(), value)
         after = end
         while after < at and raw[after].isspace():
@@ -68,7 +70,7 @@ def entry_edits(raw: str, links: EntryLinks, offset: int = 0) -> list[Edit]:
                               "".join(layout.sep + line + "," for line in lines)))
         else:  # the last field: its archive fields start the new tail
             tail.extend(lines)
-    for name, value, where in _inline_ends(raw, links.inline):
+    for name, value, where in _inline_ends(raw, links.inline) if links.inline else ():
         for end, text in where:
             edits.append(Edit(offset + end, offset + end, text))
         del name, value
@@ -109,7 +111,7 @@ def _print_edit(raw: str, links: EntryLinks, layout: Layout, offset: int) -> Edi
     if value is None:
         return field_text(layout, field, "{" + printed(link) + "}")
     if link in value or any(inline_link == link and name.lower() == field
-                            for name, _, _, _, inline_link in links.inline):
+                            for name, _, _, _, inline_link, _ in links.inline):
         return None  # the print field shows this Perma link already
     if not value:  # "note = ," is not BibTeX; there is nowhere sane to put it
         raise ScanError(f"empty {field} value")
@@ -120,24 +122,24 @@ def _print_edit(raw: str, links: EntryLinks, layout: Layout, offset: int) -> Edi
 
 
 def _inline_ends(
-    raw: str, inline: list[tuple[str, str, int, str, str]]
+    raw: str, inline: list[tuple[str, str, int, str, str, int | None]]
 ) -> list[tuple[str, str, list[tuple[int, str]]]]:
     """Where each text-field URL's printed link goes: ``(field, value, [(offset, text)])``."""
-    by_field: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
-    for name, value, position, written, link in inline:
-        by_field.setdefault((name, value), []).append((position, written, link))
+    by_field: dict[tuple[str, str], list[tuple[int, str, str, int | None]]] = {}
+    for name, value, position, written, link, url_end in inline:
+        by_field.setdefault((name, value), []).append((position, written, link, url_end))
     out = []
     for (name, value), items in by_field.items():
         end = value_end(raw, name.lower(), value)
         start = end - len(value)
+        located: dict[int, int]
         if "#" not in value and value[:1] in "{\"":
-            found = [(u.written, start + 1 + u.end) for u in urls_in_text(value[1:-1])
-                     if not is_perma_link(u.url)]
-            located = {pos: found[pos - 1][1] for pos, _, _ in items if pos <= len(found)}
+            # parsing found each URL's end in the value (the same URLs, numbered the same way)
+            located = {pos: start + url_end for pos, _, _, url_end in items if url_end is not None}
         else:  # a concatenation: the URLs of its delimited pieces, matched by how they are written
             located = _concatenated(raw, start, items)
         where = []
-        for position, _written, link in items:
+        for position, _written, link, _ in items:
             at = located.get(position)
             if at is None:  # inside a macro: after the whole value, if it is the field's only URL
                 if len(items) != 1:
@@ -149,7 +151,7 @@ def _inline_ends(
     return out
 
 
-def _concatenated(raw: str, start: int, items: list[tuple[int, str, str]]) -> dict[int, int]:
+def _concatenated(raw: str, start: int, items: list[tuple[int, str, str, int | None]]) -> dict[int, int]:
     """Position -> raw end offset, for the URLs of a ``#`` value found in its delimited pieces."""
     pieces, _ = scan_value(raw, start)
     found: list[tuple[str, int]] = []
@@ -159,7 +161,7 @@ def _concatenated(raw: str, start: int, items: list[tuple[int, str, str]]) -> di
             found.extend((u.written, piece.start + 1 + u.end) for u in urls_in_text(inner)
                          if not is_perma_link(u.url))
     located: dict[int, int] = {}
-    for position, written, _ in items:
+    for position, written, _, _ in items:
         matches = [end for w, end in found if w == written]
         if len(matches) == 1:
             located[position] = matches[0]
