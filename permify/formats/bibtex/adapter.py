@@ -46,8 +46,9 @@ from . import NAME, SUFFIXES
 from .fields import FieldRules
 from .layout import Edit, removal_edits
 from .locate import Locator, split_blocks
-from .read import EntryRecord, Reader, Slot, block_line, block_raw
+from .read import Reader, block_line, block_raw
 from .scan import ScanError, scan_entry
+from .slots import EntryRecord, Slot
 from .write import EntryLinks, entry_edits
 
 __all__ = ["BibtexAdapter", "BibtexDocument", "strip_perma_fields"]

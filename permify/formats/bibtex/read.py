@@ -5,21 +5,23 @@
 the work with a ``skip_reason``, see :mod:`.fields`), the archive each one has already (the
 ``perma`` field for the entry's primary URL, ``F-perma`` for another URL field's, a Perma
 link right after a URL in a text field), and, per entry, where each new link will go
-(:class:`EntryRecord`, :class:`Slot`). The rules are in docs/bibtex.md.
+(:class:`~.slots.EntryRecord`, :class:`~.slots.Slot`; the rules for what an entry records
+already are in :mod:`.slots`). The rules are in docs/bibtex.md.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from bibtexparser import model
 
-from ...urls import PERMA_URL_RE, dedupe_key, is_perma_link
+from ...urls import PERMA_URL_RE, is_perma_link
 from ..base import CitedUrl, context_around
 from .fields import PRINT_FIELDS, FieldRules, archive_field_of
 from .locate import Locator, failure_reasons, split_blocks, warning_line
 from .scan import HEAD_RE, Piece, ScanError, match_brace, scan_value
+from .slots import EntryRecord, Slot, primary_index, recorded_archives, repeated_urls
 from .values import (
     MONTH_MACROS,
     ExpansionBudget,
@@ -34,7 +36,7 @@ from .values import (
 if TYPE_CHECKING:
     from .adapter import BibtexDocument
 
-__all__ = ["EntryRecord", "Reader", "Slot", "block_line", "block_raw"]
+__all__ = ["Reader", "block_line", "block_raw"]
 
 _DELIMITERS = ("{", '"')  # a value's first character, when it is one delimited piece
 # A Perma link printed right after a URL in a text field: " [\url{LINK}]", " (LINK)"...
@@ -42,41 +44,6 @@ _PERMA_AFTER_RE = re.compile(r"\s*[\[(]?\s*(?:\\(?:url|href)\s*\{\s*)?(" + PERMA
 _SCHEME_RE = re.compile(r"https?://", re.IGNORECASE)
 # fields only biblatex reads (BibTeX styles ignore them)
 _BIBLATEX_FIELDS = frozenset(("journaltitle", "date", "addendum", "eprinttype"))
-
-
-class EntryRecord(NamedTuple):
-    """One located entry that cites something: where its raw text starts, the text, the raw
-    value of its first ``note`` and ``addendum`` (by lower-case name), and its primary citation."""
-
-    offset: int
-    raw: str
-    prints: dict[str, str]
-    primary: int | None
-
-
-class Slot(NamedTuple):
-    """One URL read from an entry, and where its archive is recorded: the field (name as
-    written, raw value), role (``url``, ``text``; ``same`` for a URL field repeating an
-    earlier URL of the entry, whose record it shares; ``skip`` for a citation never written),
-    1-based position in the field, 0-based line, the URL as written and as archived, the
-    archive recorded already, why it is skipped.
-
-    ``end``: for a URL of a text field whose value is one delimited piece, where the URL ends
-    in the raw value (its printed link goes there), as parsing found it; None otherwise (the
-    rewrite finds it in the value's pieces). The entry it belongs to is kept beside it
-    (``BibtexDocument._slot_entries``): the read builds one record per URL, not two.
-    """
-
-    field: str
-    value: str
-    role: str
-    position: int
-    line: int
-    written: str
-    url: str
-    existing: str | None = None
-    skip: str | None = None
-    end: int | None = None
 
 
 def block_raw(block: model.Block) -> str:
@@ -260,9 +227,11 @@ class Reader:
             primary: int | None = 0 if only.role in ("url", "text") else None
             existing = [only.existing]
         else:
-            primary = _primary(found)
-            same = _repeated(found, primary)
-            existing = self._existing(found, primary, perma, archives, key, fields[0].start_line)
+            primary = primary_index(found)
+            same = repeated_urls(found, primary)
+            existing, warning = recorded_archives(found, primary, perma, archives, key)
+            if warning:
+                self.warn(fields[0].start_line, warning)
             for n, first in same.items():  # a URL field repeating another's URL shares its record
                 existing[n] = existing[first]
                 found[n] = found[n]._replace(role="same")
@@ -280,24 +249,6 @@ class Reader:
         doc._slots.extend(found)
         doc._slot_entries.extend([entry_index] * len(found))
         doc._entries.append(EntryRecord(offset, raw, prints, None if primary is None else first + primary))
-
-    def _existing(self, found: list[Slot], primary: int | None, perma: str | None,
-                  archives: dict[tuple[str, int], str], key: str, line: int) -> list[str | None]:
-        """The archive already recorded for each URL found (None: it has none yet)."""
-        existing = [item.existing for item in found]
-        for n, item in enumerate(found):
-            if item.role == "url" and n != primary:
-                existing[n] = archives.get((item.field.lower(), item.position))
-        if perma is None:
-            return existing
-        if not PERMA_URL_RE.search(perma):
-            self.warn(line, f"entry {key!r} has a perma field without a Perma link; left unchanged")
-            return [perma.strip() or "perma field"] * len(found)
-        if _LEGACY_TOKEN_RE.search(perma):  # "url link; url link", as earlier versions wrote it
-            return _legacy(perma, [item.url for item in found])
-        if primary is not None and existing[primary] is None:
-            existing[primary] = PERMA_URL_RE.search(perma).group(0)  # type: ignore[union-attr]
-        return existing
 
     def _urls_of(self, raw_value: str) -> list[TextUrl]:
         single = "#" not in raw_value and raw_value[:1] in _DELIMITERS
@@ -369,67 +320,3 @@ def _unwrap(value: str) -> str:
             break
         value = value[1:-1].strip()
     return value
-
-
-def _primary(found: list[Slot]) -> int | None:
-    """Index of the entry's primary URL: the ``url`` field's first, else the first URL field's,
-    else the first in a text field."""
-    fallback: int | None = None
-    text: int | None = None
-    for n, item in enumerate(found):
-        if item.role == "url":
-            if item.field.lower() == "url":
-                return n
-            if fallback is None:
-                fallback = n
-        elif item.role == "text" and text is None:
-            text = n
-    return fallback if fallback is not None else text
-
-
-def _repeated(found: list[Slot], primary: int | None) -> dict[int, int]:
-    """URL-field URLs that repeat an earlier one of the entry (the primary first): index -> that one's.
-
-    BibDesk copies ``url`` into ``Bdsk-Url-1``; its archive is recorded once.
-    """
-    urls = [n for n, item in enumerate(found) if item.role == "url"]
-    if len(urls) < 2:
-        return {}
-    if primary is not None and primary in urls:
-        urls.remove(primary)
-        urls.insert(0, primary)
-    seen: dict[str, int] = {}
-    same: dict[int, int] = {}
-    for n in urls:
-        key = dedupe_key(found[n].url)
-        if key in seen:
-            same[n] = seen[key]
-        else:
-            seen[key] = n
-    return same
-
-
-def _legacy(perma: str, urls: list[str]) -> list[str | None]:
-    """Each URL's archive in a ``perma`` field written as ``url link; url link``.
-
-    Pairs are matched by URL; an entry written that way counts as done, so a URL with no
-    pair gets the first link.
-    """
-    links: list[str] = []
-    by_url: dict[str, str] = {}
-    previous: str | None = None
-    for token in _PERMA_TOKEN_RE.split(perma):
-        if not token:
-            continue
-        if is_perma_link(token):
-            links.append(token)
-            if previous is not None:
-                by_url[dedupe_key(unescape(previous))] = token
-            previous = None
-        else:
-            previous = token
-    return [by_url.get(dedupe_key(url), links[0]) for url in urls]
-
-
-_PERMA_TOKEN_RE = re.compile(r"[\s;{}]+|\\url")
-_LEGACY_TOKEN_RE = re.compile(r"(?:^|[\s{])(?!https?://(?:www\.)?perma\.cc/)\S+://")
