@@ -50,8 +50,10 @@ def safe_text(value: object, limit: int = DEFAULT_LIMIT) -> str:
     window = text[: limit * 4 + 256]
     if window.isprintable():
         # The common case (no escape, control, line break or space but " "): nothing to drop,
-        # so no look at each character; the result is what the loop below would give.
-        cleaned = _SPACES.sub(" ", window).strip()
+        # so no look at each character; the result is what the loop below would give. The
+        # only white space a printable string holds is " ", so without "  " there is no run
+        # to collapse.
+        cleaned = (_SPACES.sub(" ", window) if "  " in window else window).strip()
     else:
         out: list[str] = []
         for ch in _ESCAPES().sub("", window):

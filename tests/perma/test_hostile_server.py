@@ -10,6 +10,8 @@ with a margin for a busy machine.
 from __future__ import annotations
 
 import logging
+import re
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -190,6 +192,14 @@ def test_safe_text() -> None:
     start = time.monotonic()
     safe_text("\x1b[" * 1_000_000)
     assert time.monotonic() - start < 1.0  # bounded by the limit, not the input
+
+
+def test_safe_text_printable_fast_path_collapses_exactly_as_the_pattern_does() -> None:
+    """The printable path skips the collapse when the text has no double space: exact, since
+    the only white space a printable string can hold is " " (checked over every code point)."""
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if c.isprintable() and c.isspace()] == [" "]
+    for text in ("a b", " a  b ", "a   b\u00a0c", "  ", "x y  z", "no-space", " lead", "trail ", "a\tb  c"):
+        assert safe_text(text) == re.sub(r"\s+", " ", text).strip()
 
 
 # ---------------------------------------------------------------------- error bodies
