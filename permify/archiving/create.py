@@ -265,15 +265,8 @@ def _apply(run: Run, request: _Request, resent: set[str]) -> list[str]:
         raise error
     if isinstance(error, UnknownOutcomeError):
         run.tell("waiting", "the answer to a create was lost; checking what Perma made", len(keys))
-        missing = settle_unknown(run, keys, request.sent_at)
-        again = [k for k in missing if k not in resent]
-        resent.update(again)
-        for key in missing:
-            if key not in again:
-                run.drop(key)
-                run.outcome(key, "failed", message="the answer to its create was lost twice and Perma shows no "
-                                                    "archive for it; run again later")
-        return again
+        return _settle_or_resend(run, keys, request.sent_at, resent, "the answer to its create was lost twice "
+                                 "and Perma shows no archive for it; run again later")
     if isinstance(error, QuotaExceededError):
         run.quota_exhausted = True
         for key in keys:
@@ -319,12 +312,20 @@ def _apply(run: Run, request: _Request, resent: set[str]) -> list[str]:
     if batch.links_remaining is not None and batch.links_remaining <= 0 and run.folder().is_personal:
         run.quota_exhausted = True
     if lost:
-        missing = settle_unknown(run, lost, request.sent_at)
-        again = [k for k in missing if k not in resent]
-        resent.update(again)
-        for key in missing:
-            if key not in again:
-                run.drop(key)
-                run.outcome(key, "failed", message="Perma's answer did not include this URL, twice; run again later")
-        return again
+        return _settle_or_resend(run, lost, request.sent_at, resent,
+                                 "Perma's answer did not include this URL, twice; run again later")
     return []
+
+
+def _settle_or_resend(run: Run, keys: list[str], sent_at: float, resent: set[str], twice: str) -> list[str]:
+    """Settle ``keys``, whose create may or may not have made an archive, from what Perma shows;
+    return those it certainly never made, to send once more. A key already sent again fails
+    with the message ``twice`` instead (exactly once: a URL is never sent a third time)."""
+    missing = settle_unknown(run, keys, sent_at)
+    again = [k for k in missing if k not in resent]
+    resent.update(again)
+    for key in missing:
+        if key not in again:
+            run.drop(key)
+            run.outcome(key, "failed", message=twice)
+    return again

@@ -255,13 +255,6 @@ class Run:
 
     # ------------------------------------------------------------------ taking what is known
 
-    def take_ledger_entry(self, key: str) -> bool:
-        """Use what the ledger holds for ``key`` in the target folder; False if it holds nothing."""
-        entry = self.ledger.get(key)
-        if entry is not None:
-            self.take_entry(key, entry)
-        return entry is not None
-
     def take_entry(self, key: str, entry: LedgerEntry) -> None:
         """Use a ledger entry: reuse a completed archive (as its stored verdict says), watch a
         pending one, report a failed one; a failed or suspect archive is reviewed again."""

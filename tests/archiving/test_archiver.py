@@ -146,6 +146,38 @@ def test_lost_batch_answer_is_reconciled_not_resent(sandbox: Sandbox, tmp_path: 
     assert links_per_url(sandbox, folder) == Counter({dedupe_key(u): 1 for u in URLS})
 
 
+@pytest.mark.parametrize("losses, archived", [(1, True), (2, False)])
+def test_lost_create_that_made_nothing_is_sent_once_more_never_twice(
+    sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, losses: int, archived: bool
+) -> None:
+    """A create whose request was lost before it reached Perma (an error shape a server cannot
+    give: nothing arrives): the folder shows nothing, so it is sent once more; lost again, the
+    URLs fail with a message and are not sent a third time."""
+    from permify.errors import UnknownOutcomeError
+
+    folder = sandbox.org_folder_id
+    with Ledger(tmp_path / "l.db") as ledger, client_for(sandbox) as client:
+        real, lost = client.create_batch, []
+
+        def create_batch(*args: object, **kw: object) -> object:
+            if len(lost) < losses:
+                lost.append(args)
+                raise UnknownOutcomeError("connection reset before the request was sent")
+            return real(*args, **kw)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(client, "create_batch", create_batch)
+        out = Archiver(client, ledger, fast(folder, concurrency=1)).ensure(requests_for(URLS))
+        assert not ledger.intents()
+    assert len(lost) == losses
+    if archived:
+        assert {o.status for o in out.values()} == {"archived"}
+        assert links_per_url(sandbox, folder) == Counter({dedupe_key(u): 1 for u in URLS})
+    else:
+        assert {o.status for o in out.values()} == {"failed"}
+        assert all("lost twice" in (o.message or "") for o in out.values())
+        assert sandbox.count("POST", "archives/batches") == 0 and not links_per_url(sandbox, folder)
+
+
 def test_orphaned_intent_from_a_killed_run_is_settled(sandbox: Sandbox, tmp_path: Path) -> None:
     """A run killed after sending: its intent is still 'sending' and the archives exist."""
     folder = sandbox.org_folder_id

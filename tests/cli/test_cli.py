@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import run
 
 from permify.cli.main import build_parser, main
 from permify.report import REPORT_FIELDS
@@ -28,25 +29,11 @@ Not archived: `https://code.example.com/x`, https://perma.cc/2B3C-D4E5 and http:
 """
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 @pytest.fixture
 def article(tmp_path: Path) -> Path:
     path = tmp_path / "article.md"
     path.write_text(ARTICLE, encoding="utf-8")
     return path
-
-
-@pytest.fixture(autouse=True)
-def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Poll captures quickly: the sandbox finishes them in 0.05 s."""
-    from permify.archiving import outcomes
-
-    monkeypatch.setattr(outcomes.ArchiveOptions, "poll_initial", 0.02)
 
 
 # ------------------------------------------------------------------ help and version

@@ -9,8 +9,8 @@ import stat
 from pathlib import Path
 
 import pytest
+from cli_helpers import run
 
-from permify.cli.main import main
 from permify.report import REPORT_FIELDS
 from permify.sandbox import Sandbox, SandboxConfig
 
@@ -18,19 +18,6 @@ DOC = (
     "As the court held in its opinion, see https://example.com/one for the full text, "
     "and the record at https://capture-fails.example.com/p was lost.\n"
 )
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture(autouse=True)
-def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    from permify.archiving import outcomes
-
-    monkeypatch.setattr(outcomes.ArchiveOptions, "poll_initial", 0.02)
 
 
 @pytest.fixture

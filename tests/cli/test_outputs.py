@@ -13,27 +13,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from cli_helpers import run
 
 from permify import documents
-from permify.cli.main import main
 from permify.errors import OutputError
 from permify.outputs import editor_lock_file, write_in_place
 from permify.sandbox import Sandbox
 
 DOC = "See https://example.com/one and https://example.org/two for details.\n"
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture(autouse=True)
-def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    from permify.archiving import outcomes
-
-    monkeypatch.setattr(outcomes.ArchiveOptions, "poll_initial", 0.02)
 
 
 @pytest.fixture
