@@ -22,10 +22,6 @@ class FolderLedger:
         self.api_host = api_host
         self.folder_id = folder_id
 
-    def get(self, url_key: str) -> LedgerEntry | None:
-        """The entry for a URL in this folder."""
-        return self.ledger.get(self.api_host, self.folder_id, url_key)
-
     def get_many(self, url_keys: Iterable[str]) -> dict[str, LedgerEntry]:
         """The entries of many URLs in this folder (``{url_key: entry}``), read set-wise."""
         return self.ledger.get_many(self.api_host, self.folder_id, url_keys)
@@ -49,10 +45,6 @@ class FolderLedger:
         """One transaction for everything a step of a run learned: see :meth:`Ledger.write`."""
         self.ledger.write(self.api_host, self.folder_id, records=records, released=released,
                           dropped=dropped, sending=sending)
-
-    def get_any_folder(self, url_key: str) -> LedgerEntry | None:
-        """The best entry with a GUID for a URL in any folder of this API host."""
-        return self.ledger.get(self.api_host, None, url_key)
 
     def record(
         self,

@@ -132,11 +132,12 @@ def test_a_folder_ledger_sees_only_its_host_and_folder(tmp_path: Path, clock: Cl
         assert here.claim(URLS).claimed == list(URLS)
         assert there.claim(URLS).claimed == list(URLS)  # another folder: its own claims
         here.record("example.com/a", URLS["example.com/a"], guid="AAAA-BBBB", status="completed")
-        entry = here.get("example.com/a")
+        key = "example.com/a"
+        entry = here.get_many([key]).get(key)
         assert entry is not None and (entry.api_host, entry.folder_id, entry.guid) == (HOST, FOLDER, "AAAA-BBBB")
-        assert there.get("example.com/a") is None and other_host.get("example.com/a") is None
-        found = there.get_any_folder("example.com/a")
+        assert there.get_many([key]).get(key) is None and other_host.get_many([key]).get(key) is None
+        found = there.get_many_any_folder([key]).get(key)
         assert found is not None and found.folder_id == FOLDER
-        assert other_host.get_any_folder("example.com/a") is None
+        assert other_host.get_many_any_folder([key]).get(key) is None
         assert [e.url_key for e in here.entries()] == ["example.com/a"] and there.entries() == []
-        assert there.forget(entry) == 1 and here.get("example.com/a") is None
+        assert there.forget(entry) == 1 and here.get_many([key]).get(key) is None
