@@ -135,14 +135,16 @@ def scan_document(
 def url_requests(scans: Iterable[DocumentScan]) -> list[UrlRequest]:
     """One :class:`UrlRequest` per unique URL to archive across documents, in first-cited order."""
     from .archiving.outcomes import UrlRequest
+    from .frozen import assemble
 
     found: dict[str, UrlRequest] = {}
     for scan in scans:
         for citation in scan.to_archive:
             where = f"{scan.path}: {citation.cited.location}"
             prior = found.get(citation.key)
-            if prior is None:
-                found[citation.key] = UrlRequest(citation.key, citation.cited.url, citation.cited.title, (where,))
+            if prior is None:  # one per URL: see permify.frozen
+                found[citation.key] = assemble(UrlRequest, {"key": citation.key, "url": citation.cited.url,
+                                                            "title": citation.cited.title, "locations": (where,)})
             else:
                 found[citation.key] = UrlRequest(
                     prior.key, prior.url, prior.title or citation.cited.title, (*prior.locations, where)

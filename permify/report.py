@@ -11,6 +11,7 @@ from pathlib import Path
 from .archiving.outcomes import Outcome, OutcomeStatus
 from .documents import Citation, DocumentScan, atomic_write
 from .errors import UsageError
+from .frozen import assemble
 from .text import safe_text
 from .urls import perma_guid, perma_url
 
@@ -145,8 +146,10 @@ def build_report(
             reviewed_title = safe_text(verdict.title, 300) if verdict and verdict.title else None
             title = names.get(key) or reviewed_title or getattr(out, "title", None)
             day = out.captured_on or dates.get(key)
-            rows.append(ReportRow(url, out.status, out.guid, link, locations, message, context, title, day, note,
-                                  verdict.status if verdict else None, verdict.reason if verdict else None))
+            rows.append(assemble(ReportRow, {  # one row per URL: see permify.frozen
+                "url": url, "status": out.status, "guid": out.guid, "perma_url": link, "locations": locations,
+                "message": message, "context": context, "title": title, "captured_on": day, "note": note,
+                "verdict": verdict.status if verdict else None, "review": verdict.reason if verdict else None}))
         elif key in linked:
             link = linked[key]
             rows.append(ReportRow(url, "reused", perma_guid(link), link, locations,

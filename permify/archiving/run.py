@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..frozen import assemble
 from ..perma.answers import is_quota_message
 from ..review.verdict import Verdict
 from ..urls import perma_url
@@ -123,15 +124,19 @@ class Run:
                 verdict: Verdict | None = None) -> None:
         """Settle ``key``'s outcome and report it (with the review's ``verdict``, if any)."""
         req = self.requests[key]
-        self.results[key] = Outcome(key, req.url, status, guid, message, req.locations, verdict=verdict)
+        # One outcome and one event per URL: built with assemble (see permify.frozen).
+        self.results[key] = assemble(Outcome, {
+            "key": key, "url": req.url, "status": status, "guid": guid, "message": message,
+            "locations": req.locations, "captured_on": None, "verdict": verdict})
         kind = _KIND[status]
         note = message
         if verdict is not None and not verdict.ok:
             # The reason is what the live display shows; the advice goes in the report and summary.
             kind, note = ("failed" if status == "failed" else "suspect"), verdict.reason
         line = f"{req.url} -> {perma_url(guid)}" if guid and status != "failed" else req.url
-        self.progress(ProgressEvent(kind, line + (f" ({note})" if note else ""), url=req.url, guid=guid,
-                                    verdict=verdict))
+        self.progress(assemble(ProgressEvent, {
+            "kind": kind, "message": line + (f" ({note})" if note else ""), "count": None, "url": req.url,
+            "guid": guid, "verdict": verdict}))
 
     # ------------------------------------------------------------------ the capture review
 
@@ -198,7 +203,9 @@ class Run:
     def created(self, key: str, guid: str) -> None:
         """Report that Perma answered a create for ``key`` with ``guid``."""
         url = self.requests[key].url
-        self.progress(ProgressEvent("created", f"{url} -> {perma_url(guid)}", url=url, guid=guid))
+        self.progress(assemble(ProgressEvent, {
+            "kind": "created", "message": f"{url} -> {perma_url(guid)}", "count": None, "url": url, "guid": guid,
+            "verdict": None}))
 
     def record(self, key: str, guid: str | None, status: LedgerStatus, message: str | None = None) -> None:
         """Note what is known of ``key`` for the ledger (which drops its claim); written by the

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ..frozen import assemble
 from ..text import safe_text
 from .accounts import Folder, Organization
 from .json_values import (
@@ -75,14 +76,14 @@ class Capture:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Capture:
         """Build from a capture object."""
-        return cls(
-            role=json_text(data.get("role"), 40),
-            status=json_text(data.get("status"), 40),
-            url=json_str(data.get("url"), _URL_LIMIT),
-            record_type=json_str(data.get("record_type"), 100),
-            content_type=json_str(data.get("content_type"), 200),
-            user_upload=bool(data.get("user_upload")),
-        )
+        return assemble(cls, {
+            "role": json_text(data.get("role"), 40),
+            "status": json_text(data.get("status"), 40),
+            "url": json_str(data.get("url"), _URL_LIMIT),
+            "record_type": json_str(data.get("record_type"), 100),
+            "content_type": json_str(data.get("content_type"), 200),
+            "user_upload": bool(data.get("user_upload")),
+        })
 
 
 @dataclass(frozen=True)
@@ -112,23 +113,23 @@ class Archive:
         Raises :class:`~permify.errors.ProtocolError` when ``guid`` is not a Perma GUID.
         """
         org = data.get("organization")
-        return cls(
-            guid=check_guid(data["guid"]),
-            url=json_text(data.get("url"), _URL_LIMIT),
-            title=json_text(data.get("title"), _TITLE_LIMIT),
-            creation_timestamp=parse_timestamp(data.get("creation_timestamp")),
-            description=json_str(data.get("description")),
-            warc_size=json_int(data.get("warc_size")),
-            warc_download_url=json_str(data.get("warc_download_url"), _URL_LIMIT),
-            captures=tuple(Capture.from_json(c) for c in data.get("captures") or () if isinstance(c, dict)),
-            queue_time=json_int(data.get("queue_time")),
-            capture_time=json_int(data.get("capture_time")),
-            notes=json_str(data.get("notes")),
-            is_private=data.get("is_private") if isinstance(data.get("is_private"), bool) else None,
-            private_reason=json_str(data.get("private_reason"), 100),
-            archive_timestamp=parse_timestamp(data.get("archive_timestamp")),
-            organization=Organization.from_json(org) if isinstance(org, dict) else None,
-        )
+        return assemble(cls, {  # a listing page builds hundreds: see permify.frozen
+            "guid": check_guid(data["guid"]),
+            "url": json_text(data.get("url"), _URL_LIMIT),
+            "title": json_text(data.get("title"), _TITLE_LIMIT),
+            "creation_timestamp": parse_timestamp(data.get("creation_timestamp")),
+            "description": json_str(data.get("description")),
+            "warc_size": json_int(data.get("warc_size")),
+            "warc_download_url": json_str(data.get("warc_download_url"), _URL_LIMIT),
+            "captures": tuple(Capture.from_json(c) for c in data.get("captures") or () if isinstance(c, dict)),
+            "queue_time": json_int(data.get("queue_time")),
+            "capture_time": json_int(data.get("capture_time")),
+            "notes": json_str(data.get("notes")),
+            "is_private": data.get("is_private") if isinstance(data.get("is_private"), bool) else None,
+            "private_reason": json_str(data.get("private_reason"), 100),
+            "archive_timestamp": parse_timestamp(data.get("archive_timestamp")),
+            "organization": Organization.from_json(org) if isinstance(org, dict) else None,
+        })
 
     @property
     def perma_url(self) -> str:
@@ -181,7 +182,7 @@ class CaptureJob:
         message = data.get("message")
         guid = data.get("guid")
         status = data.get("status")
-        errors = tuple(safe_text(m, TEXT_LIMIT) for m in decode_messages(message)[:_MAX_MESSAGES])
+        errors = tuple(safe_text(m, TEXT_LIMIT) for m in decode_messages(message)[:_MAX_MESSAGES]) if message else ()
         problem: str | None = None
         if guid is not None and not is_perma_guid(guid):
             problem = "invalid GUID " + safe_text(repr(guid) if isinstance(guid, str) else type(guid).__name__, 60)
@@ -190,23 +191,24 @@ class CaptureJob:
         if problem is not None:
             guid, status = None, PROTOCOL_ERROR
             errors = (f"Perma answered with an {problem} for this URL; it was not used",)
-        return cls(
-            guid=guid,
-            status=status or "",
-            submitted_url=json_text(data.get("submitted_url"), _URL_LIMIT),
-            message=safe_text(message, TEXT_LIMIT) if isinstance(message, str) else None,
-            id=json_int(data.get("id")),
-            attempt=json_int(data.get("attempt")) or 0,
-            step_count=json_float(data.get("step_count")),
-            step_description=json_str(data.get("step_description")),
-            queue_position=json_int(data.get("queue_position")) or 0,
-            capture_start_time=parse_timestamp(data.get("capture_start_time")),
-            capture_end_time=parse_timestamp(data.get("capture_end_time")),
-            title=json_text(data.get("title"), _TITLE_LIMIT),
-            user_deleted=data.get("user_deleted") if isinstance(data.get("user_deleted"), bool) else None,
-            errors=errors,
-            protocol_error=errors[0] if problem is not None else None,
-        )
+        user_deleted = data.get("user_deleted")
+        return assemble(cls, {  # one per URL of every batch answer: see permify.frozen
+            "guid": guid,
+            "status": status or "",
+            "submitted_url": json_text(data.get("submitted_url"), _URL_LIMIT),
+            "message": safe_text(message, TEXT_LIMIT) if isinstance(message, str) else None,
+            "id": json_int(data.get("id")),
+            "attempt": json_int(data.get("attempt")) or 0,
+            "step_count": json_float(data.get("step_count")),
+            "step_description": json_str(data.get("step_description")),
+            "queue_position": json_int(data.get("queue_position")) or 0,
+            "capture_start_time": parse_timestamp(data.get("capture_start_time")),
+            "capture_end_time": parse_timestamp(data.get("capture_end_time")),
+            "title": json_text(data.get("title"), _TITLE_LIMIT),
+            "user_deleted": user_deleted if isinstance(user_deleted, bool) else None,
+            "errors": errors,
+            "protocol_error": errors[0] if problem is not None else None,
+        })
 
     @property
     def transitional(self) -> bool:
