@@ -16,17 +16,16 @@ one bad capture job is marked as a protocol failure and the others stay usable.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
-import requests
-
-from ..errors import NetworkError, PermaError, ProtocolError
+from ..errors import PermaError, ProtocolError
 from .accounts import Folder, Organization, User
+from .downloads import body_chunks, save_body
 from .models import Archive, Batch, CaptureJob
 from .session import DEFAULT_BASE_URL, PermaSession
 from .validate import check_url_for_perma, normalize_guid
@@ -161,36 +160,19 @@ class PermaClient:
             offset += len(objects)
         raise _paging_error(path, f"still full after {self.max_pages} pages")
 
-    @staticmethod
-    def _download(response: Any, dest: str | Path | BinaryIO) -> int:
-        written = 0
+    @contextlib.contextmanager
+    def open_warc(self, guid: str, *, public: bool = False) -> Iterator[Iterator[bytes]]:
+        """An archive's gzip WARC download (public: without the key) as chunks of bytes,
+        downloaded only as far as the caller reads them: leaving the block early closes the
+        connection, and the rest is never sent. Raises like :meth:`download_archive`
+        (:class:`~permify.errors.NotFoundError` while the capture is not playable)."""
+        guid = normalize_guid(guid)
+        path = f"/public/archives/{guid}/download" if public else f"/archives/{guid}/download"
+        response = self.session.request("GET", path, auth=not public, stream=True)
         try:
-            if not isinstance(dest, (str, os.PathLike)):  # an open binary stream
-                for chunk in response.iter_content(65536):
-                    dest.write(chunk)
-                    written += len(chunk)
-                return written
-            path = Path(dest)
-            tmp = path.with_name(path.name + ".part")
-            try:
-                with open(tmp, "wb") as out:
-                    for chunk in response.iter_content(65536):
-                        out.write(chunk)
-                        written += len(chunk)
-            except BaseException:
-                tmp.unlink(missing_ok=True)  # never leave a truncated WARC behind
-                raise
-            tmp.replace(path)
-            return written
-        except requests.RequestException as error:
-            # The body broke off mid-stream: no requests exception may escape the client.
-            raise NetworkError(
-                f"the download from {response.url.split('?')[0]} broke off ({type(error).__name__}); "
-                "try again",
-                status=response.status_code,
-            ) from None
+            yield body_chunks(response)
         finally:
-            response.close()
+            response.close()  # keeps the connection when the body was read to its end
 
     # ------------------------------------------------------------------ public archives
 
@@ -207,7 +189,7 @@ class PermaClient:
         response = self.session.request(
             "GET", f"/public/archives/{normalize_guid(guid)}/download", auth=False, stream=True
         )
-        return self._download(response, dest)
+        return save_body(response, dest)
 
     # ------------------------------------------------------------------ user, organizations
 
@@ -291,7 +273,7 @@ class PermaClient:
     def download_archive(self, guid: str, dest: str | Path | BinaryIO) -> int:
         """Save an archive's gzip WARC (available once its capture completed); returns bytes written."""
         response = self.session.request("GET", f"/archives/{normalize_guid(guid)}/download", stream=True)
-        return self._download(response, dest)
+        return save_body(response, dest)
 
     def export_archives(self, *, folder: int | None = None) -> str:
         """The CSV export of all the user's archives, or of one folder's."""

@@ -25,10 +25,10 @@ from ..errors import (
 from ..perma.client import PermaClient, normalize_guid
 from ..perma.models import Archive
 from .errors import ReviewError
-from .judge import _check, precheck, review_capture
+from .judge import _check, judge_page, page_url, precheck, review_capture, unreadable
 from .memo import VerdictMemo, review_basis
 from .verdict import Verdict
-from .warc import BODY_CAP
+from .warc import BODY_CAP, read_primary
 
 #: Bytes of a WARC download read at most (the page comes first; the rest is its resources).
 DOWNLOAD_CAP = 16 * 1024 * 1024
@@ -38,61 +38,102 @@ DOWNLOAD_BUDGET = 120.0
 _FATAL = (AuthenticationError, UnsafeTransportError)
 
 
-class _Full(Exception):
-    """The cap was reached: stop reading (the download is used as far as it got)."""
+#: Bytes read past the page to reach the end of a small download, so that its connection
+#: can serve the next request; a longer rest is not downloaded (the connection is dropped).
+DRAIN_LIMIT = 256 * 1024
 
 
-class _TooSlow(Exception):
-    """The download went past its time budget."""
+class _TooSlow(PermifyError):
+    """The download went past its time budget (a PermifyError, so the WARC reader lets it through)."""
 
 
-class _CappedSink:
-    """A write-only stream that keeps the first ``cap`` bytes and stops the download there."""
+class _CappedStream:
+    """A download read as a file (what warcio reads from): it ends after ``cap`` bytes
+    (``cut`` then says so) and raises :class:`_TooSlow` once ``deadline`` has passed."""
 
-    def __init__(self, cap: int, deadline: float, clock: Callable[[], float]) -> None:
-        self.data = bytearray()
-        self.cap = cap
-        self.full = False
-        self.too_slow = False
+    def __init__(self, chunks: Iterator[bytes], cap: int, deadline: float, clock: Callable[[], float]) -> None:
+        self.cut = False
+        self.received = 0
+        self._chunks = chunks
+        self._cap = cap
         self._deadline = deadline
         self._clock = clock
+        self._buffer = bytearray()
+        self._ended = False
 
-    def write(self, chunk: bytes) -> int:
-        room = self.cap - len(self.data)
-        self.data += chunk[:room]
+    def _pull(self) -> bool:
+        """Add the next chunk to the buffer; False once the download (or the cap) has ended."""
+        if self._ended:
+            return False
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            self._ended = True
+            return False
+        room = self._cap - self.received
         if len(chunk) >= room:
-            self.full = True
-            raise _Full
-        if self._clock() > self._deadline:
-            self.too_slow = True
-            raise _TooSlow
-        return len(chunk)
+            chunk, self.cut, self._ended = chunk[:room], True, True
+        self.received += len(chunk)
+        self._buffer += chunk
+        if not self._ended and self._clock() > self._deadline:
+            raise _TooSlow("the WARC download is too slow")
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes (all that is left with a negative ``size``); b"" at the end."""
+        while (size < 0 or len(self._buffer) < size) and self._pull():
+            pass
+        end = len(self._buffer) if size < 0 else min(size, len(self._buffer))
+        data = bytes(self._buffer[:end])
+        del self._buffer[:end]
+        return data
+
+    def drain(self, limit: int) -> None:
+        """Read on to the end of a download of at most ``limit`` bytes in all (a longer one is
+        left unread); best effort."""
+        try:
+            while self.received <= limit and self._pull():
+                self._buffer.clear()
+        except PermifyError:
+            pass  # the page is judged already; the connection is dropped
 
 
 def download_warc(client: PermaClient, guid: str, *, public: bool = False, cap: int = DOWNLOAD_CAP,
                   budget: float = DOWNLOAD_BUDGET, clock: Callable[[], float] = time.monotonic) -> bytes | None:
     """The first ``cap`` bytes of an archive's WARC download, or None when Perma has none (404).
 
-    Uses the client's download method (its timeouts and retries) with a sink that stops
-    reading at ``cap``. Raises :class:`ReviewError` when the download takes longer than
-    ``budget`` seconds, and the client's :class:`~permify.errors.PermaError` subclasses for
-    transport trouble.
+    Uses the client's streamed download (its timeouts and retries) and stops reading at
+    ``cap``. Raises :class:`ReviewError` when the download takes longer than ``budget``
+    seconds, and the client's :class:`~permify.errors.PermaError` subclasses for transport
+    trouble.
     """
-    sink = _CappedSink(cap, clock() + budget, clock)
-    download = client.download_public_archive if public else client.download_archive
     try:
-        download(guid, cast(BinaryIO, sink))
-    except (_Full, _TooSlow):
-        pass
+        with client.open_warc(guid, public=public) as chunks:
+            return _CappedStream(chunks, cap, clock() + budget, clock).read()
     except NotFoundError:
         return None
-    except PermifyError:
-        # A client that wraps whatever the sink raised still leaves the sink's flags behind.
-        if not (sink.full or sink.too_slow):
-            raise
-    if sink.too_slow:
-        raise ReviewError(f"the WARC download took longer than {budget:g} seconds", guid=guid)
-    return bytes(sink.data)
+    except _TooSlow:
+        raise ReviewError(f"the WARC download took longer than {budget:g} seconds", guid=guid) from None
+
+
+def _review_download(client: PermaClient, archive: Archive, public: bool, expected_title: str | None,
+                     body_cap: int, cap: int, budget: float, clock: Callable[[], float]) -> Verdict:
+    """Judge ``archive`` from its WARC, downloaded only as far as the page (see
+    :mod:`permify.review.warc`): a capture's megabytes of resources are never fetched."""
+    guid = archive.guid
+    try:
+        with client.open_warc(guid, public=public) as chunks:
+            stream = _CappedStream(chunks, cap, clock() + budget, clock)
+            try:
+                response = read_primary(cast(BinaryIO, stream), page_url(archive), body_cap=body_cap, guid=guid)
+            except ReviewError as error:  # empty, not gzip, damaged before the page
+                return unreadable(archive, error.problem)
+            complete = not stream.cut  # what the page was read from: not cut by the download cap
+            stream.drain(DRAIN_LIMIT)
+            return judge_page(archive, response, expected_title, complete=complete)
+    except NotFoundError:
+        return review_capture(archive, None, expected_title)  # the WARC is missing
+    except _TooSlow:
+        raise ReviewError(f"the WARC download took longer than {budget:g} seconds", guid=guid) from None
 
 
 def _fetch_archive(client: PermaClient, guid: str) -> tuple[Archive | None, bool, str]:
@@ -196,9 +237,8 @@ def review_archive(client: PermaClient, guid: str, *, expected_title: str | None
         stored = memo.get(guid, basis)
         if stored is not None:
             return stored
-    warc = download_warc(client, guid, public=public, cap=download_cap, budget=download_budget)
-    complete = warc is None or len(warc) < download_cap  # a full sink means the cap cut it
-    verdict = review_capture(archive, warc, expected_title, body_cap=body_cap, complete=complete)
+    verdict = _review_download(client, archive, public, expected_title, body_cap, download_cap, download_budget,
+                               time.monotonic)
     if memo is not None:
         memo.keep(guid, basis, verdict)
     return verdict

@@ -11,7 +11,7 @@ from .errors import ReviewError
 from .page import read_page
 from .rules import CAPTURE_CHECKS, HTML_TYPES, Facts, first_match
 from .verdict import Verdict
-from .warc import BODY_CAP, read_primary
+from .warc import BODY_CAP, PrimaryResponse, read_primary
 
 #: Perma's ARCHIVE_DELAY: after this long an archive's contents can no longer be replaced.
 _REPLACEABLE_FOR = timedelta(hours=24)
@@ -86,6 +86,17 @@ def review_capture(archive: Archive, warc_bytes: bytes | None, expected_title: s
     return _stamp(_review(archive, warc_bytes, expected_title, body_cap, complete), archive)
 
 
+def unreadable(archive: Archive, problem: str) -> Verdict:
+    """The verdict on a capture whose WARC cannot be read (``problem`` says why)."""
+    return _stamp(_check("warc-unreadable", archive, problem=problem), archive)
+
+
+def page_url(archive: Archive) -> str:
+    """The URL whose record in the WARC is the page: the primary capture's, else the archive's."""
+    primary = _primary(archive)
+    return (primary.url if primary and primary.url else None) or archive.url
+
+
 def _review(archive: Archive, warc_bytes: bytes | None, expected_title: str | None, body_cap: int,
             complete: bool) -> Verdict:
     decided = _precheck(archive)
@@ -93,12 +104,23 @@ def _review(archive: Archive, warc_bytes: bytes | None, expected_title: str | No
         return decided
     if warc_bytes is None:
         return _check("warc-missing", archive)
-    primary = _primary(archive)
-    url = (primary.url if primary and primary.url else None) or archive.url
     try:
-        response = read_primary(warc_bytes, url, body_cap=body_cap, guid=archive.guid)
+        response = read_primary(warc_bytes, page_url(archive), body_cap=body_cap, guid=archive.guid)
     except ReviewError as error:
         return _check("warc-unreadable", archive, problem=error.problem)
+    return _judge(archive, response, expected_title, complete)
+
+
+def judge_page(archive: Archive, response: PrimaryResponse, expected_title: str | None = None, *,
+               complete: bool = True) -> Verdict:
+    """Judge the page :func:`~permify.review.warc.read_primary` found in ``archive``'s WARC
+    (the record decides first, as in :func:`review_capture`). ``complete=False``: the WARC was
+    cut by the download cap, so damage where it breaks off is not held against the capture."""
+    decided = _precheck(archive)
+    return _stamp(decided or _judge(archive, response, expected_title, complete), archive)
+
+
+def _judge(archive: Archive, response: PrimaryResponse, expected_title: str | None, complete: bool) -> Verdict:
     if response.damaged and complete:
         return _check("warc-unreadable", archive,
                       problem=f"the WARC is damaged or truncated ({response.damaged})")
