@@ -152,6 +152,12 @@ class NetworkError(PermaError):
     """Raised when the API cannot be reached (DNS, refused connection, TLS, timeout) after retries."""
 
 
+class DownloadInterruptedError(NetworkError):
+    """Raised when a download's body breaks off after Perma began to answer (the connection
+    dropped mid-stream): that one download failed, Perma itself was reached. ``status`` is the
+    answer's. Try again; the capture review reports the archive as not checked and goes on."""
+
+
 class RequestTimeoutError(NetworkError):
     """Raised when a request that is safe to repeat got no complete answer in time, retries included.
 

@@ -10,18 +10,18 @@ from typing import Any, BinaryIO
 
 import requests
 
-from ..errors import NetworkError
+from ..errors import DownloadInterruptedError
 
 __all__ = ["body_chunks", "save_body"]
 
 
 def body_chunks(response: Any) -> Iterator[bytes]:
     """A streamed body chunk by chunk; one that breaks off mid-stream is a
-    :class:`~permify.errors.NetworkError` (no requests exception may escape the client)."""
+    :class:`~permify.errors.DownloadInterruptedError` (no requests exception may escape the client)."""
     try:
         yield from response.iter_content(65536)
     except requests.RequestException as error:
-        raise NetworkError(
+        raise DownloadInterruptedError(
             f"the download from {response.url.split('?')[0]} broke off ({type(error).__name__}); try again",
             status=response.status_code,
         ) from None

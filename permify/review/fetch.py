@@ -14,6 +14,7 @@ from typing import BinaryIO, cast
 
 from ..errors import (
     AuthenticationError,
+    DownloadInterruptedError,
     InvalidGuidError,
     NetworkError,
     NotFoundError,
@@ -290,7 +291,8 @@ def review_archives(client: PermaClient, guids: Iterable[str], *, concurrency: i
         except _FATAL:
             raise
         except PermifyError as error:
-            if isinstance(error, NetworkError) and not isinstance(error, RequestTimeoutError):
+            if isinstance(error, NetworkError) and not isinstance(error, (RequestTimeoutError,
+                                                                          DownloadInterruptedError)):
                 raise  # Perma cannot be reached at all (the client has retried): say it once
             verdict = _check("unchecked", guid=guid, problem=str(error))
         if on_verdict is not None:
