@@ -64,12 +64,14 @@ Behaviour = Callable[[Request], None]
 class HostileServer:
     """A threaded loopback server answering every request with ``behaviour``.
 
-    ``seen`` holds every request (method, path, headers). Use as a context manager.
+    ``seen`` holds every request (method, path, headers), ``peers`` the client address (host,
+    port) each came from: one port per connection. Use as a context manager.
     """
 
     def __init__(self, behaviour: Behaviour) -> None:
         self.behaviour = behaviour
         self.seen: list[tuple[str, str, dict[str, str]]] = []
+        self.peers: list[tuple[str, int]] = []
         self.stop = threading.Event()
         outer = self
 
@@ -86,6 +88,7 @@ class HostileServer:
                 parts = urlsplit(self.path)
                 headers = dict(self.headers.items())
                 outer.seen.append((self.command, parts.path, headers))
+                outer.peers.append(self.client_address[:2])
                 request = Request(self.command, parts.path, parse_qs(parts.query), headers, body, self, outer.stop)
                 try:
                     outer.behaviour(request)

@@ -27,14 +27,13 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 from ..review.verdict import Verdict
 from ..urls import perma_url
 from .ledger_claims import Claims, Intent, IntentState, LedgerClaims
-from .ledger_file import default_ledger_path, open_ledger_file, write_transaction
+from .ledger_file import default_ledger_path, now_iso, open_ledger_file, write_transaction
 from .ledger_lookup import stored_verdict
 from .ledger_verdicts import LedgerVerdicts
 
@@ -63,10 +62,6 @@ _CHUNK = 500
 def _locations(text: str | None) -> tuple[str, ...]:
     """The stored locations (most entries have none: no JSON to decode then)."""
     return () if not text or text == "[]" else tuple(json.loads(text))
-
-
-def _now_iso(clock: Callable[[], float]) -> str:
-    return datetime.fromtimestamp(clock(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -236,7 +231,7 @@ class Ledger(LedgerClaims, LedgerVerdicts):
         records, released, dropped, sending = list(records), list(released), list(dropped), list(sending)
         if not (records or released or dropped or sending):
             return
-        now_iso = _now_iso(self.clock)
+        stamp = now_iso(self.clock)
         now = self.clock()
         dropped_keys = [*(r.url_key for r in records), *dropped]
         with self._write() as db:
@@ -251,7 +246,7 @@ class Ledger(LedgerClaims, LedgerVerdicts):
                     " locations=CASE WHEN excluded.locations='[]' THEN archives.locations"
                     " ELSE excluded.locations END",
                     [
-                        (api_host, folder_id, r.url_key, r.url, r.guid, r.status, r.message, now_iso, now_iso,
+                        (api_host, folder_id, r.url_key, r.url, r.guid, r.status, r.message, stamp, stamp,
                          json.dumps(sorted(set(r.locations))))
                         for r in records
                     ],
@@ -283,8 +278,8 @@ class Ledger(LedgerClaims, LedgerVerdicts):
                 "UPDATE archives SET review=?, reviewed_at=?, status=COALESCE(?, status),"
                 " message=CASE WHEN ? IS NULL THEN message ELSE NULL END, updated_at=?"
                 " WHERE api_host=? AND folder_id=? AND url_key=?",
-                (json.dumps(verdict.to_json(), ensure_ascii=False), _now_iso(self.clock), status, status,
-                 _now_iso(self.clock), api_host, folder_id, url_key),
+                (json.dumps(verdict.to_json(), ensure_ascii=False), now_iso(self.clock), status, status,
+                 now_iso(self.clock), api_host, folder_id, url_key),
             )
 
     def record_reviews(
@@ -292,7 +287,7 @@ class Ledger(LedgerClaims, LedgerVerdicts):
     ) -> None:
         """:meth:`record_review` for many entries ``(url_key, verdict, status)``, in one
         transaction (one disk flush, however many verdicts arrived together)."""
-        now = _now_iso(self.clock)
+        now = now_iso(self.clock)
         rows = [(json.dumps(verdict.to_json(), ensure_ascii=False), now, status, status, now, api_host, folder_id, key)
                 for key, verdict, status in reviews]
         if not rows:
@@ -371,7 +366,7 @@ class Ledger(LedgerClaims, LedgerVerdicts):
             db.execute(
                 "INSERT INTO folders VALUES (?,?,?,?) ON CONFLICT (api_host, spec) DO UPDATE SET"
                 " folder_id=excluded.folder_id, updated_at=excluded.updated_at",
-                (api_host, spec, folder_id, _now_iso(self.clock)),
+                (api_host, spec, folder_id, now_iso(self.clock)),
             )
 
     def scoped(self, api_host: str, folder_id: int) -> FolderLedger:

@@ -26,13 +26,14 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import LedgerError
 
-__all__ = ["SCHEMA_VERSION", "default_ledger_path", "is_current", "open_ledger_file", "write_transaction"]
+__all__ = ["SCHEMA_VERSION", "default_ledger_path", "is_current", "now_iso", "open_ledger_file", "write_transaction"]
 
 SCHEMA_VERSION = 1
 # Columns added after schema 1 shipped, with their types. Each is nullable, so adding it to an
@@ -89,6 +90,11 @@ CREATE TABLE IF NOT EXISTS intents (
 """
 # what a complete ledger holds (see is_current)
 _SCHEMA_NAMES = frozenset(re.findall(r"CREATE (?:TABLE|INDEX) IF NOT EXISTS (\w+)", _SCHEMA))
+
+
+def now_iso(clock: Callable[[], float]) -> str:
+    """The time ``clock`` says, as the ledger stores it: UTC, ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return datetime.fromtimestamp(clock(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def default_ledger_path() -> Path:

@@ -13,10 +13,10 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from ..review.verdict import Verdict
+from .ledger_file import now_iso
 
 __all__ = ["LedgerVerdicts"]
 
@@ -54,7 +54,7 @@ class LedgerVerdicts:
 
     def store_verdicts(self, api_host: str, verdicts: Iterable[tuple[str, str, Verdict]]) -> None:
         """Keep ``(guid, basis, verdict)`` rows, replacing a GUID's earlier one, in one transaction."""
-        now = datetime.fromtimestamp(self.clock(), timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = now_iso(self.clock)
         rows = [(api_host, guid, basis, json.dumps(verdict.to_json(), ensure_ascii=False), now)
                 for guid, basis, verdict in verdicts]
         if not rows:

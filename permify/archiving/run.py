@@ -44,6 +44,13 @@ _KIND: dict[OutcomeStatus, ProgressKind] = {
 }
 
 
+def _url_event(kind: ProgressKind, message: str, url: str, guid: str | None,
+               verdict: Verdict | None = None) -> ProgressEvent:
+    """The progress event about one URL (one or two per URL: built with assemble, see permify.frozen)."""
+    return assemble(ProgressEvent, {"kind": kind, "message": message, "count": None, "url": url, "guid": guid,
+                                    "verdict": verdict})
+
+
 @dataclass
 class Watch:
     """An archive whose capture this run is waiting on; ``status`` is the outcome once completed."""
@@ -124,7 +131,7 @@ class Run:
                 verdict: Verdict | None = None) -> None:
         """Settle ``key``'s outcome and report it (with the review's ``verdict``, if any)."""
         req = self.requests[key]
-        # One outcome and one event per URL: built with assemble (see permify.frozen).
+        # One outcome per URL: built with assemble (see permify.frozen).
         self.results[key] = assemble(Outcome, {
             "key": key, "url": req.url, "status": status, "guid": guid, "message": message,
             "locations": req.locations, "captured_on": None, "verdict": verdict})
@@ -134,9 +141,7 @@ class Run:
             # The reason is what the live display shows; the advice goes in the report and summary.
             kind, note = ("failed" if status == "failed" else "suspect"), verdict.reason
         line = f"{req.url} -> {perma_url(guid)}" if guid and status != "failed" else req.url
-        self.progress(assemble(ProgressEvent, {
-            "kind": kind, "message": line + (f" ({note})" if note else ""), "count": None, "url": req.url,
-            "guid": guid, "verdict": verdict}))
+        self.progress(_url_event(kind, line + (f" ({note})" if note else ""), req.url, guid, verdict))
 
     # ------------------------------------------------------------------ the capture review
 
@@ -203,9 +208,7 @@ class Run:
     def created(self, key: str, guid: str) -> None:
         """Report that Perma answered a create for ``key`` with ``guid``."""
         url = self.requests[key].url
-        self.progress(assemble(ProgressEvent, {
-            "kind": "created", "message": f"{url} -> {perma_url(guid)}", "count": None, "url": url, "guid": guid,
-            "verdict": None}))
+        self.progress(_url_event("created", f"{url} -> {perma_url(guid)}", url, guid))
 
     def record(self, key: str, guid: str | None, status: LedgerStatus, message: str | None = None) -> None:
         """Note what is known of ``key`` for the ledger (which drops its claim); written by the

@@ -98,6 +98,19 @@ class _CappedStream:
             pass  # the page is judged already; the connection is dropped
 
 
+@contextlib.contextmanager
+def _warc_stream(client: PermaClient, guid: str, public: bool, cap: int, budget: float,
+                 clock: Callable[[], float]) -> Iterator[_CappedStream]:
+    """An archive's WARC download as a :class:`_CappedStream`. Raises
+    :class:`~permify.errors.NotFoundError` when Perma has no WARC (404), :class:`ReviewError`
+    when reading it takes longer than ``budget`` seconds."""
+    try:
+        with client.open_warc(guid, public=public) as chunks:
+            yield _CappedStream(chunks, cap, clock() + budget, clock)
+    except _TooSlow:
+        raise ReviewError(f"the WARC download took longer than {budget:g} seconds", guid=guid) from None
+
+
 def download_warc(client: PermaClient, guid: str, *, public: bool = False, cap: int = DOWNLOAD_CAP,
                   budget: float = DOWNLOAD_BUDGET, clock: Callable[[], float] = time.monotonic) -> bytes | None:
     """The first ``cap`` bytes of an archive's WARC download, or None when Perma has none (404).
@@ -108,24 +121,21 @@ def download_warc(client: PermaClient, guid: str, *, public: bool = False, cap: 
     trouble.
     """
     try:
-        with client.open_warc(guid, public=public) as chunks:
-            return _CappedStream(chunks, cap, clock() + budget, clock).read()
+        with _warc_stream(client, guid, public, cap, budget, clock) as stream:
+            return stream.read()
     except NotFoundError:
         return None
-    except _TooSlow:
-        raise ReviewError(f"the WARC download took longer than {budget:g} seconds", guid=guid) from None
 
 
 def _review_download(client: PermaClient, archive: Archive, public: bool, expected_title: str | None,
-                     body_cap: int, cap: int, budget: float, clock: Callable[[], float]) -> Verdict:
+                     body_cap: int, cap: int, budget: float) -> Verdict:
     """Judge ``archive`` from its WARC, downloaded only as far as the page (see
     :mod:`permify.review.warc`): a capture's megabytes of resources are never fetched."""
-    guid = archive.guid
     try:
-        with client.open_warc(guid, public=public) as chunks:
-            stream = _CappedStream(chunks, cap, clock() + budget, clock)
+        with _warc_stream(client, archive.guid, public, cap, budget, time.monotonic) as stream:
             try:
-                response = read_primary(cast(BinaryIO, stream), page_url(archive), body_cap=body_cap, guid=guid)
+                response = read_primary(cast(BinaryIO, stream), page_url(archive), body_cap=body_cap,
+                                        guid=archive.guid)
             except ReviewError as error:  # empty, not gzip, damaged before the page
                 return unreadable(archive, error.problem)
             complete = not stream.cut  # what the page was read from: not cut by the download cap
@@ -133,8 +143,6 @@ def _review_download(client: PermaClient, archive: Archive, public: bool, expect
             return judge_page(archive, response, expected_title, complete=complete)
     except NotFoundError:
         return review_capture(archive, None, expected_title)  # the WARC is missing
-    except _TooSlow:
-        raise ReviewError(f"the WARC download took longer than {budget:g} seconds", guid=guid) from None
 
 
 def _fetch_archive(client: PermaClient, guid: str) -> tuple[Archive | None, bool, str]:
@@ -238,8 +246,7 @@ def review_archive(client: PermaClient, guid: str, *, expected_title: str | None
         stored = memo.get(guid, basis)
         if stored is not None:
             return stored
-    verdict = _review_download(client, archive, public, expected_title, body_cap, download_cap, download_budget,
-                               time.monotonic)
+    verdict = _review_download(client, archive, public, expected_title, body_cap, download_cap, download_budget)
     if memo is not None:
         memo.keep(guid, basis, verdict)
     return verdict

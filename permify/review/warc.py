@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import BinaryIO
+from typing import BinaryIO, cast
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -99,40 +99,34 @@ class _Responses:
             self.damage = type(error).__name__
 
 
-class _Peeked(io.RawIOBase):
-    """A stream whose first bytes were read to check its kind, handed on whole."""
+class _Peeked:
+    """A stream whose first bytes were read to check its kind, handed on whole (warcio only
+    calls ``read``)."""
 
     def __init__(self, head: bytes, rest: BinaryIO) -> None:
         self._head = head
         self._rest = rest
 
-    def readable(self) -> bool:
-        return True
-
     def read(self, size: int = -1) -> bytes:
-        if self._head:
-            if size is None or size < 0:
-                data, self._head = self._head + self._rest.read(), b""
-                return data
+        if not self._head:
+            return self._rest.read(size)
+        if size is None or size < 0:
+            data, self._head = self._head + self._rest.read(), b""
+        else:
             data, self._head = self._head[:size], self._head[size:]
-            return data
-        return self._rest.read(size)
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        data = self.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
+        return data
 
 
 def _checked(warc: bytes | BinaryIO, guid: str | None) -> BinaryIO:
     """``warc`` as a stream, once its first bytes say it can be a WARC (gzip or plain)."""
+    stream: BinaryIO
     if isinstance(warc, (bytes, bytearray)):
         head, stream = bytes(warc[:5]), io.BytesIO(warc)
     else:
         head = warc.read(5)
         while len(head) < 5 and (more := warc.read(5 - len(head))):
             head += more
-        stream = _Peeked(head, warc)  # type: ignore[assignment]
+        stream = cast(BinaryIO, _Peeked(head, warc))
     if not head:
         raise ReviewError("the WARC is empty", guid=guid)
     if head[:2] != b"\x1f\x8b" and not head.startswith(b"WARC/"):
@@ -153,6 +147,7 @@ def read_primary(warc: bytes | BinaryIO, url: str, *, body_cap: int = BODY_CAP,
     by_url: dict[str, PrimaryResponse] = {}
     first: PrimaryResponse | None = None
     first_html: PrimaryResponse | None = None
+    page: PrimaryResponse | None = None  # the furthest record of the URL's redirect chain read so far
     target = _key(url) if url else None
     hops = 0
     for response in responses:
@@ -163,25 +158,19 @@ def read_primary(warc: bytes | BinaryIO, url: str, *, body_cap: int = BODY_CAP,
         # Follow the page and its redirects as far as the records read so far go; once the
         # chain ends on a record that is not a redirect (or runs out of hops), that is the page.
         while target is not None and target in by_url:
-            current = by_url[target]
-            if hops >= _MAX_REDIRECTS or current.status not in _REDIRECT_STATUSES or not current.location:
-                return current
-            target = _key(urljoin(current.url, current.location))
+            page = by_url[target]
+            if hops >= _MAX_REDIRECTS or page.status not in _REDIRECT_STATUSES or not page.location:
+                return page
+            target = _key(urljoin(page.url, page.location))
             hops += 1
     damage = responses.damage
+    if page is not None:
+        # The chain ends on a redirect whose target was never captured: that redirect is the page.
+        return replace(page, damaged=page.damaged or damage)
     if first is None:
         if damage:
             raise ReviewError(f"the WARC is damaged or truncated ({damage}) before the page", guid=guid)
         raise ReviewError("the WARC holds no response record", guid=guid)
-    if url and _key(url) in by_url:
-        # The chain ends on a redirect whose target was never captured: that redirect is the page.
-        current = by_url[_key(url)]
-        for _ in range(hops):
-            following = by_url.get(_key(urljoin(current.url, current.location or "")))
-            if following is None:
-                break
-            current = following
-        return replace(current, damaged=current.damaged or damage)
     # The archived URL's own record is missing (renamed by a redirect upstream): take the first
     # HTML response, else the first response.
     chosen = first_html or first

@@ -4,13 +4,16 @@ and the other archives are judged as usual."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hostile_server import HostileServer, Request, archive_json
 from review_helpers import page, warc
 
 from permify.errors import DownloadInterruptedError
 from permify.perma.client import PermaClient
-from permify.review import download_warc, review_archives
+from permify.review import download_warc, review_archive, review_archives
+from permify.sandbox.warc import stored_warc
 
 BROKEN, WHOLE = "AB2C-D3EF", "XY7Z-8W9V"
 
@@ -44,3 +47,22 @@ def test_the_broken_download_is_unchecked_and_the_others_are_judged() -> None:
     broken = verdicts[BROKEN]
     assert (broken.status, broken.checked) == ("suspect", False)
     assert "broke off" in broken.reason
+
+
+def test_a_small_rest_after_the_page_is_read_so_the_connection_serves_the_next_download() -> None:
+    # Each WARC: the page, then 150 KB of a resource record (under the 256 KB read past the page).
+    rest = stored_warc(WHOLE, "https://www.example.com/static/photo.jpg", 1_750_000_000, 200, "image/jpeg",
+                       os.urandom(150 * 1024))
+
+    def perma(request: Request) -> None:
+        guid = request.path.split("/")[3]
+        if request.path.endswith("/download"):
+            request.send(200, warc(page("article.html"), guid=guid) + rest, {"Content-Type": "application/gzip"})
+        else:
+            request.send(200, archive_json(guid, url="https://www.example.com/articles/smith-v-jones"))
+
+    with HostileServer(perma) as server, PermaClient("k" * 40, server.base_url) as client:
+        for guid in ("AB2C-D3EF", "XY7Z-8W9V", "QR4S-T5UV"):
+            assert review_archive(client, guid).ok
+    assert len(server.peers) == 6  # a record GET and a download each
+    assert len(set(server.peers)) == 1  # all on one connection: no download was left half read
