@@ -44,6 +44,9 @@ class NoNetwork(requests.Session):
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         raise Attempted(f"a request was attempted: {args[:2]}")
 
+    def get_adapter(self, url: str) -> requests.adapters.BaseAdapter:
+        raise Attempted(f"a request was attempted: {url}")
+
 
 def closed_port() -> int:
     """A loopback port with nothing listening (bound, then released)."""

@@ -47,9 +47,11 @@ from ..errors import (
     UnsafeTransportError,
 )
 from .answers import error_for_status, is_quota_message
+from . import wire
 from .deadline import Deadline, DeadlineAdapter
 from .defaults import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, TIMEOUT_OPTION, check_base_url
 from .retry import RetryPolicy, retry_after_seconds
+from .wire import prepared_base_url
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -94,6 +96,18 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _key_problem(key: str | None) -> str | None:
+    """Why ``key`` cannot travel in an HTTP header, or None when it can.
+
+    Perma's keys are 40 hexadecimal digits; a key pasted with a control character or a letter
+    outside Latin-1 would otherwise fail deep in the HTTP library (a traceback, or retries
+    that end in "cannot reach the Perma API")."""
+    if key is None or (key.isascii() and key.isprintable()):
+        return None
+    return ("the Perma API key contains characters no API key has (a control character or a "
+            "non-ASCII letter); copy it again from your Perma.cc settings page into PERMA_API_KEY")
+
+
 def _never_connected(error: Exception) -> bool:
     """True when the request certainly never reached the server (safe to send again)."""
     if isinstance(error, requests.ConnectTimeout):
@@ -118,7 +132,9 @@ class PermaSession:
             :data:`POST_TIMEOUT_FACTOR` when None (a batch POST validates every URL before answering).
         retry: the :class:`RetryPolicy` (its ``total`` bounds one request, retries included).
         sleep: how to wait between retries (injected in tests).
-        http: an existing ``requests.Session`` to use.
+        http: an existing ``requests.Session`` to use: its headers, proxies, TLS settings and
+            connection pools carry the requests (its cookies, hooks and auth play no part, and
+            the environment's proxy and CA settings are read into it once, here).
     """
 
     def __init__(
@@ -147,14 +163,17 @@ class PermaSession:
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.http = http or requests.Session()
-        if http is None:
+        if self.http.trust_env:
             # The environment's proxy and CA settings, read once: requests would read them
             # (and ~/.netrc) again for every request, which costs more CPU than the request.
-            self.http.proxies.update(requests.utils.get_environ_proxies(self.base_url))  # honours NO_PROXY
+            for scheme, proxy in requests.utils.get_environ_proxies(self.base_url).items():  # honours NO_PROXY
+                self.http.proxies.setdefault(scheme, proxy)
             bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
-            if bundle:
+            if bundle and self.http.verify is True:
                 self.http.verify = bundle
             self.http.trust_env = False
+        self._wire_base = prepared_base_url(self.base_url)
+        self._key_problem = _key_problem(self._key)
         adapter = DeadlineAdapter()
         self.http.mount("http://", adapter)
         self.http.mount("https://", adapter)
@@ -222,6 +241,8 @@ class PermaSession:
                     method=method,
                     path=path,
                 )
+            if self._key_problem:
+                raise AuthenticationError(self._key_problem, method=method, path=path)
             headers["Authorization"] = f"ApiKey {self._key}"
         if json is not None:
             # Perma's batch endpoint compares the whole header: no charset suffix allowed.
@@ -318,22 +339,15 @@ class PermaSession:
         stream: bool,
     ) -> requests.Response:
         """One attempt: the request, GET redirects within the same deadline, and the body."""
-        url = self.url(path)
+        url: str | None = None  # None: the first hop, to ``path``; then a redirect's target
         for hop in range(MAX_REDIRECTS + 1):
             self.request_count += 1
-            response = self.http.request(
-                method,
-                url,
-                params=params if hop == 0 else None,
-                json=json,
-                headers=headers,
-                timeout=(
-                    min(self.connect_timeout, deadline.remaining()),
-                    min(self.read_timeout, deadline.remaining()),
-                ),
-                stream=True,
-                allow_redirects=False,
+            prepared = wire.prepare(
+                self.http, method, self._wire_base, path if url is None else None, url,
+                params if url is None else None, json, headers,
             )
+            timeout = (min(self.connect_timeout, deadline.remaining()), min(self.read_timeout, deadline.remaining()))
+            response = wire.send(self.http, prepared, timeout)
             location = response.headers.get("Location")
             if response.status_code not in _REDIRECTS or not location:
                 break
