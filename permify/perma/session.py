@@ -46,8 +46,8 @@ from ..errors import (
     UnknownOutcomeError,
     UnsafeTransportError,
 )
-from .answers import error_for_status, is_quota_message
 from . import wire
+from .answers import error_for_status, is_quota_message
 from .deadline import Deadline, DeadlineAdapter
 from .defaults import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, TIMEOUT_OPTION, check_base_url
 from .retry import RetryPolicy, retry_after_seconds
@@ -340,7 +340,7 @@ class PermaSession:
     ) -> requests.Response:
         """One attempt: the request, GET redirects within the same deadline, and the body."""
         url: str | None = None  # None: the first hop, to ``path``; then a redirect's target
-        for hop in range(MAX_REDIRECTS + 1):
+        for _hop in range(MAX_REDIRECTS + 1):
             self.request_count += 1
             prepared = wire.prepare(
                 self.http, method, self._wire_base, path if url is None else None, url,

@@ -61,11 +61,12 @@ def prepare(
     prepared = requests.PreparedRequest()
     prepared.method = method
     if path is not None and _PLAIN_PATH(path):
-        query = prepared._encode_params(params) if params else ""
+        # requests' own encoder (lists repeat the key, None values are left out).
+        query = prepared._encode_params(params) if params else ""  # type: ignore[attr-defined]
         prepared.url = f"{base}/{path.lstrip('/')}" + (f"?{query}" if query else "")
     else:
         prepared.prepare_url(url if path is None else f"{base}/{path.lstrip('/')}", params)
-    merged = CaseInsensitiveDict(http.headers)
+    merged: CaseInsensitiveDict[Any] = CaseInsensitiveDict(http.headers)  # values may be bytes
     merged.update(headers)
     for name in [name for name, value in merged.items() if value is None]:
         del merged[name]
@@ -90,5 +91,10 @@ def send(
     assert prepared.url is not None
     adapter = http.get_adapter(prepared.url)
     return adapter.send(
-        prepared, stream=True, timeout=timeout, verify=http.verify, cert=http.cert, proxies=http.proxies
+        prepared,
+        stream=True,
+        timeout=timeout,
+        verify=True if http.verify is None else http.verify,
+        cert=http.cert,
+        proxies=http.proxies,
     )

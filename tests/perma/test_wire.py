@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 import requests
+from hostile_server import HostileServer, Request
 
 from permify.errors import AuthenticationError
 from permify.perma import PermaClient, PermaSession
 from permify.sandbox import DEMO_API_KEY
-
-from hostile_server import HostileServer, Request
 
 KEY = "0123456789abcdef0123456789abcdef01234567"
 
