@@ -16,7 +16,10 @@ import importlib
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time: see permify/__init__.py
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["lazy_exports", "lazy_pattern"]
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .._lazy import lazy_exports
+
+# typing.TYPE_CHECKING without importing typing (about 9 ms of every start, `permify --help`
+# included); type checkers treat a name TYPE_CHECKING as true all the same.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:  # the names below load on first use (PEP 562): importing the package stays cheap
     from .accounts import Folder, Organization, User

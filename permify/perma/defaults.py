@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from ..errors import UnsafeTransportError
 from ..text import safe_text
 
@@ -21,6 +19,8 @@ TIMEOUT_OPTION = "--timeout"
 def check_base_url(base_url: str) -> str:
     """``base_url`` without a trailing slash; raises :class:`~permify.errors.UnsafeTransportError`
     when it is not an ``http(s)://host/...`` URL."""
+    from urllib.parse import urlsplit  # here: `permify --help` reads this module and never needs it
+
     base = base_url.rstrip("/")
     parts = urlsplit(base)
     if parts.scheme not in ("http", "https") or not parts.hostname:
