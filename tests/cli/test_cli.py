@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from child_process import ctrl_c_delivered
 from cli_helpers import run
 
 from permify.cli.main import build_parser, main
@@ -254,12 +255,11 @@ def test_ctrl_c_exits_130_without_partial_output(tmp_path: Path) -> None:
                    PERMIFY_LEDGER=str(tmp_path / "l.db"), PERMIFY_CONFIG=str(tmp_path / "none.ini"))
         proc = subprocess.Popen(
             [sys.executable, "-m", "permify", "archive", str(doc), "--folder", str(sb.org_folder_id)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=ctrl_c_delivered,
         )
         deadline = time.monotonic() + 30
         # Both batches answered: every GUID is in the ledger (read-only, beside the writer), and
-        # the run is waiting on captures that outlast it. (Counting the poll requests instead
-        # depends on how the run chooses to poll, which a loaded machine changes.)
+        # the run is waiting on captures that outlast it.
         while _guids_in(tmp_path / "l.db") < 30 and time.monotonic() < deadline:
             assert proc.poll() is None, "the run ended before it was interrupted"
             time.sleep(0.01)

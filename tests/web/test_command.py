@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import requests
+from child_process import ctrl_c_delivered
 
 from permify.web.security import TOKEN_HEADER
 
@@ -26,7 +27,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
 def test_serve_prints_the_address_serves_and_cleans_up(tmp_path: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "permify", "serve", "--sandbox", "--no-browser", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path), preexec_fn=ctrl_c_delivered,
     )
     try:
         url = ""
