@@ -24,8 +24,11 @@ __all__ = ["SCHEME_URL_RE", "InlineScanner", "mentions_perma"]
 
 _ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 # Where something can start: an escape, a code span, an autolink or tag, a link or image, or
-# a bare URL (not glued to a preceding word, as in urls._CANDIDATE_RE).
-_INTEREST_RE = re.compile(r"[\\`<\[]|!\[|(?<![A-Za-z0-9+.-])https?://", re.IGNORECASE)
+# a bare URL (not glued to a preceding word, as in urls._CANDIDATE_RE). A "<" counts only
+# before a character that can begin an autolink, an e-mail autolink or a tag (each pattern
+# below needs one): a run of a million "<" is then one search, not a million failed matches.
+_INTEREST_RE = re.compile(r"[\\`\[]|<(?=[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-])|!\[|(?<![A-Za-z0-9+.-])https?://",
+                          re.IGNORECASE)
 # The patterns of what few texts hold are compiled on first use (see permify._lazy).
 _AUTOLINK_RE = lazy_pattern(r"<([A-Za-z][A-Za-z0-9.+-]{1,31}:[^<>\x00-\x20]*)>")
 _EMAIL_RE = lazy_pattern(
