@@ -3,7 +3,9 @@
 Every case of :mod:`hostile_files` runs through ``permify urls`` in a child process whose peak
 resident memory and CPU time are measured (``getrusage``) and whose address space is capped,
 so a regression fails the test instead of the machine. The bounds are the ones docs/limits.md
-promises: no input under 2 MB makes permify use more than 500 MB or more than 10 s.
+promises: no input under 2 MB makes permify use more than 500 MB or more than 10 s of CPU
+(on a machine that lists the URLs of an ordinary 10,000-link document in 1 s; scaled by that
+yardstick on a slower one, see ``cpu_budget``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pathlib import Path
 import pytest
 from hostile_files import CASES, HostileCase, bib_doubling_strings, docx_duplicate_member
 
-MAX_SECONDS = 10.0  # of CPU time: the machine running the tests may be busy
+MAX_SECONDS = 10.0  # of CPU time on the reference machine (see ``cpu_budget``)
+#: CPU seconds the reference machine takes to list the URLs of :func:`_benign_markdown`
+REFERENCE_SECONDS = 1.0
 MAX_WALL_SECONDS = 60.0  # a hang fails however busy it is
 MAX_RSS_MB = 500
 _AS_LIMIT = 2 * 1024**3  # a runaway child fails with MemoryError, not the machine
@@ -56,6 +60,30 @@ def run_measured(args: list[str], timeout: float = 60.0, env: dict[str, str] | N
 
 
 _PEAK_MARK = "\n@@peak-kb "
+
+
+def _benign_markdown(items: int = 6_667) -> str:
+    """An ordinary Markdown document of 10,000 cited URLs (about 0.7 MB): the yardstick."""
+    lines = ["# Sources", ""]
+    for i in range(items):
+        lines.append(f"{i + 1}. The opinion is at https://www.court{i}.gov/opinions/{i}/decision.html "
+                     f"and [the record](https://records{i}.gov/r/{i}).\n" if i % 2 else
+                     f"{i + 1}. See <https://www.site{i}.org/page/{i}> for the report.\n")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="module")
+def cpu_budget(tmp_path_factory: pytest.TempPathFactory) -> float:
+    """The CPU bound in this machine's seconds: :data:`MAX_SECONDS`, scaled by how much slower
+    than the reference machine this one lists an ordinary document (never below it).
+
+    A fixed number of seconds held on a machine half as fast, or one shared with other work,
+    fails cases that are linear and sound; the bound is there to catch work that grows faster
+    than the input, which costs many times more, not a slower machine."""
+    path = tmp_path_factory.mktemp("yardstick") / "benign.md"
+    path.write_text(_benign_markdown(), encoding="utf-8")
+    pace = min(run_measured(["urls", str(path)]).cpu_seconds for _ in range(2)) / REFERENCE_SECONDS
+    return MAX_SECONDS * max(1.0, pace)
 _MEASURE_CHILD = f"""
 import resource, subprocess, sys
 limit = int(sys.argv[2])
@@ -75,7 +103,7 @@ sys.exit(code)
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_evil_input_is_cheap_and_answered_clearly(case: HostileCase, tmp_path: Path) -> None:
+def test_evil_input_is_cheap_and_answered_clearly(case: HostileCase, tmp_path: Path, cpu_budget: float) -> None:
     data = case.build()
     assert len(data) < 2_000_000
     path = tmp_path / f"evil{case.suffix}"
@@ -84,7 +112,7 @@ def test_evil_input_is_cheap_and_answered_clearly(case: HostileCase, tmp_path: P
 
     result = run_measured(["urls", str(path)], timeout=MAX_WALL_SECONDS)
 
-    assert result.cpu_seconds < MAX_SECONDS, f"{case.name}: {result.cpu_seconds:.1f} s"
+    assert result.cpu_seconds < cpu_budget, f"{case.name}: {result.cpu_seconds:.1f} s of {cpu_budget:.1f} s"
     assert result.seconds < MAX_WALL_SECONDS, f"{case.name}: {result.seconds:.1f} s"
     assert result.peak_mb < MAX_RSS_MB, f"{case.name}: {result.peak_mb:.0f} MB"
     assert "Traceback" not in result.stderr
@@ -126,7 +154,7 @@ _REFUSED = [c for c in CASES if c.refused]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", _REFUSED, ids=[c.name for c in _REFUSED])
-def test_archive_refuses_evil_input_before_any_request(case: HostileCase, tmp_path: Path) -> None:
+def test_archive_refuses_evil_input_before_any_request(case: HostileCase, tmp_path: Path, cpu_budget: float) -> None:
     path = tmp_path / f"evil{case.suffix}"
     path.write_bytes(case.build())
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -137,7 +165,7 @@ def test_archive_refuses_evil_input_before_any_request(case: HostileCase, tmp_pa
                           timeout=MAX_WALL_SECONDS, env=env)
 
     assert result.returncode == 2, result.stderr
-    assert result.cpu_seconds < MAX_SECONDS and result.peak_mb < MAX_RSS_MB, result
+    assert result.cpu_seconds < cpu_budget and result.peak_mb < MAX_RSS_MB, result
     errors = [line for line in result.stderr.splitlines() if line.startswith("permify: error:")]
     assert len(errors) == 1 and str(path) in errors[0], result.stderr
     assert "Traceback" not in result.stderr
