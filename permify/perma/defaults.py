@@ -22,7 +22,12 @@ def check_base_url(base_url: str) -> str:
     from urllib.parse import urlsplit  # here: `permify --help` reads this module and never needs it
 
     base = base_url.rstrip("/")
-    parts = urlsplit(base)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(base)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:  # a bracketed host that is not an IPv6 address, a port that is not a number
+        host = None
+    if not host or parts.scheme not in ("http", "https"):
         raise UnsafeTransportError(f"not an API base URL: {safe_text(repr(base_url), 120)} (expected https://host/v1)")
     return base

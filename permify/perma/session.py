@@ -46,6 +46,7 @@ from ..errors import (
     UnknownOutcomeError,
     UnsafeTransportError,
 )
+from ..text import safe_text
 from . import wire
 from .answers import error_for_status, is_quota_message
 from .deadline import Deadline, DeadlineAdapter
@@ -172,7 +173,13 @@ class PermaSession:
             if bundle and self.http.verify is True:
                 self.http.verify = bundle
             self.http.trust_env = False
-        self._wire_base = prepared_base_url(self.base_url)
+        try:
+            self._wire_base = prepared_base_url(self.base_url)
+        except (requests.RequestException, ValueError) as error:  # a host no URL can carry
+            raise UnsafeTransportError(
+                f"not an API base URL: {safe_text(repr(base_url), 120)} ({safe_text(str(error), 120)}); "
+                "expected https://host/v1"
+            ) from None
         self._key_problem = _key_problem(self._key)
         adapter = DeadlineAdapter()
         self.http.mount("http://", adapter)

@@ -260,7 +260,9 @@ def test_https_and_loopback_are_allowed(base: str) -> None:
         session.request("GET", "/user")
 
 
-@pytest.mark.parametrize("base", ["ftp://api.perma.cc/v1", "api.perma.cc/v1", "https:///v1", ""])
+@pytest.mark.parametrize("base", ["ftp://api.perma.cc/v1", "api.perma.cc/v1", "https:///v1", "",
+                                  "https://[::1/v1", "https://exa mple.com/v1", "https://ex%zzample.com/v1",
+                                  "https://.../v1", "https://api.perma.cc:port/v1"])
 def test_bad_base_url(base: str) -> None:
     with pytest.raises(UnsafeTransportError):
         PermaSession(DEMO_API_KEY, base, http=NoNetwork())
