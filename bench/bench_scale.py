@@ -33,6 +33,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+from _documents import links_in, make_document
 from _timing import Comparison, interleave, print_ratio, print_times
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,20 +46,6 @@ with Sandbox(SandboxConfig(capture_seconds=0.0, validation_seconds=0.0, personal
     print(sb.base_url, sb.api_key, sb.org_folder_id, flush=True)
     sys.stdin.read()  # until the benchmark closes our stdin
 """
-
-
-def make_document(n: int, tag: str) -> str:
-    """Markdown with ``n`` distinct cited URLs, a few per paragraph."""
-    lines = ["# Sources", ""]
-    for i in range(n):
-        lines.append(f"{i + 1}. The court's opinion is at https://www.{tag}court{i}.gov/opinions/{i}/decision.html "
-                     f"and [the record](https://records.{tag}{i}.gov/r/{i}).\n" if i % 2 else
-                     f"{i + 1}. See <https://www.{tag}site{i}.org/page/{i}> for the report.\n")
-    return "\n".join(lines) + "\n"
-
-
-def links_in(n: int) -> int:
-    return sum(2 if i % 2 else 1 for i in range(n))
 
 
 class Server:

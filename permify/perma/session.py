@@ -52,7 +52,6 @@ from .answers import error_for_status, is_quota_message
 from .deadline import Deadline, DeadlineAdapter
 from .defaults import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, TIMEOUT_OPTION, check_base_url
 from .retry import RetryPolicy, retry_after_seconds
-from .wire import prepared_base_url
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -174,7 +173,7 @@ class PermaSession:
                 self.http.verify = bundle
             self.http.trust_env = False
         try:
-            self._wire_base = prepared_base_url(self.base_url)
+            self._wire_base = wire.prepared_base_url(self.base_url)
         except (requests.RequestException, ValueError) as error:  # a host no URL can carry
             raise UnsafeTransportError(
                 f"not an API base URL: {safe_text(repr(base_url), 120)} ({safe_text(str(error), 120)}); "
@@ -346,13 +345,10 @@ class PermaSession:
         stream: bool,
     ) -> requests.Response:
         """One attempt: the request, GET redirects within the same deadline, and the body."""
-        url: str | None = None  # None: the first hop, to ``path``; then a redirect's target
-        for _hop in range(MAX_REDIRECTS + 1):
+        url = f"{self._wire_base}/{path.lstrip('/')}"
+        for hop in range(MAX_REDIRECTS + 1):
             self.request_count += 1
-            prepared = wire.prepare(
-                self.http, method, self._wire_base, path if url is None else None, url,
-                params if url is None else None, json, headers,
-            )
+            prepared = wire.prepare(self.http, method, url, params if hop == 0 else None, json, headers)
             timeout = (min(self.connect_timeout, deadline.remaining()), min(self.read_timeout, deadline.remaining()))
             response = wire.send(self.http, prepared, timeout)
             location = response.headers.get("Location")

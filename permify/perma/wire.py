@@ -13,8 +13,9 @@ checked. So it prepares requests here and hands them to the session's mounted ad
 ``requests`` would: same connection pools, proxies, TLS settings, response objects and
 exceptions.
 
-A URL that is not made of plain path characters (a redirect's ``Location``, a path from a
-caller of the public API) takes ``requests``' own preparation, which quotes and IDNA-encodes it.
+A URL that is not plain (an IDN or IPv6 host, characters to quote, a query already in it: a
+redirect's ``Location`` or an odd path from a caller of the public API, say) takes
+``requests``' own preparation, which quotes and IDNA-encodes it.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from requests.structures import CaseInsensitiveDict
 
 __all__ = ["prepare", "prepared_base_url", "send"]
 
-# What a path built from an API route, a folder id and a GUID is made of: nothing to quote.
-_PLAIN_PATH = re.compile(r"[A-Za-z0-9/._~-]*").fullmatch
+# A URL as requests would send it unchanged: an ASCII host in lower case, and a path built from
+# API routes, folder ids and GUIDs (nothing to quote, no query yet).
+_PLAIN_URL = re.compile(r"https?://[a-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9/._~-]*)?").fullmatch
 _NO_BODY_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -45,27 +47,24 @@ def prepared_base_url(base_url: str) -> str:
 def prepare(
     http: requests.Session,
     method: str,
-    base: str,
-    path: str | None,
-    url: str | None,
+    url: str,
     params: Mapping[str, Any] | None,
     body_json: Any,
     headers: Mapping[str, str],
 ) -> requests.PreparedRequest:
-    """A prepared request with the session's headers and ``headers`` (None values dropped).
+    """A prepared request to ``url`` with the session's headers and ``headers`` (None values dropped).
 
-    The URL is ``base`` (from :func:`prepared_base_url`) joined with ``path``, or, for a
-    redirect hop, ``url``; ``params`` become its query string, encoded as ``requests`` does.
-    ``body_json`` is sent as UTF-8 JSON, encoded as ``requests`` encodes it (NaN refused).
+    ``params`` become the query string, encoded as ``requests`` does; ``body_json`` is sent as
+    UTF-8 JSON, encoded as ``requests`` encodes it (NaN refused).
     """
     prepared = requests.PreparedRequest()
     prepared.method = method
-    if path is not None and _PLAIN_PATH(path):
+    if _PLAIN_URL(url):
         # requests' own encoder (lists repeat the key, None values are left out).
         query = prepared._encode_params(params) if params else ""  # type: ignore[attr-defined]
-        prepared.url = f"{base}/{path.lstrip('/')}" + (f"?{query}" if query else "")
+        prepared.url = f"{url}?{query}" if query else url
     else:
-        prepared.prepare_url(url if path is None else f"{base}/{path.lstrip('/')}", params)
+        prepared.prepare_url(url, params)
     merged: CaseInsensitiveDict[Any] = CaseInsensitiveDict(http.headers)  # values may be bytes
     merged.update(headers)
     for name in [name for name, value in merged.items() if value is None]:

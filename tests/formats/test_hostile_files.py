@@ -11,6 +11,7 @@ yardstick on a slower one, see ``cpu_budget``).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from hostile_files import CASES, HostileCase, bib_doubling_strings, docx_duplica
 MAX_SECONDS = 10.0  # of CPU time on the reference machine (see ``cpu_budget``)
 #: CPU seconds the reference machine takes to list the URLs of :func:`_benign_markdown`
 REFERENCE_SECONDS = 1.0
+ROOT = Path(__file__).resolve().parents[2]
 MAX_WALL_SECONDS = 60.0  # a hang fails however busy it is
 MAX_RSS_MB = 500
 _AS_LIMIT = 2 * 1024**3  # a runaway child fails with MemoryError, not the machine
@@ -62,14 +64,15 @@ def run_measured(args: list[str], timeout: float = 60.0, env: dict[str, str] | N
 _PEAK_MARK = "\n@@peak-kb "
 
 
-def _benign_markdown(items: int = 6_667) -> str:
-    """An ordinary Markdown document of 10,000 cited URLs (about 0.7 MB): the yardstick."""
-    lines = ["# Sources", ""]
-    for i in range(items):
-        lines.append(f"{i + 1}. The opinion is at https://www.court{i}.gov/opinions/{i}/decision.html "
-                     f"and [the record](https://records{i}.gov/r/{i}).\n" if i % 2 else
-                     f"{i + 1}. See <https://www.site{i}.org/page/{i}> for the report.\n")
-    return "\n".join(lines) + "\n"
+def _benign_markdown() -> str:
+    """An ordinary Markdown document of 10,000 cited URLs (about 0.7 MB), the one
+    ``bench/bench_scale.py`` measures at that size: the yardstick."""
+    spec = importlib.util.spec_from_file_location("_documents", ROOT / "bench" / "_documents.py")
+    assert spec is not None and spec.loader is not None
+    documents = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(documents)
+    text: str = documents.make_document(6_667, "yardstick")
+    return text
 
 
 @pytest.fixture(scope="module")

@@ -493,3 +493,22 @@ def test_whole_text_searched_for_perma_once_not_per_block_or_link(monkeypatch: p
     doc = MarkdownAdapter().parse("\n\n".join(blocks).encode(), "many.md")
     assert len(doc.citations) == 401
     assert len(calls) == 1
+
+
+def test_a_run_of_angle_brackets_is_not_tried_one_by_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A "<" that cannot begin an autolink, an e-mail autolink or a tag is skipped by the
+    search; the autolink after a run of them, and tags and e-mail autolinks, are still read."""
+    from permify.formats.markdown.inline import InlineScanner
+
+    tried: list[int] = []
+    original = InlineScanner._angle
+
+    def counting(self: InlineScanner, j: int, end: int) -> int:
+        tried.append(j)
+        return original(self, j, end)
+
+    monkeypatch.setattr(InlineScanner, "_angle", counting)
+    src = "See " + "<" * 10_000 + "https://a.gov/x> and <b>1 << 2</b>, <mail@a.gov>, < https://b.gov/y.\n"
+    assert found(src) == [("autolink", "https://a.gov/x", "https://a.gov/x"),
+                          ("bare", "https://b.gov/y", "https://b.gov/y")]
+    assert len(tried) == 4  # the autolink, <b>, </b> and the e-mail autolink
